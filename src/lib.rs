@@ -1,0 +1,8 @@
+//! swapsim: a Monte Carlo simulator of wartime prisoner-exchange processes.
+//!
+//! Data flows one way: a scenario file is validated into a
+//! [`scenario::Scenario`], the [`engine`] runs independent trials of the
+//! [`model`], [`stats`] aggregates their outcomes, and [`report`] and
+//! [`plot`] write tables and charts from those aggregates.
+
+pub mod scenario;

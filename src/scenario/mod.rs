@@ -1,0 +1,886 @@
+//! Scenario files: parsing, validation, and the validated [`Scenario`].
+//!
+//! A scenario passes two stages. [`raw`] mirrors the TOML and checks only
+//! types; [`validate`] checks every range and reference and yields a
+//! `Scenario` in which all invariants hold, so the model never re-checks its
+//! inputs. Every problem found is reported with file, line, TOML path, the
+//! value found and what is allowed. Units are those of `docs/model.md`:
+//! days, people, probabilities per day, hazards per day.
+
+pub mod error;
+pub mod raw;
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+pub use error::{Problem, ScenarioError, TomlPath};
+pub use raw::{Combine, InitialPhase};
+
+use error::{Locator, explain_serde_message};
+use raw::{RawDate, RawHazard, RawScenario};
+
+/// The scenario compiled into the binary: the same file as
+/// `scenarios/istanbul-2025.toml`.
+pub const DEFAULT_SCENARIO_TOML: &str = include_str!("../../scenarios/istanbul-2025.toml");
+/// The file stem under which the built-in default writes its results.
+pub const DEFAULT_SCENARIO_STEM: &str = "istanbul-2025";
+
+/// Largest number of trials one run accepts.
+pub const MAX_TRIALS: u64 = 1_000_000_000;
+/// Longest horizon in days (ten years).
+pub const MAX_HORIZON_DAYS: u32 = 3650;
+/// Most mediators one scenario may name.
+pub const MAX_MEDIATORS: usize = 32;
+/// Most escalation regimes one scenario may name.
+pub const MAX_REGIMES: usize = 64;
+/// Bound on the absolute value of every coefficient (log hazard ratio per
+/// unit of escalation or mediation). exp(20) is a 500-million-fold change,
+/// far beyond any defensible assumption, and keeps hazards finite.
+pub const COEF_LIMIT: f64 = 20.0;
+/// Bound on escalation intensities, shock sizes and seasonal offsets
+/// (escalation units: 0 frozen front, 1 typical attritional fighting).
+pub const ESCALATION_LIMIT: f64 = 100.0;
+/// The only scenario file format version.
+pub const FORMAT_VERSION: i64 = 1;
+
+/// The twelve TOML keys of `escalation.seasonal`, January first.
+pub const MONTH_KEYS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+/// Where a scenario came from, kept for error messages and the manifest.
+#[derive(Debug, Clone)]
+pub struct ScenarioSource {
+    /// The file as the user named it, or `built-in default`.
+    pub display_name: String,
+    /// File stem used to name the output directory (safe as a path component).
+    pub stem: String,
+    /// The file's full text.
+    pub text: String,
+}
+
+impl ScenarioSource {
+    /// The built-in default scenario (`scenarios/istanbul-2025.toml`).
+    pub fn builtin() -> Self {
+        ScenarioSource {
+            display_name: "built-in default (scenarios/istanbul-2025.toml)".to_string(),
+            stem: DEFAULT_SCENARIO_STEM.to_string(),
+            text: DEFAULT_SCENARIO_TOML.to_string(),
+        }
+    }
+
+    /// Reads a scenario file. The error names the file and the reason.
+    pub fn read(path: &Path) -> Result<Self, ScenarioError> {
+        let display_name = path.display().to_string();
+        let fail = |message: String| ScenarioError {
+            source_name: display_name.clone(),
+            problems: vec![Problem {
+                line: None,
+                column: None,
+                path: "(file)".to_string(),
+                message,
+            }],
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| fail(format!("cannot read the scenario file: {e}")))?;
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .map(safe_path_component)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| fail("the file name has no usable stem".to_string()))?;
+        Ok(ScenarioSource {
+            display_name,
+            stem,
+            text,
+        })
+    }
+
+    /// Parses and validates the text.
+    pub fn parse(&self) -> Result<Scenario, ScenarioError> {
+        Scenario::from_toml_str(&self.text, &self.display_name)
+    }
+}
+
+/// Replaces every character that is not an ASCII letter, digit, `-`, `_` or
+/// `.` by `_`, and a leading `.` too, so the result can never name a parent
+/// directory, a hidden file or a path outside the output folder.
+pub fn safe_path_component(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.starts_with('.') {
+        out.replace_range(0..1, "_");
+    }
+    out
+}
+
+/// A validated scenario: every number in range, every reference resolved.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub simulation: Simulation,
+    pub target: Target,
+    pub escalation: Escalation,
+    pub mediation: Mediation,
+    pub exchange: Exchange,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Simulation {
+    /// Number of independent trials (histories).
+    pub trials: u64,
+    /// Days simulated, `H`; day indices run `0 .. H-1`.
+    pub horizon_days: u32,
+    /// Calendar date of day 0.
+    pub start_date: NaiveDate,
+    /// Seed of every random stream of the run.
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Target {
+    /// Agreed number of people to be returned (people), if any.
+    pub pool: Option<u64>,
+    /// Calendar date of the deadline (inclusive).
+    pub deadline: NaiveDate,
+    /// Day index of the deadline, `0 ..= H-1`.
+    pub deadline_day: u32,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Escalation {
+    pub initial_regime: String,
+    /// Probability per day that a shock occurs.
+    pub shock_daily_probability: f64,
+    /// Mean size of a shock (escalation units).
+    pub shock_mean_size: f64,
+    /// Half-life of the shock level (days).
+    pub shock_half_life_days: f64,
+    /// Offset to escalation by calendar month (escalation units); absent
+    /// months count 0.
+    pub seasonal: BTreeMap<String, f64>,
+    pub regimes: Vec<Regime>,
+}
+
+impl Escalation {
+    /// Seasonal offset of a month (1 = January).
+    pub fn seasonal_offset(&self, month: u32) -> f64 {
+        MONTH_KEYS
+            .get(month as usize - 1)
+            .and_then(|k| self.seasonal.get(*k))
+            .copied()
+            .unwrap_or(0.0)
+    }
+
+    /// Index of a regime by name.
+    pub fn regime_index(&self, name: &str) -> Option<usize> {
+        self.regimes.iter().position(|r| r.name == name)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Regime {
+    pub name: String,
+    /// Escalation level while in this regime (escalation units).
+    pub intensity: f64,
+    /// Mean dwell time (days); `None` for a regime that is never left.
+    pub mean_duration_days: Option<f64>,
+    /// Relative weights of the regimes entered on leaving this one.
+    pub next: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Mediation {
+    pub combine: Combine,
+    /// Probability per day that a common outage starts.
+    pub common_outage_probability: f64,
+    /// Mean length of a common outage (days).
+    pub common_outage_mean_days: f64,
+    pub mediators: Vec<Mediator>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Mediator {
+    pub name: String,
+    /// Long-run share of days the channel is open at escalation 0.
+    pub availability: f64,
+    /// Mean length of an outage of this channel (days).
+    pub mean_outage_days: f64,
+    /// Log hazard ratio of channel closure per unit of escalation.
+    pub escalation_sensitivity: f64,
+    /// Contribution to mediation strength when open, in [0, 1].
+    pub effectiveness: f64,
+    /// Whether the channel is open on day 0.
+    pub initially_open: bool,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Hazard {
+    /// Baseline hazard per day.
+    pub base: f64,
+    /// Log hazard ratio per unit of escalation.
+    pub escalation_coef: f64,
+    /// Log hazard ratio per unit of mediation strength.
+    pub mediation_coef: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Exchange {
+    pub initial_phase: InitialPhase,
+    /// Days after every (re)activation before a round can take place.
+    pub preparation_days: u32,
+    /// Least number of days from one round to the next.
+    pub min_days_between_rounds: u32,
+    /// Hazard per day of a round at full mediation strength.
+    pub round_rate: f64,
+    /// Whether rounds need an open mediation channel.
+    pub requires_mediator: bool,
+    /// Mean round size before escalation scaling (people, >= 1).
+    pub size_mean: f64,
+    /// Negative binomial dispersion `k` of round sizes (variance m + m^2/k).
+    pub size_dispersion: f64,
+    /// Log ratio of mean round size (less one) per unit of escalation.
+    pub size_escalation_coef: f64,
+    pub confirmation: Hazard,
+    pub suspension: Hazard,
+    pub resumption: Hazard,
+    /// Hazard per day of collapse while suspended.
+    pub collapse_base: f64,
+}
+
+impl Scenario {
+    /// Parses and validates a scenario; `source_name` names the file in
+    /// error messages.
+    pub fn from_toml_str(text: &str, source_name: &str) -> Result<Scenario, ScenarioError> {
+        let locator = Locator::new(text);
+        let fail = |problems: Vec<Problem>| ScenarioError {
+            source_name: source_name.to_string(),
+            problems,
+        };
+        let deserializer = toml::Deserializer::parse(text).map_err(|e| {
+            let (line, column) = match e.span() {
+                Some(s) => {
+                    let (l, c) = locator.line_col(s.start);
+                    (Some(l), Some(c))
+                }
+                None => (None, None),
+            };
+            fail(vec![Problem {
+                line,
+                column,
+                path: "(syntax)".to_string(),
+                message: format!("this is not valid TOML: {}", e.message().trim()),
+            }])
+        })?;
+        let raw: RawScenario = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+            let (line, column) = match e.inner().span() {
+                Some(s) => {
+                    let (l, c) = locator.line_col(s.start);
+                    (Some(l), Some(c))
+                }
+                None => (None, None),
+            };
+            let path = e.path().to_string();
+            fail(vec![Problem {
+                line,
+                column,
+                path: if path == "." {
+                    "(top level)".to_string()
+                } else {
+                    path
+                },
+                message: explain_serde_message(e.inner().message()),
+            }])
+        })?;
+        let mut checker = Checker {
+            locator: &locator,
+            problems: Vec::new(),
+        };
+        let scenario = validate(&raw, &mut checker);
+        match scenario {
+            Some(s) if checker.problems.is_empty() => Ok(s),
+            _ => Err(fail(checker.problems)),
+        }
+    }
+
+    /// The same scenario with another number of trials (for `--trials`).
+    pub fn with_trials(mut self, trials: u64) -> Result<Scenario, String> {
+        if !(1..=MAX_TRIALS).contains(&trials) {
+            return Err(format!(
+                "--trials {trials} is out of range: allowed 1 to {MAX_TRIALS}"
+            ));
+        }
+        self.simulation.trials = trials;
+        Ok(self)
+    }
+
+    /// The same scenario with another seed (for `--seed`).
+    pub fn with_seed(mut self, seed: u64) -> Scenario {
+        self.simulation.seed = seed;
+        self
+    }
+
+    /// Calendar date of day index `t`.
+    pub fn date_of_day(&self, t: u32) -> NaiveDate {
+        self.simulation.start_date + chrono::Days::new(u64::from(t))
+    }
+}
+
+/// Collects problems with their locations while validating.
+struct Checker<'a> {
+    locator: &'a Locator<'a>,
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn fail(&mut self, path: &TomlPath, message: String) {
+        self.problems.push(self.locator.problem(path, message));
+    }
+
+    /// A finite number in `[lo, hi]`.
+    fn range(&mut self, path: &TomlPath, v: f64, lo: f64, hi: f64, what: &str) -> f64 {
+        if !v.is_finite() || v < lo || v > hi {
+            self.fail(path, format!("{} is not allowed: {what}", show(v)));
+        }
+        v
+    }
+
+    /// A finite number in `(lo, hi]`.
+    fn range_open_low(&mut self, path: &TomlPath, v: f64, lo: f64, hi: f64, what: &str) -> f64 {
+        if !v.is_finite() || v <= lo || v > hi {
+            self.fail(path, format!("{} is not allowed: {what}", show(v)));
+        }
+        v
+    }
+
+    fn probability(&mut self, path: &TomlPath, v: f64) -> f64 {
+        self.range(
+            path,
+            v,
+            0.0,
+            1.0,
+            "a probability per day must be a number from 0 to 1",
+        )
+    }
+
+    fn coefficient(&mut self, path: &TomlPath, v: f64) -> f64 {
+        self.range(
+            path,
+            v,
+            -COEF_LIMIT,
+            COEF_LIMIT,
+            &format!("a coefficient (log hazard ratio) must be a finite number from -{COEF_LIMIT} to {COEF_LIMIT}"),
+        )
+    }
+
+    fn base_hazard(&mut self, path: &TomlPath, v: f64) -> f64 {
+        self.range(
+            path,
+            v,
+            0.0,
+            1000.0,
+            "a baseline hazard per day must be a finite number from 0 to 1000",
+        )
+    }
+
+    fn hazard(&mut self, path: &TomlPath, raw: &RawHazard) -> Hazard {
+        Hazard {
+            base: self.base_hazard(&path.key("base"), raw.base),
+            escalation_coef: self.coefficient(&path.key("escalation_coef"), raw.escalation_coef),
+            mediation_coef: self.coefficient(&path.key("mediation_coef"), raw.mediation_coef),
+        }
+    }
+
+    fn whole(&mut self, path: &TomlPath, v: i64, lo: i64, hi: i64, what: &str) -> i64 {
+        if v < lo || v > hi {
+            self.fail(path, format!("{v} is not allowed: {what}"));
+        }
+        v.clamp(lo, hi)
+    }
+
+    fn date(&mut self, path: &TomlPath, raw: &RawDate) -> Option<NaiveDate> {
+        let text = raw.as_text();
+        match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.fail(
+                    path,
+                    format!("\"{text}\" is not a date: write it as \"YYYY-MM-DD\", for example \"2025-11-16\""),
+                );
+                None
+            }
+        }
+    }
+
+    /// A name used as a key elsewhere (regimes, mediators): letters, digits,
+    /// spaces, `-` and `_`, so that it can never act as a path or break a
+    /// dotted parameter path.
+    fn identifier(&mut self, path: &TomlPath, name: &str) {
+        let ok = !name.is_empty()
+            && name.chars().count() <= 64
+            && name.trim() == name
+            && name
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == ' ' || c == '-' || c == '_');
+        if !ok {
+            self.fail(
+                path,
+                format!(
+                    "{name:?} is not a valid name: use 1 to 64 letters, digits, spaces, '-' or '_', \
+                     with no leading or trailing space"
+                ),
+            );
+        }
+    }
+}
+
+/// Formats a number as a reader wrote it, naming NaN and infinities.
+fn show(v: f64) -> String {
+    if v.is_nan() {
+        "nan (not a number)".to_string()
+    } else if v.is_infinite() {
+        format!("{v} (infinite)")
+    } else {
+        format!("{v}")
+    }
+}
+
+fn validate(raw: &RawScenario, c: &mut Checker) -> Option<Scenario> {
+    let root = TomlPath::root();
+
+    if let Some(v) = raw.version {
+        if v != FORMAT_VERSION {
+            c.fail(
+                &root.key("version"),
+                format!("format version {v} is not supported: this swapsim reads version {FORMAT_VERSION}"),
+            );
+        }
+    }
+    let name_ok = !raw.name.trim().is_empty()
+        && raw.name.chars().count() <= 200
+        && !raw
+            .name
+            .chars()
+            .any(|ch| ch == '/' || ch == '\\' || ch.is_control());
+    if !name_ok {
+        c.fail(
+            &root.key("name"),
+            format!(
+                "{:?} is not allowed: a scenario name must be 1 to 200 characters with no \
+                 path separators ('/' or '\\') or control characters",
+                raw.name
+            ),
+        );
+    }
+
+    // [simulation]
+    let sim = root.key("simulation");
+    let trials = c.whole(
+        &sim.key("trials"),
+        raw.simulation.trials,
+        1,
+        MAX_TRIALS as i64,
+        &format!("trials must be a whole number from 1 to {MAX_TRIALS}"),
+    ) as u64;
+    let horizon_days = c.whole(
+        &sim.key("horizon_days"),
+        raw.simulation.horizon_days,
+        1,
+        i64::from(MAX_HORIZON_DAYS),
+        &format!("horizon_days must be a whole number of days from 1 to {MAX_HORIZON_DAYS}"),
+    ) as u32;
+    let start_date = c.date(&sim.key("start_date"), &raw.simulation.start_date);
+
+    // [target]
+    let tgt = root.key("target");
+    let pool = raw.target.pool.map(|p| {
+        c.whole(
+            &tgt.key("pool"),
+            p,
+            1,
+            1_000_000_000,
+            "pool must be a whole number of people from 1 to 1000000000",
+        ) as u64
+    });
+    let mut deadline = None;
+    if let Some(start) = start_date {
+        let last = start + chrono::Days::new(u64::from(horizon_days) - 1);
+        match &raw.target.deadline {
+            None => deadline = Some((last, horizon_days - 1)),
+            Some(rd) => {
+                if let Some(d) = c.date(&tgt.key("deadline"), rd) {
+                    if d < start || d > last {
+                        c.fail(
+                            &tgt.key("deadline"),
+                            format!(
+                                "{d} lies outside the horizon: allowed {start} (start_date) to \
+                                 {last} (the last of {horizon_days} days)"
+                            ),
+                        );
+                    } else {
+                        deadline = Some((d, (d - start).num_days() as u32));
+                    }
+                }
+            }
+        }
+    }
+
+    // [escalation]
+    let esc = root.key("escalation");
+    let e = &raw.escalation;
+    let shock_daily_probability = c.probability(
+        &esc.key("shock_daily_probability"),
+        e.shock_daily_probability,
+    );
+    let shock_mean_size = c.range(
+        &esc.key("shock_mean_size"),
+        e.shock_mean_size,
+        0.0,
+        ESCALATION_LIMIT,
+        &format!(
+            "the mean shock size must be a number from 0 to {ESCALATION_LIMIT} (escalation units)"
+        ),
+    );
+    if shock_daily_probability > 0.0 && shock_mean_size == 0.0 {
+        c.fail(
+            &esc.key("shock_mean_size"),
+            "0 is not allowed while shock_daily_probability > 0: shocks need a positive mean size"
+                .to_string(),
+        );
+    }
+    let shock_half_life_days = c.range_open_low(
+        &esc.key("shock_half_life_days"),
+        e.shock_half_life_days,
+        0.0,
+        1e6,
+        "the half-life must be a number of days above 0 (and at most 1000000)",
+    );
+    let mut seasonal = BTreeMap::new();
+    for (key, value) in e.seasonal.months() {
+        if let Some(v) = value {
+            let v = c.range(
+                &esc.key("seasonal").key(key),
+                v,
+                -ESCALATION_LIMIT,
+                ESCALATION_LIMIT,
+                &format!("a seasonal offset must be a number from -{ESCALATION_LIMIT} to {ESCALATION_LIMIT} (escalation units)"),
+            );
+            seasonal.insert(key.to_string(), v);
+        }
+    }
+    if e.regimes.is_empty() {
+        c.fail(
+            &esc.key("regimes"),
+            "at least one [[escalation.regimes]] table is required".to_string(),
+        );
+    }
+    if e.regimes.len() > MAX_REGIMES {
+        c.fail(
+            &esc.key("regimes"),
+            format!(
+                "{} regimes is too many: at most {MAX_REGIMES}",
+                e.regimes.len()
+            ),
+        );
+    }
+    let names: Vec<&str> = e.regimes.iter().map(|r| r.name.as_str()).collect();
+    let mut seen = BTreeSet::new();
+    let mut regimes = Vec::new();
+    for (i, r) in e.regimes.iter().enumerate() {
+        let rp = esc.key("regimes").index(i);
+        c.identifier(&rp.key("name"), &r.name);
+        if !seen.insert(r.name.as_str()) {
+            c.fail(
+                &rp.key("name"),
+                format!("regime {:?} is named twice: names must be unique", r.name),
+            );
+        }
+        let intensity = c.range(
+            &rp.key("intensity"),
+            r.intensity,
+            0.0,
+            ESCALATION_LIMIT,
+            &format!("intensity must be a number from 0 to {ESCALATION_LIMIT} (escalation units: 0 frozen front, 1 typical fighting)"),
+        );
+        let mut next = BTreeMap::new();
+        for (target, &w) in &r.next {
+            let np = rp.key("next").key(target);
+            if !names.contains(&target.as_str()) {
+                let hint = error::nearest(target, names.iter().copied())
+                    .map(|g| format!(" (did you mean {g:?}?)"))
+                    .unwrap_or_default();
+                c.fail(
+                    &np,
+                    format!(
+                        "no regime is named {target:?}{hint}; regimes: {}",
+                        quoted_list(&names)
+                    ),
+                );
+            } else if target == &r.name {
+                c.fail(
+                    &np,
+                    "a regime cannot list itself in `next`: the weights are over the other regimes"
+                        .to_string(),
+                );
+            }
+            let w = c.range(&np, w, 0.0, 1e9, "a weight must be a number from 0 to 1e9");
+            next.insert(target.clone(), w);
+        }
+        if !r.next.is_empty() && next.values().all(|w| *w == 0.0) {
+            c.fail(
+                &rp.key("next"),
+                "the weights in `next` are all 0: give at least one a positive weight, or remove \
+                 `next` for a regime that is never left"
+                    .to_string(),
+            );
+        }
+        let mean_duration_days = match (r.mean_duration_days, r.next.is_empty()) {
+            (Some(d), _) => Some(c.range(
+                &rp.key("mean_duration_days"),
+                d,
+                1.0,
+                1e6,
+                "mean_duration_days must be a number of days from 1 to 1000000 (the daily exit probability is 1/d)",
+            )),
+            (None, true) => None,
+            (None, false) => {
+                c.fail(
+                    &rp.key("mean_duration_days"),
+                    "missing: a regime with `next` needs mean_duration_days (days, at least 1)"
+                        .to_string(),
+                );
+                None
+            }
+        };
+        regimes.push(Regime {
+            name: r.name.clone(),
+            intensity,
+            mean_duration_days,
+            next,
+        });
+    }
+    if !names.is_empty() && !names.contains(&e.initial_regime.as_str()) {
+        let hint = error::nearest(&e.initial_regime, names.iter().copied())
+            .map(|g| format!(" (did you mean {g:?}?)"))
+            .unwrap_or_default();
+        c.fail(
+            &esc.key("initial_regime"),
+            format!(
+                "no regime is named {:?}{hint}; regimes: {}",
+                e.initial_regime,
+                quoted_list(&names)
+            ),
+        );
+    }
+
+    // [mediation]
+    let med = root.key("mediation");
+    let m = &raw.mediation;
+    let common_outage_probability = c.probability(
+        &med.key("common_outage_probability"),
+        m.common_outage_probability,
+    );
+    let common_outage_mean_days = c.range(
+        &med.key("common_outage_mean_days"),
+        m.common_outage_mean_days,
+        1.0,
+        1e6,
+        "the mean outage length must be a number of days from 1 to 1000000",
+    );
+    if m.mediators.len() > MAX_MEDIATORS {
+        c.fail(
+            &med.key("mediators"),
+            format!(
+                "{} mediators is too many: at most {MAX_MEDIATORS}",
+                m.mediators.len()
+            ),
+        );
+    }
+    let mut seen = BTreeSet::new();
+    let mut mediators = Vec::new();
+    for (i, md) in m.mediators.iter().enumerate() {
+        let mp = med.key("mediators").index(i);
+        c.identifier(&mp.key("name"), &md.name);
+        if !seen.insert(md.name.as_str()) {
+            c.fail(
+                &mp.key("name"),
+                format!(
+                    "mediator {:?} is named twice: names must be unique",
+                    md.name
+                ),
+            );
+        }
+        let mean_outage_days = c.range(
+            &mp.key("mean_outage_days"),
+            md.mean_outage_days,
+            1.0,
+            1e6,
+            "mean_outage_days must be a number of days from 1 to 1000000",
+        );
+        let availability = c.range_open_low(
+            &mp.key("availability"),
+            md.availability,
+            0.0,
+            1.0,
+            "availability is the long-run share of days the channel is open: a number above 0 and at most 1",
+        );
+        if availability.is_finite()
+            && mean_outage_days.is_finite()
+            && availability > 0.0
+            && availability <= 1.0
+            && mean_outage_days >= 1.0
+            && availability <= 1.0 / (mean_outage_days + 1.0)
+        {
+            c.fail(
+                &mp.key("availability"),
+                format!(
+                    "{availability} is too low for mean_outage_days = {mean_outage_days}: a channel \
+                     whose outages last {mean_outage_days} days on average is open at least \
+                     1/(mean_outage_days + 1) = {:.4} of the time; raise availability above that \
+                     or shorten the outages",
+                    1.0 / (mean_outage_days + 1.0)
+                ),
+            );
+        }
+        let escalation_sensitivity = c.range(
+            &mp.key("escalation_sensitivity"),
+            md.escalation_sensitivity,
+            0.0,
+            COEF_LIMIT,
+            &format!("escalation_sensitivity is a log hazard ratio per unit of escalation: a number from 0 to {COEF_LIMIT}"),
+        );
+        let effectiveness = c.range(
+            &mp.key("effectiveness"),
+            md.effectiveness,
+            0.0,
+            1.0,
+            "effectiveness must be a number from 0 to 1",
+        );
+        mediators.push(Mediator {
+            name: md.name.clone(),
+            availability,
+            mean_outage_days,
+            escalation_sensitivity,
+            effectiveness,
+            initially_open: md.initially_open,
+        });
+    }
+
+    // [exchange]
+    let ex = root.key("exchange");
+    let x = &raw.exchange;
+    let preparation_days = c.whole(
+        &ex.key("preparation_days"),
+        x.preparation_days,
+        0,
+        i64::from(MAX_HORIZON_DAYS),
+        &format!("preparation_days must be a whole number of days from 0 to {MAX_HORIZON_DAYS}"),
+    ) as u32;
+    let min_days_between_rounds = c.whole(
+        &ex.key("min_days_between_rounds"),
+        x.min_days_between_rounds,
+        0,
+        i64::from(MAX_HORIZON_DAYS),
+        &format!(
+            "min_days_between_rounds must be a whole number of days from 0 to {MAX_HORIZON_DAYS}"
+        ),
+    ) as u32;
+    let round_rate = c.base_hazard(&ex.key("round_rate"), x.round_rate);
+    if x.requires_mediator && m.mediators.is_empty() {
+        c.fail(
+            &ex.key("requires_mediator"),
+            "rounds require a mediator but [mediation] names none, so no round could ever take \
+             place: add a [[mediation.mediators]] table or set requires_mediator = false"
+                .to_string(),
+        );
+    }
+    let size_mean = c.range(
+        &ex.key("size_mean"),
+        x.size_mean,
+        1.0,
+        1e6,
+        "size_mean is the mean number of people per round: a number from 1 to 1000000",
+    );
+    let size_dispersion = c.range_open_low(
+        &ex.key("size_dispersion"),
+        x.size_dispersion,
+        0.0,
+        1e6,
+        "size_dispersion is the negative binomial k: a number above 0 (smaller is more variable), at most 1000000",
+    );
+    let size_escalation_coef =
+        c.coefficient(&ex.key("size_escalation_coef"), x.size_escalation_coef);
+    let confirmation = c.hazard(&ex.key("confirmation"), &x.confirmation);
+    let suspension = c.hazard(&ex.key("suspension"), &x.suspension);
+    let resumption = c.hazard(&ex.key("resumption"), &x.resumption);
+    let collapse_base = c.base_hazard(&ex.key("collapse").key("base"), x.collapse.base);
+
+    let (start_date, (deadline, deadline_day)) = (start_date?, deadline?);
+    Some(Scenario {
+        name: raw.name.clone(),
+        description: raw.description.clone(),
+        simulation: Simulation {
+            trials,
+            horizon_days,
+            start_date,
+            seed: raw.simulation.seed,
+        },
+        target: Target {
+            pool,
+            deadline,
+            deadline_day,
+        },
+        escalation: Escalation {
+            initial_regime: e.initial_regime.clone(),
+            shock_daily_probability,
+            shock_mean_size,
+            shock_half_life_days,
+            seasonal,
+            regimes,
+        },
+        mediation: Mediation {
+            combine: m.combine,
+            common_outage_probability,
+            common_outage_mean_days,
+            mediators,
+        },
+        exchange: Exchange {
+            initial_phase: x.initial_phase,
+            preparation_days,
+            min_days_between_rounds,
+            round_rate,
+            requires_mediator: x.requires_mediator,
+            size_mean,
+            size_dispersion,
+            size_escalation_coef,
+            confirmation,
+            suspension,
+            resumption,
+            collapse_base,
+        },
+    })
+}
+
+fn quoted_list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("{n:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Month (1 = January) of a date; re-exported for the model's seasonal table.
+pub fn month_of(date: NaiveDate) -> u32 {
+    date.month()
+}

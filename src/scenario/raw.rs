@@ -1,0 +1,212 @@
+//! The scenario file exactly as written: serde structs that mirror the TOML.
+//!
+//! Nothing here is checked beyond its TOML type. `validate` turns a
+//! [`RawScenario`] into a [`super::Scenario`] whose invariants hold, in the
+//! two-stage shape of ripgrep's low-level and high-level arguments. Every
+//! table denies unknown fields, so a misspelt key is an error rather than a
+//! silently ignored setting.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// A date as written in a scenario: a string `"2025-11-16"` or a bare TOML
+/// date `2025-11-16`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawDate {
+    Text(String),
+    Toml(toml::value::Datetime),
+}
+
+impl RawDate {
+    pub fn as_text(&self) -> String {
+        match self {
+            RawDate::Text(s) => s.clone(),
+            RawDate::Toml(d) => d.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// Scenario file format version; only 1 exists.
+    pub version: Option<i64>,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub simulation: RawSimulation,
+    #[serde(default)]
+    pub target: RawTarget,
+    pub escalation: RawEscalation,
+    pub mediation: RawMediation,
+    pub exchange: RawExchange,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSimulation {
+    pub trials: i64,
+    pub horizon_days: i64,
+    pub start_date: RawDate,
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTarget {
+    pub pool: Option<i64>,
+    pub deadline: Option<RawDate>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEscalation {
+    pub initial_regime: String,
+    pub shock_daily_probability: f64,
+    pub shock_mean_size: f64,
+    pub shock_half_life_days: f64,
+    #[serde(default)]
+    pub seasonal: RawSeasonal,
+    pub regimes: Vec<RawRegime>,
+}
+
+/// Offsets to escalation by calendar month; an absent month counts 0.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSeasonal {
+    pub jan: Option<f64>,
+    pub feb: Option<f64>,
+    pub mar: Option<f64>,
+    pub apr: Option<f64>,
+    pub may: Option<f64>,
+    pub jun: Option<f64>,
+    pub jul: Option<f64>,
+    pub aug: Option<f64>,
+    pub sep: Option<f64>,
+    pub oct: Option<f64>,
+    pub nov: Option<f64>,
+    pub dec: Option<f64>,
+}
+
+impl RawSeasonal {
+    /// The twelve offsets, January first, with their TOML keys.
+    pub fn months(&self) -> [(&'static str, Option<f64>); 12] {
+        [
+            ("jan", self.jan),
+            ("feb", self.feb),
+            ("mar", self.mar),
+            ("apr", self.apr),
+            ("may", self.may),
+            ("jun", self.jun),
+            ("jul", self.jul),
+            ("aug", self.aug),
+            ("sep", self.sep),
+            ("oct", self.oct),
+            ("nov", self.nov),
+            ("dec", self.dec),
+        ]
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegime {
+    pub name: String,
+    pub intensity: f64,
+    pub mean_duration_days: Option<f64>,
+    #[serde(default)]
+    pub next: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Combine {
+    /// `M = 1 - prod(1 - w_i U_i)`: channels add up, with diminishing returns.
+    NoisyOr,
+    /// `M = max(w_i U_i)`: only the best open channel counts.
+    Max,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMediation {
+    #[serde(default = "default_combine")]
+    pub combine: Combine,
+    #[serde(default)]
+    pub common_outage_probability: f64,
+    #[serde(default = "one")]
+    pub common_outage_mean_days: f64,
+    #[serde(default)]
+    pub mediators: Vec<RawMediator>,
+}
+
+fn default_combine() -> Combine {
+    Combine::NoisyOr
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMediator {
+    pub name: String,
+    pub availability: f64,
+    pub mean_outage_days: f64,
+    #[serde(default)]
+    pub escalation_sensitivity: f64,
+    pub effectiveness: f64,
+    #[serde(default = "yes")]
+    pub initially_open: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InitialPhase {
+    Pending,
+    Active,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExchange {
+    pub initial_phase: InitialPhase,
+    pub preparation_days: i64,
+    pub min_days_between_rounds: i64,
+    pub round_rate: f64,
+    #[serde(default = "yes")]
+    pub requires_mediator: bool,
+    pub size_mean: f64,
+    pub size_dispersion: f64,
+    #[serde(default)]
+    pub size_escalation_coef: f64,
+    pub confirmation: RawHazard,
+    pub suspension: RawHazard,
+    pub resumption: RawHazard,
+    #[serde(default)]
+    pub collapse: RawCollapse,
+}
+
+/// A daily hazard `base * exp(±mediation_coef * M ∓ escalation_coef * E)`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHazard {
+    pub base: f64,
+    #[serde(default)]
+    pub escalation_coef: f64,
+    #[serde(default)]
+    pub mediation_coef: f64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCollapse {
+    #[serde(default)]
+    pub base: f64,
+}
