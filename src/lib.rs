@@ -6,3 +6,5 @@
 //! [`plot`] write tables and charts from those aggregates.
 
 pub mod scenario;
+pub mod engine;
+pub mod model;

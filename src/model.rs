@@ -1,0 +1,948 @@
+//! The exchange-durability model: one trial, one history, day by day.
+//!
+//! This module owns the dynamics of `docs/model.md` (the contract is
+//! `MODEL.md`): escalation regimes, shocks and seasons; mediator channels and
+//! common outages; and the exchange phases with their complementary log-log
+//! hazards. It takes its random streams from the caller and does no I/O,
+//! threading or seeding, so the engine decides how trials are seeded and
+//! split and the model can be tested with any generator.
+//!
+//! Two sampling devices keep the daily loop cheap without changing the law
+//! of the process (both are stated in `docs/model.md`):
+//! - *Waiting times.* An event with a constant daily probability `p` (a regime
+//!   exit, a shock, the start or end of a common outage, a channel
+//!   re-opening) is drawn once as a geometric waiting time instead of a
+//!   Bernoulli trial every day.
+//! - *Cumulative hazard.* An event whose daily probability is
+//!   `1 - exp(-h_t)` with a varying `h_t` fires on the first day on which the
+//!   running sum of `h_t` reaches a standard exponential threshold drawn when
+//!   the process starts. Then `P(no event through day t) = exp(-sum h)`, the
+//!   same as independent daily draws, for one exponential draw per event.
+//!
+//! Because escalation, the common outage and each channel never depend on the
+//! exchange process, and each has its own stream, the model runs them as
+//! separate passes over the horizon (escalation, outage, channels, exchange).
+//! That is the same process as interleaving them day by day in the order of
+//! `MODEL.md`, and it keeps each loop small.
+
+use crate::scenario::{Combine, InitialPhase, Scenario};
+use chrono::Datelike;
+use rand::Rng;
+use rand_distr::{Distribution, Exp1, Gamma, Poisson};
+use serde::Serialize;
+
+/// Phase of the exchange process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Announced, not yet confirmed by the counterparty.
+    Pending = 0,
+    /// Rounds may take place.
+    Active = 1,
+    /// Suspended: no rounds until it resumes.
+    Suspended = 2,
+    /// The agreed pool has been returned (absorbing).
+    Completed = 3,
+    /// The process has ended without completing (absorbing).
+    Collapsed = 4,
+}
+
+impl Phase {
+    /// Every phase, in the order of their numeric codes.
+    pub const ALL: [Phase; 5] = [
+        Phase::Pending,
+        Phase::Active,
+        Phase::Suspended,
+        Phase::Completed,
+        Phase::Collapsed,
+    ];
+
+    /// Lower-case name used in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Pending => "pending",
+            Phase::Active => "active",
+            Phase::Suspended => "suspended",
+            Phase::Completed => "completed",
+            Phase::Collapsed => "collapsed",
+        }
+    }
+}
+
+/// The random streams of one trial, one per model component, so that a
+/// change to one component leaves the draws of the others untouched (common
+/// random numbers across configurations).
+pub struct TrialStreams<R> {
+    /// Regime changes and shocks.
+    pub escalation: R,
+    /// Start and end of common outages.
+    pub common_outage: R,
+    /// Phase changes, rounds and round sizes.
+    pub exchange: R,
+    /// One stream per mediator, in scenario order.
+    pub mediators: Vec<R>,
+}
+
+/// Something that happened in a trial, for daily aggregation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TraceEvent {
+    /// A round on `day`; `returned` is the running total after it (people).
+    Round { day: u32, returned: u64 },
+    /// The phase held from the end of `day` on.
+    PhaseChange { day: u32, phase: Phase },
+}
+
+/// The daily path of one trial, reused from trial to trial to avoid
+/// allocation. Paths have one entry per day of the horizon.
+#[derive(Debug, Clone, Default)]
+pub struct TrialTrace {
+    /// Escalation `E_t` (escalation units).
+    pub escalation: Vec<f64>,
+    /// Mediation strength `M_t` in [0, 1].
+    pub mediation: Vec<f64>,
+    /// Whether a common outage is in force on day t.
+    pub common_outage: Vec<bool>,
+    /// Bit i set when mediator i's own channel is open on day t (a common
+    /// outage is not reflected here).
+    pub open_channels: Vec<u32>,
+    /// Rounds and phase changes in day order.
+    pub events: Vec<TraceEvent>,
+}
+
+/// The outcomes of one trial (MODEL.md, "Outputs of one trial").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TrialOutcome {
+    /// People returned by the end of the deadline day.
+    pub returned_by_deadline: u64,
+    /// People returned by the end of the horizon.
+    pub returned_by_horizon: u64,
+    /// Rounds held within the horizon.
+    pub rounds: u32,
+    /// Rounds held by the end of the deadline day.
+    pub rounds_by_deadline: u32,
+    /// Number of times the process went from Active to Suspended.
+    pub suspensions: u32,
+    /// Day index (0-based) of the first suspension; `None` if none in the
+    /// horizon (censored).
+    pub first_suspension_day: Option<u32>,
+    /// Day index on which the pool was completed; `None` if not (censored).
+    pub target_day: Option<u32>,
+    /// Days ending in the Pending phase.
+    pub days_pending: u32,
+    /// Days ending in the Active phase.
+    pub days_active: u32,
+    /// Days ending in the Suspended phase.
+    pub days_suspended: u32,
+    /// Day index of collapse; `None` if the process did not collapse.
+    pub collapse_day: Option<u32>,
+    /// Phase at the end of the horizon.
+    pub final_phase: Phase,
+}
+
+/// A daily hazard `base * exp(sign_m * beta_m * M + sign_e * beta_e * E)`,
+/// with the signs of MODEL.md folded into the coefficients.
+#[derive(Debug, Clone, Copy)]
+struct LogLinearHazard {
+    base: f64,
+    per_escalation: f64,
+    per_mediation: f64,
+}
+
+impl LogLinearHazard {
+    #[inline]
+    fn at(&self, e: f64, m: f64) -> f64 {
+        if self.base == 0.0 {
+            return 0.0;
+        }
+        self.base * (self.per_escalation * e + self.per_mediation * m).exp()
+    }
+}
+
+#[derive(Debug, Clone)]
+struct CompiledRegime {
+    intensity: f64,
+    /// Days spent in the regime, minus one, on each visit.
+    dwell: Option<Geometric>,
+    /// (regime index, cumulative weight) of the regimes entered on exit.
+    next: Vec<(usize, f64)>,
+}
+
+#[derive(Debug, Clone)]
+struct CompiledMediator {
+    /// `lambda_i`: closing hazard per day at escalation 0.
+    lambda: f64,
+    /// `kappa_i`: log hazard ratio of closing per unit of escalation.
+    kappa: f64,
+    /// `w_i`: effectiveness.
+    weight: f64,
+    /// Closed days, minus one, of each outage (daily re-opening q = 1/o).
+    outage: Geometric,
+    initially_open: bool,
+}
+
+/// A scenario compiled for fast simulation: every constant of the daily loop
+/// precomputed once.
+#[derive(Debug, Clone)]
+pub struct Model {
+    horizon: u32,
+    deadline_day: u32,
+    pool: Option<u64>,
+    /// Seasonal offset of each day of the horizon.
+    seasonal_by_day: Vec<f64>,
+    regimes: Vec<CompiledRegime>,
+    initial_regime: usize,
+    /// Days between shocks, minus one.
+    shock_wait: Geometric,
+    shock_mean_size: f64,
+    /// Daily decay factor of the shock level, `2^(-1/half_life)`.
+    shock_decay: f64,
+    outage_start_wait: Geometric,
+    outage_length: Geometric,
+    combine: Combine,
+    mediators: Vec<CompiledMediator>,
+    /// `M` for every set of open channels (bit i = mediator i), when there
+    /// are at most [`STRENGTH_TABLE_MEDIATORS`] mediators; empty otherwise.
+    strength_table: Vec<f64>,
+    initial_phase: Phase,
+    preparation_days: u32,
+    min_gap: u32,
+    round_rate: f64,
+    requires_mediator: bool,
+    /// Mean of the negative binomial part of a round size at escalation 0.
+    size_extra_mean: f64,
+    size_escalation_coef: f64,
+    size_dispersion: f64,
+    /// Gamma(k, 1) mixing law of the negative binomial.
+    size_gamma: Option<Gamma<f64>>,
+    confirmation: LogLinearHazard,
+    suspension: LogLinearHazard,
+    resumption: LogLinearHazard,
+    collapse: f64,
+}
+
+/// Most mediators for which `M` of every set of open channels is tabulated
+/// (4,096 entries, 32 KiB); with more, `M` is computed day by day.
+const STRENGTH_TABLE_MEDIATORS: usize = 12;
+
+/// Number of failures before the first success of a daily event with
+/// constant probability `p`: `floor(X / c)` with `X` standard exponential
+/// and `c = -ln(1 - p)`, because `P(floor(X / c) >= k) = exp(-k c) = (1 -
+/// p)^k`. One exponential draw per wait, and no `powi` as in rand_distr's
+/// `Geometric`.
+#[derive(Debug, Clone, Copy)]
+struct Geometric {
+    /// `1 / c = -1 / ln(1 - p)`: zero when p = 1, infinite when p = 0.
+    inverse_rate: f64,
+}
+
+impl Geometric {
+    fn sample<R: Rng>(&self, rng: &mut R) -> u64 {
+        if self.inverse_rate.is_infinite() {
+            return u64::MAX;
+        }
+        let x: f64 = Exp1.sample(rng);
+        // `as` truncates, which is floor for a non-negative number, and
+        // saturates, so an infinite wait becomes u64::MAX ("never").
+        (x * self.inverse_rate) as u64
+    }
+}
+
+/// The waiting-time law of a daily event with probability `p` (validated to
+/// lie in [0, 1]).
+fn geometric(p: f64) -> Geometric {
+    Geometric {
+        inverse_rate: 1.0 / -(-p).ln_1p(),
+    }
+}
+
+impl Model {
+    /// Compiles a validated scenario.
+    pub fn new(s: &Scenario) -> Model {
+        let horizon = s.simulation.horizon_days;
+        let seasonal_by_day = (0..horizon)
+            .map(|t| s.escalation.seasonal_offset(s.date_of_day(t).month()))
+            .collect();
+        let regimes = s
+            .escalation
+            .regimes
+            .iter()
+            .map(|r| {
+                let total: f64 = r.next.values().sum();
+                let mut acc = 0.0;
+                let next = r
+                    .next
+                    .iter()
+                    .filter(|(_, w)| **w > 0.0)
+                    .map(|(name, w)| {
+                        acc += w / total;
+                        let idx = s.escalation.regime_index(name).expect("validated reference");
+                        (idx, acc)
+                    })
+                    .collect::<Vec<_>>();
+                CompiledRegime {
+                    intensity: r.intensity,
+                    dwell: match (r.mean_duration_days, next.is_empty()) {
+                        (Some(d), false) => Some(geometric(1.0 / d)),
+                        _ => None,
+                    },
+                    next,
+                }
+            })
+            .collect();
+        let mediators = s
+            .mediation
+            .mediators
+            .iter()
+            .map(|m| {
+                let q = 1.0 / m.mean_outage_days;
+                // Stationary open share at E = 0 is q / (q + p0); solve for p0.
+                let p0 = q * (1.0 - m.availability) / m.availability;
+                CompiledMediator {
+                    lambda: -(-p0).ln_1p(),
+                    kappa: m.escalation_sensitivity,
+                    weight: m.effectiveness,
+                    outage: geometric(q),
+                    initially_open: m.initially_open,
+                }
+            })
+            .collect();
+        let x = &s.exchange;
+        let size_extra_mean = x.size_mean - 1.0;
+        let mut model = Model {
+            horizon,
+            deadline_day: s.target.deadline_day,
+            pool: s.target.pool,
+            seasonal_by_day,
+            regimes,
+            initial_regime: s
+                .escalation
+                .regime_index(&s.escalation.initial_regime)
+                .expect("validated reference"),
+            shock_wait: geometric(s.escalation.shock_daily_probability),
+            shock_mean_size: s.escalation.shock_mean_size,
+            shock_decay: (-1.0 / s.escalation.shock_half_life_days).exp2(),
+            outage_start_wait: geometric(s.mediation.common_outage_probability),
+            outage_length: geometric(1.0 / s.mediation.common_outage_mean_days),
+            combine: s.mediation.combine,
+            mediators,
+            initial_phase: match x.initial_phase {
+                InitialPhase::Pending => Phase::Pending,
+                InitialPhase::Active => Phase::Active,
+            },
+            preparation_days: x.preparation_days,
+            min_gap: x.min_days_between_rounds,
+            round_rate: x.round_rate,
+            requires_mediator: x.requires_mediator,
+            size_extra_mean,
+            size_escalation_coef: x.size_escalation_coef,
+            size_dispersion: x.size_dispersion,
+            size_gamma: (size_extra_mean > 0.0).then(|| {
+                Gamma::new(x.size_dispersion, 1.0).expect("dispersion validated positive")
+            }),
+            confirmation: LogLinearHazard {
+                base: x.confirmation.base,
+                per_escalation: -x.confirmation.escalation_coef,
+                per_mediation: x.confirmation.mediation_coef,
+            },
+            suspension: LogLinearHazard {
+                base: x.suspension.base,
+                per_escalation: x.suspension.escalation_coef,
+                per_mediation: -x.suspension.mediation_coef,
+            },
+            resumption: LogLinearHazard {
+                base: x.resumption.base,
+                per_escalation: -x.resumption.escalation_coef,
+                per_mediation: x.resumption.mediation_coef,
+            },
+            collapse: x.collapse_base,
+            strength_table: Vec::new(),
+        };
+        let n = model.mediators.len();
+        if n <= STRENGTH_TABLE_MEDIATORS {
+            model.strength_table = (0..1u32 << n).map(|mask| model.combine_channels(mask)).collect();
+        }
+        model
+    }
+
+    /// Days in the horizon.
+    pub fn horizon(&self) -> u32 {
+        self.horizon
+    }
+
+    /// Number of mediators (and so of mediator streams a trial needs).
+    pub fn mediator_count(&self) -> usize {
+        self.mediators.len()
+    }
+
+    /// Simulates one trial, writing its daily path into `trace` and
+    /// returning its outcomes.
+    pub fn simulate<R: Rng>(
+        &self,
+        streams: &mut TrialStreams<R>,
+        trace: &mut TrialTrace,
+    ) -> TrialOutcome {
+        debug_assert_eq!(streams.mediators.len(), self.mediators.len());
+        let h = self.horizon as usize;
+        trace.escalation.clear();
+        trace.escalation.resize(h, 0.0);
+        trace.mediation.clear();
+        trace.mediation.resize(h, 0.0);
+        trace.common_outage.clear();
+        trace.common_outage.resize(h, false);
+        trace.open_channels.clear();
+        trace.open_channels.resize(h, 0);
+        trace.events.clear();
+
+        let (e_min, e_max) = self.escalation_pass(&mut streams.escalation, &mut trace.escalation);
+        self.outage_pass(&mut streams.common_outage, &mut trace.common_outage);
+        for (i, (m, rng)) in self
+            .mediators
+            .iter()
+            .zip(streams.mediators.iter_mut())
+            .enumerate()
+        {
+            channel_pass(
+                m,
+                1 << i,
+                rng,
+                &trace.escalation,
+                e_max,
+                &mut trace.open_channels,
+            );
+        }
+        let (m_min, m_max) = self.mediation_strength(trace);
+        let bounds = PathBounds {
+            e_min,
+            e_max,
+            m_min,
+            m_max,
+        };
+        self.exchange_pass(&mut streams.exchange, trace, bounds)
+    }
+
+    /// `E_t` for every day: regime intensity plus shock level plus seasonal
+    /// offset, floored at 0.
+    fn escalation_pass<R: Rng>(&self, rng: &mut R, out: &mut [f64]) -> (f64, f64) {
+        let h = out.len() as u64;
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut regime = self.initial_regime;
+        // Day on whose end-of-day draw the current regime is left.
+        let mut exit_day = self.regime_exit(regime, 0, rng);
+        let mut next_shock = self.shock_wait.sample(rng);
+        let mut shock = 0.0f64;
+        let mut t = 0u64;
+        while t < h {
+            // Days up to the next draw that changes anything form a segment
+            // in which only the shock decays; it runs without calls.
+            let last = exit_day.min(next_shock).min(h - 1);
+            let intensity = self.regimes[regime].intensity;
+            let days = &mut out[t as usize..=last as usize];
+            let seasonal = &self.seasonal_by_day[t as usize..=last as usize];
+            for (e, &offset) in days.iter_mut().zip(seasonal) {
+                let v = (intensity + shock + offset).max(0.0);
+                *e = v;
+                // Plain comparisons (minsd/maxsd): f64::min and f64::max
+                // handle NaN, which cannot occur here, at several times the cost.
+                lo = if v < lo { v } else { lo };
+                hi = if v > hi { v } else { hi };
+                shock *= self.shock_decay;
+            }
+            // Draws at the end of day `last`, for the next day.
+            if last == exit_day {
+                regime = self.pick_next(regime, rng);
+                exit_day = self.regime_exit(regime, last + 1, rng);
+            }
+            if last == next_shock {
+                let jump: f64 = Exp1.sample(rng);
+                shock += self.shock_mean_size * jump;
+                next_shock = (last + 1).saturating_add(self.shock_wait.sample(rng));
+            }
+            t = last + 1;
+        }
+        (lo, hi)
+    }
+
+    /// The day on whose draw a regime entered on `entry` is left: the dwell
+    /// is geometric on 1, 2, ... with mean `mean_duration_days`.
+    fn regime_exit<R: Rng>(&self, regime: usize, entry: u64, rng: &mut R) -> u64 {
+        match &self.regimes[regime].dwell {
+            Some(g) => entry.saturating_add(g.sample(rng)),
+            None => u64::MAX,
+        }
+    }
+
+    fn pick_next<R: Rng>(&self, regime: usize, rng: &mut R) -> usize {
+        let next = &self.regimes[regime].next;
+        let u: f64 = rand::RngExt::random(rng);
+        next.iter()
+            .find(|(_, cum)| u < *cum)
+            .or(next.last())
+            .map(|(i, _)| *i)
+            .expect("a regime with a dwell law has successors")
+    }
+
+    /// Whether a common outage is in force on each day. A start drawn on day
+    /// t puts it in force from t+1; its length is geometric on 1, 2, ...
+    fn outage_pass<R: Rng>(&self, rng: &mut R, out: &mut [bool]) {
+        let h = out.len() as u64;
+        // Day whose draw starts the next outage.
+        let mut start_draw = self.outage_start_wait.sample(rng);
+        while start_draw < h {
+            let first = start_draw + 1;
+            let length = 1 + self.outage_length.sample(rng);
+            let end = first.saturating_add(length).min(h);
+            for day in out.iter_mut().take(end as usize).skip(first as usize) {
+                *day = true;
+            }
+            // No start is drawn on a day the outage is in force.
+            start_draw = end.saturating_add(self.outage_start_wait.sample(rng));
+        }
+    }
+
+    /// `M_t` from the open channels and the common outage; returns the
+    /// smallest and largest value of the path.
+    fn mediation_strength(&self, trace: &mut TrialTrace) -> (f64, f64) {
+        let days = trace
+            .mediation
+            .iter_mut()
+            .zip(&trace.open_channels)
+            .zip(&trace.common_outage);
+        if self.strength_table.is_empty() {
+            for ((out, &mask), &outage) in days {
+                *out = if outage {
+                    0.0
+                } else {
+                    self.combine_channels(mask)
+                };
+            }
+        } else {
+            for ((out, &mask), &outage) in days {
+                *out = if outage {
+                    0.0
+                } else {
+                    self.strength_table[mask as usize]
+                };
+            }
+        }
+        min_max(&trace.mediation)
+    }
+
+    /// Mediation strength of a set of open channels (bit i = mediator i).
+    pub fn combine_channels(&self, mask: u32) -> f64 {
+        let open = self
+            .mediators
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, m)| m.weight);
+        match self.combine {
+            Combine::NoisyOr => 1.0 - open.fold(1.0, |acc, w| acc * (1.0 - w)),
+            Combine::Max => open.fold(0.0, f64::max),
+        }
+    }
+
+    /// Phases, rounds and sizes, given the escalation and mediation paths.
+    ///
+    /// Event-driven: each phase draws candidate days for its events by
+    /// thinning (see [`Thinned`]), so the cost grows with the number of
+    /// candidates, not with the horizon.
+    fn exchange_pass<R: Rng>(
+        &self,
+        rng: &mut R,
+        trace: &mut TrialTrace,
+        bounds: PathBounds,
+    ) -> TrialOutcome {
+        let h = self.horizon;
+        let (es, ms) = (&trace.escalation, &trace.mediation);
+        let mut out = TrialOutcome {
+            returned_by_deadline: 0,
+            returned_by_horizon: 0,
+            rounds: 0,
+            rounds_by_deadline: 0,
+            suspensions: 0,
+            first_suspension_day: None,
+            target_day: None,
+            days_pending: 0,
+            days_active: 0,
+            days_suspended: 0,
+            collapse_day: None,
+            final_phase: self.initial_phase,
+        };
+        let mut phase = self.initial_phase;
+        let mut returned: u64 = 0;
+        // First day whose end falls in the current phase.
+        let mut phase_since = 0u32;
+        // First day that begins in the current phase.
+        let mut t = 0u32;
+        // First day allowed by the gap since the last round, and first day
+        // allowed by the preparation since the last (re)activation. An
+        // Active start is past its preparation and has held no round.
+        let mut gap_ok_from = 0u32;
+        let mut eligible_from = 0u32;
+
+        let confirmation = Thinned::log_linear(&self.confirmation, bounds);
+        let suspension = Thinned::log_linear(&self.suspension, bounds);
+        let resumption = Thinned::log_linear(&self.resumption, bounds);
+        let round_bound = if self.requires_mediator {
+            self.round_rate * bounds.m_max
+        } else {
+            self.round_rate
+        };
+        let rounds = Thinned::new(round_bound);
+        let collapse = Thinned::new(self.collapse);
+
+        while t < h {
+            // The day of this phase's change, if any, and the phase it leads to.
+            let mut change: Option<(u32, Phase)> = None;
+            match phase {
+                Phase::Pending => {
+                    let hazard = |d: u32| self.confirmation.at(es[d as usize], ms[d as usize]);
+                    if let Some(d) = confirmation.first_event(t, h, hazard, rng) {
+                        change = Some((d, Phase::Active));
+                    }
+                }
+                Phase::Active => {
+                    let s_hazard = |d: u32| self.suspension.at(es[d as usize], ms[d as usize]);
+                    let x_hazard = |d: u32| {
+                        if self.requires_mediator {
+                            self.round_rate * ms[d as usize]
+                        } else {
+                            self.round_rate
+                        }
+                    };
+                    let mut next_s = suspension.next_candidate(t, h, rng);
+                    let mut next_x = rounds.next_candidate(t.max(eligible_from), h, rng);
+                    loop {
+                        let d = next_s.min(next_x);
+                        if d >= h {
+                            break;
+                        }
+                        if next_s == d {
+                            if suspension.accept(s_hazard(d), rng) {
+                                out.suspensions += 1;
+                                out.first_suspension_day.get_or_insert(d);
+                                change = Some((d, Phase::Suspended));
+                                break;
+                            }
+                            next_s = suspension.next_candidate(d + 1, h, rng);
+                        }
+                        if next_x == d {
+                            if rounds.accept(x_hazard(d), rng) {
+                                let size = self.round_size(es[d as usize], rng);
+                                returned = match self.pool {
+                                    Some(pool) => returned.saturating_add(size).min(pool),
+                                    None => returned.saturating_add(size),
+                                };
+                                out.rounds += 1;
+                                if d <= self.deadline_day {
+                                    out.returned_by_deadline = returned;
+                                    out.rounds_by_deadline = out.rounds;
+                                }
+                                trace.events.push(TraceEvent::Round { day: d, returned });
+                                if self.pool.is_some_and(|p| returned >= p) {
+                                    out.target_day = Some(d);
+                                    change = Some((d, Phase::Completed));
+                                    break;
+                                }
+                                // The next round may come min_gap days later,
+                                // and never on the same day.
+                                gap_ok_from = d + self.min_gap.max(1);
+                                eligible_from = gap_ok_from;
+                                next_x = rounds.next_candidate(eligible_from, h, rng);
+                            } else {
+                                next_x = rounds.next_candidate(d + 1, h, rng);
+                            }
+                        }
+                    }
+                }
+                Phase::Suspended => {
+                    let next_k = collapse.next_candidate(t, h, rng);
+                    let r_hazard = |d: u32| self.resumption.at(es[d as usize], ms[d as usize]);
+                    // Resumption is drawn only on days before the collapse;
+                    // on the collapse day itself the collapse comes first.
+                    match resumption.first_event(t, next_k.min(h), r_hazard, rng) {
+                        Some(d) => change = Some((d, Phase::Active)),
+                        None if next_k < h => {
+                            out.collapse_day = Some(next_k);
+                            change = Some((next_k, Phase::Collapsed));
+                        }
+                        None => {}
+                    }
+                }
+                Phase::Completed | Phase::Collapsed => break,
+            }
+            let Some((d, next)) = change else {
+                break;
+            };
+            self.count_days(&mut out, phase, d - phase_since);
+            trace
+                .events
+                .push(TraceEvent::PhaseChange { day: d, phase: next });
+            phase = next;
+            phase_since = d;
+            t = d + 1;
+            if phase == Phase::Active {
+                // (Re)activation on day d: preparation counts from d.
+                eligible_from = (d + self.preparation_days.max(1)).max(gap_ok_from);
+            }
+        }
+        self.count_days(&mut out, phase, h - phase_since);
+        out.returned_by_horizon = returned;
+        out.final_phase = phase;
+        out
+    }
+
+    fn count_days(&self, out: &mut TrialOutcome, phase: Phase, days: u32) {
+        match phase {
+            Phase::Pending => out.days_pending += days,
+            Phase::Active => out.days_active += days,
+            Phase::Suspended => out.days_suspended += days,
+            Phase::Completed | Phase::Collapsed => {}
+        }
+    }
+
+    /// `1 + NB(mean m_t, dispersion k)` with `m_t = (size_mean - 1) *
+    /// exp(-size_escalation_coef * E)`, drawn as a Gamma–Poisson mixture.
+    fn round_size<R: Rng>(&self, e: f64, rng: &mut R) -> u64 {
+        let Some(gamma) = &self.size_gamma else {
+            return 1;
+        };
+        let mean = self.size_extra_mean * (-self.size_escalation_coef * e).exp();
+        let lambda = gamma.sample(rng) * mean / self.size_dispersion;
+        if !(lambda > 0.0) {
+            return 1;
+        }
+        match Poisson::new(lambda) {
+            Ok(p) => 1 + p.sample(rng) as u64,
+            // Only a lambda beyond 1.8e19 fails, far above any pool.
+            Err(_) => u64::MAX / 2,
+        }
+    }
+}
+
+/// Open days of one mediator's channel, set as `bit` in `open`. An open
+/// channel closes on day t with probability `1 - exp(-lambda * exp(kappa *
+/// E_t))`, drawn by thinning against the trial's largest escalation; a closed
+/// one stays closed for a geometric number of days (1, 2, ...) with mean
+/// `mean_outage_days`.
+fn channel_pass<R: Rng>(
+    m: &CompiledMediator,
+    bit: u32,
+    rng: &mut R,
+    escalation: &[f64],
+    e_max: f64,
+    open: &mut [u32],
+) {
+    let h = escalation.len() as u32;
+    let hazard = |d: u32| {
+        let e = escalation[d as usize];
+        if m.kappa == 0.0 || e == 0.0 {
+            m.lambda
+        } else {
+            m.lambda * (m.kappa * e).exp()
+        }
+    };
+    let closing = Thinned::new(m.lambda * (m.kappa * e_max).exp());
+    let mut t = if m.initially_open {
+        0
+    } else {
+        // Closed on day 0: re-opening is drawn from day 0's draw on.
+        (1 + m.outage.sample(rng)).min(u64::from(h)) as u32
+    };
+    while t < h {
+        let closed_on = closing.first_event(t, h, hazard, rng);
+        let last_open = closed_on.unwrap_or(h - 1);
+        for day in &mut open[t as usize..=last_open as usize] {
+            *day |= bit;
+        }
+        let Some(c) = closed_on else { break };
+        let closed_days = 1 + m.outage.sample(rng);
+        t = (u64::from(c) + 1)
+            .saturating_add(closed_days)
+            .min(u64::from(h)) as u32;
+    }
+}
+
+/// Largest and smallest escalation and mediation strength of one trial's
+/// path: the envelope that thinning needs.
+#[derive(Debug, Clone, Copy)]
+struct PathBounds {
+    e_min: f64,
+    e_max: f64,
+    m_min: f64,
+    m_max: f64,
+}
+
+/// Smallest and largest of a non-empty slice without NaN. Four independent
+/// running minima and maxima avoid one long chain of dependent comparisons.
+fn min_max(values: &[f64]) -> (f64, f64) {
+    let mut lo = [f64::INFINITY; 4];
+    let mut hi = [f64::NEG_INFINITY; 4];
+    let mut chunks = values.chunks_exact(4);
+    for c in &mut chunks {
+        for k in 0..4 {
+            lo[k] = if c[k] < lo[k] { c[k] } else { lo[k] };
+            hi[k] = if c[k] > hi[k] { c[k] } else { hi[k] };
+        }
+    }
+    for &v in chunks.remainder() {
+        lo[0] = if v < lo[0] { v } else { lo[0] };
+        hi[0] = if v > hi[0] { v } else { hi[0] };
+    }
+    let lo = lo.iter().fold(f64::INFINITY, |a, &b| if b < a { b } else { a });
+    let hi = hi.iter().fold(f64::NEG_INFINITY, |a, &b| if b > a { b } else { a });
+    (lo, hi)
+}
+
+/// Events with daily probability `p_t = 1 - exp(-h_t)`, independent from
+/// day to day, drawn by thinning (Lewis and Shedler) against a bound
+/// `h_max >= h_t`: candidate days form a Bernoulli process with probability
+/// `p_max = 1 - exp(-h_max)`, found by skipping `floor(X / h_max)` days with
+/// `X` standard exponential (a geometric waiting time), and a candidate on
+/// day t is kept with probability `p_t / p_max`. A day is then an event
+/// with probability `p_max * p_t / p_max = p_t`, independently of every
+/// other day: the law of a daily draw, with `exp` evaluated only on
+/// candidate days.
+#[derive(Debug, Clone, Copy)]
+struct Thinned {
+    h_max: f64,
+    inverse_h_max: f64,
+    p_max: f64,
+}
+
+impl Thinned {
+    fn new(h_max: f64) -> Thinned {
+        Thinned {
+            h_max,
+            inverse_h_max: 1.0 / h_max,
+            p_max: -(-h_max).exp_m1(),
+        }
+    }
+
+    /// Bound of `base * exp(a * E + b * M)` over the trial's path: the
+    /// exponent is linear, so its largest value is at a corner.
+    fn log_linear(hz: &LogLinearHazard, b: PathBounds) -> Thinned {
+        let e = if hz.per_escalation > 0.0 { b.e_max } else { b.e_min };
+        let m = if hz.per_mediation > 0.0 { b.m_max } else { b.m_min };
+        Thinned::new(hz.at(e, m))
+    }
+
+    /// The first candidate day at or after `from`, or `end` or later if none
+    /// comes before `end`.
+    #[inline]
+    fn next_candidate<R: Rng>(&self, from: u32, end: u32, rng: &mut R) -> u32 {
+        if from >= end || self.h_max <= 0.0 {
+            return end;
+        }
+        let x: f64 = Exp1.sample(rng);
+        let skip = x * self.inverse_h_max;
+        if skip >= f64::from(end - from) {
+            end
+        } else {
+            // Truncation is floor for a non-negative number.
+            from + skip as u32
+        }
+    }
+
+    /// Whether a candidate with hazard `h` (at most `h_max`) is an event.
+    #[inline]
+    fn accept<R: Rng>(&self, h: f64, rng: &mut R) -> bool {
+        if h >= self.h_max {
+            return true;
+        }
+        let u: f64 = rand::RngExt::random(rng);
+        let target = u * self.p_max;
+        // h - h^2/2 <= 1 - exp(-h) <= h: most candidates are settled by
+        // these bounds without evaluating the exponential.
+        if target >= h {
+            return false;
+        }
+        if target < h - 0.5 * h * h {
+            return true;
+        }
+        target < -(-h).exp_m1()
+    }
+
+    /// The first event day in `from .. end`, if any.
+    fn first_event<R: Rng>(
+        &self,
+        from: u32,
+        end: u32,
+        hazard: impl Fn(u32) -> f64,
+        rng: &mut R,
+    ) -> Option<u32> {
+        let mut d = self.next_candidate(from, end, rng);
+        while d < end {
+            if self.accept(hazard(d), rng) {
+                return Some(d);
+            }
+            d = self.next_candidate(d + 1, end, rng);
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_xoshiro::Xoshiro256PlusPlus;
+    use rand_xoshiro::rand_core::SeedableRng;
+
+    fn scenario() -> Scenario {
+        crate::scenario::ScenarioSource::builtin().parse().unwrap()
+    }
+
+    #[test]
+    fn lambda_makes_the_open_share_at_zero_escalation_equal_availability() {
+        let s = scenario();
+        let model = Model::new(&s);
+        for (m, raw) in model.mediators.iter().zip(&s.mediation.mediators) {
+            let p0 = 1.0 - (-m.lambda).exp();
+            let q = 1.0 / raw.mean_outage_days;
+            let share = q / (q + p0);
+            assert!((share - raw.availability).abs() < 1e-12, "{share}");
+        }
+    }
+
+    #[test]
+    fn noisy_or_and_max_combine_open_channels() {
+        let mut s = scenario();
+        let model = Model::new(&s);
+        // Turkey 0.6, UAE 0.8.
+        assert!((model.combine_channels(0b11) - (1.0 - 0.4 * 0.2)).abs() < 1e-12);
+        assert_eq!(model.combine_channels(0), 0.0);
+        s.mediation.combine = Combine::Max;
+        let model = Model::new(&s);
+        assert_eq!(model.combine_channels(0b11), 0.8);
+        assert_eq!(model.combine_channels(0b01), 0.6);
+    }
+
+    #[test]
+    fn returned_never_exceeds_the_pool_and_completion_is_recorded() {
+        let s = scenario();
+        let model = Model::new(&s);
+        let mut trace = TrialTrace::default();
+        let mut completed = 0;
+        for seed in 0..500u64 {
+            let mut streams = TrialStreams {
+                escalation: Xoshiro256PlusPlus::seed_from_u64(seed),
+                common_outage: Xoshiro256PlusPlus::seed_from_u64(seed + 10_000),
+                exchange: Xoshiro256PlusPlus::seed_from_u64(seed + 20_000),
+                mediators: (0..2)
+                    .map(|i| Xoshiro256PlusPlus::seed_from_u64(seed + 30_000 + i))
+                    .collect(),
+            };
+            let o = model.simulate(&mut streams, &mut trace);
+            assert!(o.returned_by_horizon <= 1200);
+            assert!(o.returned_by_deadline <= o.returned_by_horizon);
+            assert_eq!(o.target_day.is_some(), o.returned_by_horizon == 1200);
+            if o.target_day.is_some() {
+                completed += 1;
+                assert_eq!(o.final_phase, Phase::Completed);
+            }
+            let days = o.days_pending + o.days_active + o.days_suspended;
+            assert!(days <= s.simulation.horizon_days);
+        }
+        assert!(completed > 0, "no trial completed the pool in 500");
+    }
+}
