@@ -459,13 +459,15 @@ fn show(v: f64) -> String {
 fn validate(raw: &RawScenario, c: &mut Checker) -> Option<Scenario> {
     let root = TomlPath::root();
 
-    if let Some(v) = raw.version {
-        if v != FORMAT_VERSION {
-            c.fail(
-                &root.key("version"),
-                format!("format version {v} is not supported: this swapsim reads version {FORMAT_VERSION}"),
-            );
-        }
+    if let Some(v) = raw.version
+        && v != FORMAT_VERSION
+    {
+        c.fail(
+            &root.key("version"),
+            format!(
+                "format version {v} is not supported: this swapsim reads version {FORMAT_VERSION}"
+            ),
+        );
     }
     let name_ok = !raw.name.trim().is_empty()
         && raw.name.chars().count() <= 200
