@@ -229,6 +229,12 @@ pub fn explain_serde_message(message: &str) -> String {
         return format!("missing required field `{}`", words[0]);
     }
     message
+        .replace(
+            "invalid type: floating point",
+            "invalid type: decimal number",
+        )
+        // toml reads integers beyond 64 bits as i128 before serde rejects them.
+        .replace("` as i128,", "` (too large),")
         .replace("expected f64", "expected a number")
         .replace("expected i64", "expected a whole number")
         .replace(

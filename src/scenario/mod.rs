@@ -411,9 +411,12 @@ impl Checker<'_> {
 
     fn date(&mut self, path: &TomlPath, raw: &RawDate) -> Option<NaiveDate> {
         let text = raw.as_text();
+        // Years 1 to 9999 only, as "YYYY" says: chrono also reads years such
+        // as "+262142", where adding the horizon would run past the end of
+        // its calendar and panic instead of reporting an error.
         match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
-            Ok(d) => Some(d),
-            Err(_) => {
+            Ok(d) if (1..=9999).contains(&d.year()) => Some(d),
+            _ => {
                 self.fail(
                     path,
                     format!("\"{text}\" is not a date: write it as \"YYYY-MM-DD\", for example \"2025-11-16\""),
@@ -459,13 +462,15 @@ fn show(v: f64) -> String {
 fn validate(raw: &RawScenario, c: &mut Checker) -> Option<Scenario> {
     let root = TomlPath::root();
 
-    if let Some(v) = raw.version {
-        if v != FORMAT_VERSION {
-            c.fail(
-                &root.key("version"),
-                format!("format version {v} is not supported: this swapsim reads version {FORMAT_VERSION}"),
-            );
-        }
+    if let Some(v) = raw.version
+        && v != FORMAT_VERSION
+    {
+        c.fail(
+            &root.key("version"),
+            format!(
+                "format version {v} is not supported: this swapsim reads version {FORMAT_VERSION}"
+            ),
+        );
     }
     let name_ok = !raw.name.trim().is_empty()
         && raw.name.chars().count() <= 200
@@ -513,24 +518,32 @@ fn validate(raw: &RawScenario, c: &mut Checker) -> Option<Scenario> {
             "pool must be a whole number of people from 1 to 1000000000",
         ) as u64
     });
+    // A deadline that is not a date is reported even when start_date is bad
+    // too; its range is checked only against a valid horizon, since against
+    // the clamped one the message would quote a horizon nobody wrote.
+    let written_deadline = raw
+        .target
+        .deadline
+        .as_ref()
+        .map(|rd| c.date(&tgt.key("deadline"), rd));
+    let horizon_ok = i64::from(horizon_days) == raw.simulation.horizon_days;
     let mut deadline = None;
-    if let Some(start) = start_date {
+    if let (Some(start), true) = (start_date, horizon_ok) {
         let last = start + chrono::Days::new(u64::from(horizon_days) - 1);
-        match &raw.target.deadline {
+        match written_deadline {
             None => deadline = Some((last, horizon_days - 1)),
-            Some(rd) => {
-                if let Some(d) = c.date(&tgt.key("deadline"), rd) {
-                    if d < start || d > last {
-                        c.fail(
-                            &tgt.key("deadline"),
-                            format!(
-                                "{d} lies outside the horizon: allowed {start} (start_date) to \
-                                 {last} (the last of {horizon_days} days)"
-                            ),
-                        );
-                    } else {
-                        deadline = Some((d, (d - start).num_days() as u32));
-                    }
+            Some(None) => {}
+            Some(Some(d)) => {
+                if d < start || d > last {
+                    c.fail(
+                        &tgt.key("deadline"),
+                        format!(
+                            "{d} lies outside the horizon: allowed {start} (start_date) to \
+                             {last} (the last of {horizon_days} days)"
+                        ),
+                    );
+                } else {
+                    deadline = Some((d, (d - start).num_days() as u32));
                 }
             }
         }
