@@ -659,7 +659,16 @@ fn validate(raw: &RawScenario, c: &mut Checker) -> Option<Scenario> {
             );
         }
         let mean_duration_days = match (r.mean_duration_days, r.next.is_empty()) {
-            (Some(d), _) => Some(c.range(
+            (Some(_), true) => {
+                c.fail(
+                    &rp.key("mean_duration_days"),
+                    "has no effect: a regime without `next` is never left; remove \
+                     mean_duration_days, or add `next` with the regimes it leads to"
+                        .to_string(),
+                );
+                None
+            }
+            (Some(d), false) => Some(c.range(
                 &rp.key("mean_duration_days"),
                 d,
                 1.0,
