@@ -101,8 +101,16 @@ impl StreamKeys {
 /// Receives the results of trials. `merge` must be exact: merging sinks in
 /// any grouping or order must give the same sink, or the results would
 /// depend on scheduling.
+///
+/// Trials arrive block by block: the trials of one block of
+/// [`CHUNK_TRIALS`] (numbered from trial 0) reach one sink consecutively, in
+/// trial order, followed by a call to `end_block`. A sink may therefore keep
+/// per-block partial results in floating point and fold them into exact
+/// totals at the end of each block.
 pub trait TrialSink: Send {
     fn record(&mut self, trial: u64, outcome: &TrialOutcome, trace: &TrialTrace);
+    /// Called after the last trial of each block.
+    fn end_block(&mut self) {}
     fn merge(&mut self, other: Self);
 }
 
@@ -110,6 +118,10 @@ impl<A: TrialSink, B: TrialSink> TrialSink for (A, B) {
     fn record(&mut self, trial: u64, outcome: &TrialOutcome, trace: &TrialTrace) {
         self.0.record(trial, outcome, trace);
         self.1.record(trial, outcome, trace);
+    }
+    fn end_block(&mut self) {
+        self.0.end_block();
+        self.1.end_block();
     }
     fn merge(&mut self, other: Self) {
         self.0.merge(other.0);
@@ -192,6 +204,7 @@ where
                         let outcome = model.simulate(&mut streams, &mut trace);
                         sink.record(trial, &outcome, &trace);
                     }
+                    sink.end_block();
                     let finished = done.fetch_add(hi - lo, Ordering::Relaxed) + (hi - lo);
                     progress(finished);
                     (sink, trace)

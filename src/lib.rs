@@ -5,6 +5,7 @@
 //! [`model`], [`stats`] aggregates their outcomes, and [`report`] and
 //! [`plot`] write tables and charts from those aggregates.
 
-pub mod scenario;
 pub mod engine;
 pub mod model;
+pub mod scenario;
+pub mod stats;

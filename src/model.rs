@@ -275,7 +275,10 @@ impl Model {
                     .filter(|(_, w)| **w > 0.0)
                     .map(|(name, w)| {
                         acc += w / total;
-                        let idx = s.escalation.regime_index(name).expect("validated reference");
+                        let idx = s
+                            .escalation
+                            .regime_index(name)
+                            .expect("validated reference");
                         (idx, acc)
                     })
                     .collect::<Vec<_>>();
@@ -359,7 +362,9 @@ impl Model {
         };
         let n = model.mediators.len();
         if n <= STRENGTH_TABLE_MEDIATORS {
-            model.strength_table = (0..1u32 << n).map(|mask| model.combine_channels(mask)).collect();
+            model.strength_table = (0..1u32 << n)
+                .map(|mask| model.combine_channels(mask))
+                .collect();
         }
         model
     }
@@ -675,9 +680,10 @@ impl Model {
                 break;
             };
             self.count_days(&mut out, phase, d - phase_since);
-            trace
-                .events
-                .push(TraceEvent::PhaseChange { day: d, phase: next });
+            trace.events.push(TraceEvent::PhaseChange {
+                day: d,
+                phase: next,
+            });
             phase = next;
             phase_since = d;
             t = d + 1;
@@ -789,8 +795,12 @@ fn min_max(values: &[f64]) -> (f64, f64) {
         lo[0] = if v < lo[0] { v } else { lo[0] };
         hi[0] = if v > hi[0] { v } else { hi[0] };
     }
-    let lo = lo.iter().fold(f64::INFINITY, |a, &b| if b < a { b } else { a });
-    let hi = hi.iter().fold(f64::NEG_INFINITY, |a, &b| if b > a { b } else { a });
+    let lo = lo
+        .iter()
+        .fold(f64::INFINITY, |a, &b| if b < a { b } else { a });
+    let hi = hi
+        .iter()
+        .fold(f64::NEG_INFINITY, |a, &b| if b > a { b } else { a });
     (lo, hi)
 }
 
@@ -822,8 +832,16 @@ impl Thinned {
     /// Bound of `base * exp(a * E + b * M)` over the trial's path: the
     /// exponent is linear, so its largest value is at a corner.
     fn log_linear(hz: &LogLinearHazard, b: PathBounds) -> Thinned {
-        let e = if hz.per_escalation > 0.0 { b.e_max } else { b.e_min };
-        let m = if hz.per_mediation > 0.0 { b.m_max } else { b.m_min };
+        let e = if hz.per_escalation > 0.0 {
+            b.e_max
+        } else {
+            b.e_min
+        };
+        let m = if hz.per_mediation > 0.0 {
+            b.m_max
+        } else {
+            b.m_min
+        };
         Thinned::new(hz.at(e, m))
     }
 

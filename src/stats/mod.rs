@@ -1,0 +1,636 @@
+//! Streaming aggregation of trial outcomes, and the estimates made from it.
+//!
+//! [`Accumulator`] keeps only exact sufficient statistics: counts,
+//! histograms of whole-number outcomes, sums and sums of squares in 128-bit
+//! integers, and daily sums of escalation and mediation in fixed point
+//! (units of 2^-32). Integer addition is associative and commutative, so
+//! accumulators merged in any grouping give identical results, and memory
+//! does not grow with the number of trials. [`Accumulator::finish`] turns
+//! them into the estimates that `report` writes and `plot` draws: means with
+//! standard errors, Hyndman–Fan type 7 quantiles, Wilson score intervals,
+//! and survival curves.
+
+pub mod histogram;
+pub mod interval;
+
+use crate::engine::TrialSink;
+use crate::model::{Phase, TraceEvent, TrialOutcome, TrialTrace};
+use crate::scenario::Scenario;
+use histogram::{HistogramBar, IntHistogram, bars};
+use interval::{mean_se, wilson95};
+use serde::Serialize;
+
+/// Bins of each outcome histogram before bins are widened (exact for
+/// values below this).
+pub const OUTCOME_BINS: usize = 1 << 14;
+/// Bins of each day's histogram of people returned before bins are widened.
+pub const DAILY_BINS: usize = 1 << 12;
+/// Fixed-point scale of the daily sums of escalation and mediation.
+const FIXED_SCALE: f64 = 4_294_967_296.0;
+/// Bars in the chart-ready histogram of people returned by the deadline.
+pub const CHART_BARS: usize = 40;
+
+/// Quantile levels reported for every outcome.
+pub const QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
+
+/// Sum, sum of squares and histogram of one whole-number outcome.
+#[derive(Debug, Clone, PartialEq)]
+struct OutcomeAcc {
+    sum: u128,
+    sum_sq: u128,
+    hist: IntHistogram,
+}
+
+impl OutcomeAcc {
+    fn new() -> Self {
+        OutcomeAcc {
+            sum: 0,
+            sum_sq: 0,
+            hist: IntHistogram::new(OUTCOME_BINS),
+        }
+    }
+
+    fn add(&mut self, v: u64) {
+        let v128 = u128::from(v);
+        self.sum += v128;
+        self.sum_sq += v128 * v128;
+        self.hist.add(v);
+    }
+
+    fn merge(&mut self, o: &OutcomeAcc) {
+        self.sum += o.sum;
+        self.sum_sq += o.sum_sq;
+        self.hist.merge(&o.hist);
+    }
+
+    fn describe(&self, n: u64) -> Distribution {
+        let (mean, se) = mean_se(n, self.sum, self.sum_sq);
+        let q: Vec<f64> = QUANTILES
+            .iter()
+            .map(|&p| self.hist.quantile(p).unwrap_or(f64::NAN))
+            .collect();
+        Distribution {
+            mean,
+            se,
+            ci95: [mean - interval::Z95 * se, mean + interval::Z95 * se],
+            p5: q[0],
+            p25: q[1],
+            p50: q[2],
+            p75: q[3],
+            p95: q[4],
+            p50_ci95: self.hist.median_ci95().unwrap_or([f64::NAN; 2]),
+            min: self.hist.order_statistic(0).unwrap_or(f64::NAN),
+            max: self
+                .hist
+                .order_statistic(n.saturating_sub(1))
+                .unwrap_or(f64::NAN),
+            exact: self.hist.bin_width() == 1,
+        }
+    }
+}
+
+/// For each day, the change in the number of trials per bin of people
+/// returned so far. A trial's running total changes only on round days, so
+/// recording changes costs one update per round instead of one per day.
+#[derive(Debug, Clone, PartialEq)]
+struct DailySteps {
+    shift: u32,
+    rows: Vec<Vec<i64>>,
+}
+
+impl DailySteps {
+    fn new(days: usize) -> Self {
+        DailySteps {
+            shift: 0,
+            rows: vec![Vec::new(); days],
+        }
+    }
+
+    fn step(&mut self, day: u32, from: u64, to: u64) {
+        while (to >> self.shift) as usize >= DAILY_BINS {
+            self.widen();
+        }
+        let row = &mut self.rows[day as usize];
+        let (a, b) = ((from >> self.shift) as usize, (to >> self.shift) as usize);
+        if b >= row.len() {
+            row.resize(b + 1, 0);
+        }
+        row[a] -= 1;
+        row[b] += 1;
+    }
+
+    fn widen(&mut self) {
+        self.shift += 1;
+        for row in &mut self.rows {
+            *row = row.chunks(2).map(|c| c.iter().sum()).collect();
+        }
+    }
+
+    fn merge(&mut self, other: &DailySteps) {
+        let mut other = other.clone();
+        while other.shift < self.shift {
+            other.widen();
+        }
+        while self.shift < other.shift {
+            self.widen();
+        }
+        for (a, b) in self.rows.iter_mut().zip(&other.rows) {
+            if b.len() > a.len() {
+                a.resize(b.len(), 0);
+            }
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+    }
+}
+
+/// Exact running statistics of a set of trials.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Accumulator {
+    horizon: u32,
+    deadline_day: u32,
+    initial_phase: Phase,
+    trials: u64,
+    returned_by_deadline: OutcomeAcc,
+    returned_by_horizon: OutcomeAcc,
+    rounds: OutcomeAcc,
+    suspensions: OutcomeAcc,
+    days_active: OutcomeAcc,
+    days_suspended: OutcomeAcc,
+    days_pending: OutcomeAcc,
+    target_by_deadline: u64,
+    no_round_by_deadline: u64,
+    collapsed: u64,
+    /// Trials whose first suspension fell on each day.
+    first_suspension: Vec<u64>,
+    /// Trials that completed the pool on each day.
+    target_reached: Vec<u64>,
+    returned_steps: DailySteps,
+    /// Change in the number of trials in each phase, by day.
+    phase_steps: Vec<[i64; 5]>,
+    /// Daily sums of escalation and mediation over all finished blocks, in
+    /// units of 2^-32.
+    escalation_sum: Vec<i128>,
+    mediation_sum: Vec<i128>,
+    /// Daily sums over the trials of the current block, in trial order.
+    block_escalation: Vec<f64>,
+    block_mediation: Vec<f64>,
+}
+
+impl Accumulator {
+    /// An empty accumulator for trials of `scenario`.
+    pub fn new(scenario: &Scenario) -> Self {
+        let h = scenario.simulation.horizon_days as usize;
+        Accumulator {
+            horizon: scenario.simulation.horizon_days,
+            deadline_day: scenario.target.deadline_day,
+            initial_phase: match scenario.exchange.initial_phase {
+                crate::scenario::InitialPhase::Pending => Phase::Pending,
+                crate::scenario::InitialPhase::Active => Phase::Active,
+            },
+            trials: 0,
+            returned_by_deadline: OutcomeAcc::new(),
+            returned_by_horizon: OutcomeAcc::new(),
+            rounds: OutcomeAcc::new(),
+            suspensions: OutcomeAcc::new(),
+            days_active: OutcomeAcc::new(),
+            days_suspended: OutcomeAcc::new(),
+            days_pending: OutcomeAcc::new(),
+            target_by_deadline: 0,
+            no_round_by_deadline: 0,
+            collapsed: 0,
+            first_suspension: vec![0; h],
+            target_reached: vec![0; h],
+            returned_steps: DailySteps::new(h),
+            phase_steps: vec![[0; 5]; h],
+            escalation_sum: vec![0; h],
+            mediation_sum: vec![0; h],
+            block_escalation: vec![0.0; h],
+            block_mediation: vec![0.0; h],
+        }
+    }
+
+    /// Number of trials recorded.
+    pub fn trials(&self) -> u64 {
+        self.trials
+    }
+}
+
+/// `v` (non-negative, finite) in units of 2^-32, rounded half up.
+fn to_fixed(v: f64) -> i128 {
+    (v * FIXED_SCALE + 0.5) as i128
+}
+
+/// Adds each day's block sum, in fixed point, to the exact totals, and
+/// clears the block sums. The f64 sum of one block is always taken over the
+/// same trials in the same order, so its rounding is the same however the
+/// blocks are spread over threads or shards.
+fn fold_block(totals: &mut [i128], block: &mut [f64]) {
+    for (t, b) in totals.iter_mut().zip(block.iter_mut()) {
+        *t += to_fixed(*b);
+        *b = 0.0;
+    }
+}
+
+impl TrialSink for Accumulator {
+    fn record(&mut self, _trial: u64, o: &TrialOutcome, trace: &TrialTrace) {
+        self.trials += 1;
+        self.returned_by_deadline.add(o.returned_by_deadline);
+        self.returned_by_horizon.add(o.returned_by_horizon);
+        self.rounds.add(u64::from(o.rounds));
+        self.suspensions.add(u64::from(o.suspensions));
+        self.days_active.add(u64::from(o.days_active));
+        self.days_suspended.add(u64::from(o.days_suspended));
+        self.days_pending.add(u64::from(o.days_pending));
+        self.no_round_by_deadline += u64::from(o.rounds_by_deadline == 0);
+        self.collapsed += u64::from(o.collapse_day.is_some());
+        if let Some(d) = o.first_suspension_day {
+            self.first_suspension[d as usize] += 1;
+        }
+        if let Some(d) = o.target_day {
+            self.target_reached[d as usize] += 1;
+        }
+        self.target_by_deadline += u64::from(o.target_day.is_some_and(|d| d <= self.deadline_day));
+        let mut returned = 0;
+        let mut phase = self.initial_phase;
+        for ev in &trace.events {
+            match *ev {
+                TraceEvent::Round { day, returned: now } => {
+                    self.returned_steps.step(day, returned, now);
+                    returned = now;
+                }
+                TraceEvent::PhaseChange { day, phase: next } => {
+                    let row = &mut self.phase_steps[day as usize];
+                    row[phase as usize] -= 1;
+                    row[next as usize] += 1;
+                    phase = next;
+                }
+            }
+        }
+        for (s, &e) in self.block_escalation.iter_mut().zip(&trace.escalation) {
+            *s += e;
+        }
+        for (s, &m) in self.block_mediation.iter_mut().zip(&trace.mediation) {
+            *s += m;
+        }
+    }
+
+    fn end_block(&mut self) {
+        fold_block(&mut self.escalation_sum, &mut self.block_escalation);
+        fold_block(&mut self.mediation_sum, &mut self.block_mediation);
+    }
+
+    fn merge(&mut self, mut o: Self) {
+        // The engine ends every block before merging; ending them again is
+        // harmless (the block sums are zero) and keeps merge exact for any
+        // caller.
+        self.end_block();
+        o.end_block();
+        self.trials += o.trials;
+        self.returned_by_deadline.merge(&o.returned_by_deadline);
+        self.returned_by_horizon.merge(&o.returned_by_horizon);
+        self.rounds.merge(&o.rounds);
+        self.suspensions.merge(&o.suspensions);
+        self.days_active.merge(&o.days_active);
+        self.days_suspended.merge(&o.days_suspended);
+        self.days_pending.merge(&o.days_pending);
+        self.target_by_deadline += o.target_by_deadline;
+        self.no_round_by_deadline += o.no_round_by_deadline;
+        self.collapsed += o.collapsed;
+        add_into(&mut self.first_suspension, &o.first_suspension);
+        add_into(&mut self.target_reached, &o.target_reached);
+        self.returned_steps.merge(&o.returned_steps);
+        for (a, b) in self.phase_steps.iter_mut().zip(&o.phase_steps) {
+            for k in 0..5 {
+                a[k] += b[k];
+            }
+        }
+        for (a, b) in self.escalation_sum.iter_mut().zip(&o.escalation_sum) {
+            *a += b;
+        }
+        for (a, b) in self.mediation_sum.iter_mut().zip(&o.mediation_sum) {
+            *a += b;
+        }
+    }
+}
+
+fn add_into(a: &mut [u64], b: &[u64]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
+    }
+}
+
+/// Mean, spread and quantiles of one outcome over trials.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Distribution {
+    /// Mean over trials.
+    pub mean: f64,
+    /// Monte Carlo standard error of the mean.
+    pub se: f64,
+    /// 95% confidence interval of the mean (mean -/+ 1.96 se).
+    pub ci95: [f64; 2],
+    /// 5th percentile (Hyndman–Fan type 7), and so on.
+    pub p5: f64,
+    pub p25: f64,
+    pub p50: f64,
+    pub p75: f64,
+    pub p95: f64,
+    /// Distribution-free 95% confidence interval of the median.
+    pub p50_ci95: [f64; 2],
+    pub min: f64,
+    pub max: f64,
+    /// Whether quantiles are exact (false when values were too spread for
+    /// bins of width 1; they are then bin midpoints).
+    pub exact: bool,
+}
+
+/// A probability estimated from trials.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Proportion {
+    /// Share of trials in which the event happened.
+    pub estimate: f64,
+    /// 95% Wilson score interval.
+    pub ci95: [f64; 2],
+    /// Number of trials in which the event happened.
+    pub count: u64,
+}
+
+impl Proportion {
+    pub fn new(count: u64, n: u64) -> Self {
+        Proportion {
+            estimate: count as f64 / n as f64,
+            ci95: wilson95(count, n),
+            count,
+        }
+    }
+}
+
+/// The median day of an event that may not happen within the horizon,
+/// from the share of trials in which it has not happened yet.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MedianDay {
+    /// First day (0-based) by whose end at least half of the trials had the
+    /// event; null when fewer than half have it within the horizon.
+    pub median: Option<u32>,
+    /// Its calendar date.
+    pub median_date: Option<String>,
+    /// 95% interval: the first days on which the upper and lower Wilson
+    /// bands of the share without the event fall to 0.5 or below; null
+    /// where a band never does.
+    pub ci95: [Option<u32>; 2],
+}
+
+/// The outcome distributions of `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcomes {
+    /// People returned by the end of the deadline day.
+    pub returned_by_deadline: Distribution,
+    /// People returned by the end of the horizon.
+    pub returned_by_horizon: Distribution,
+    /// Rounds within the horizon.
+    pub rounds: Distribution,
+    /// Suspensions (Active to Suspended) within the horizon.
+    pub suspensions: Distribution,
+    /// Days ending Active.
+    pub days_active: Distribution,
+    /// Days ending Suspended.
+    pub days_suspended: Distribution,
+    /// Days ending Pending.
+    pub days_pending: Distribution,
+}
+
+/// The probabilities of `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Probabilities {
+    /// The whole pool returned by the end of the deadline day; null without
+    /// a pool.
+    pub target_by_deadline: Option<Proportion>,
+    /// No round by the end of the deadline day.
+    pub no_round_by_deadline: Proportion,
+    /// At least one suspension within the horizon.
+    pub suspended_within_horizon: Proportion,
+    /// Collapse within the horizon.
+    pub collapse: Proportion,
+}
+
+/// Everything `summary.json` holds: the run's estimates, with no timings or
+/// host names, so the same inputs give the same bytes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// The scenario's `name`.
+    pub scenario: String,
+    pub trials: u64,
+    pub seed: u64,
+    pub horizon_days: u32,
+    pub start_date: String,
+    pub deadline: String,
+    /// Agreed number of people, if any.
+    pub pool: Option<u64>,
+    pub outcomes: Outcomes,
+    pub probabilities: Probabilities,
+    /// Day of the first suspension (0 = start date).
+    pub first_suspension_day: MedianDay,
+    /// Day the pool is completed (0 = start date).
+    pub target_day: MedianDay,
+    /// How each kind of estimate is computed.
+    pub methods: Methods,
+}
+
+/// The estimators behind every number, named.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Methods {
+    pub quantiles: &'static str,
+    pub mean_interval: &'static str,
+    pub median_interval: &'static str,
+    pub probability_interval: &'static str,
+    pub median_day: &'static str,
+}
+
+const METHODS: Methods = Methods {
+    quantiles: "Hyndman-Fan type 7 sample quantiles",
+    mean_interval: "mean +/- 1.96 standard errors (sample standard deviation / sqrt(trials))",
+    median_interval: "distribution-free order-statistic interval at ranks n/2 -/+ 1.96 sqrt(n)/2",
+    probability_interval: "Wilson score interval, 95%",
+    median_day: "first day the share without the event falls to 0.5 or below; interval from the Wilson bands of that share",
+};
+
+/// One row of `daily.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DailyRow {
+    /// Day index (0 = start date).
+    pub day: u32,
+    pub date: String,
+    /// Percentiles of people returned so far across trials.
+    pub returned_p5: f64,
+    pub returned_p25: f64,
+    pub returned_p50: f64,
+    pub returned_p75: f64,
+    pub returned_p95: f64,
+    /// Mean people returned so far.
+    pub returned_mean: f64,
+    /// Share of trials in each phase at the end of the day.
+    pub share_pending: f64,
+    pub share_active: f64,
+    pub share_suspended: f64,
+    pub share_completed: f64,
+    pub share_collapsed: f64,
+    /// Share of trials not yet suspended by the end of the day (survival of
+    /// the first suspension), with its 95% Wilson interval.
+    pub not_yet_suspended: f64,
+    pub not_yet_suspended_ci_low: f64,
+    pub not_yet_suspended_ci_high: f64,
+    /// Mean escalation `E_t` (escalation units).
+    pub mean_escalation: f64,
+    /// Mean mediation strength `M_t` (0 to 1).
+    pub mean_mediation: f64,
+}
+
+/// The estimates of a run, ready to write and draw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Results {
+    pub summary: Summary,
+    pub daily: Vec<DailyRow>,
+    /// Exact distribution of people returned by the deadline: (lowest
+    /// value, highest value, trials) of every non-empty bin.
+    pub returned_by_deadline_counts: Vec<(u64, u64, u64)>,
+    /// The same, grouped into at most [`CHART_BARS`] bars for a chart.
+    pub returned_by_deadline_bars: Vec<HistogramBar>,
+}
+
+impl Accumulator {
+    /// Estimates from the trials recorded so far.
+    pub fn finish(&self, scenario: &Scenario) -> Results {
+        if self.block_escalation.iter().any(|v| *v != 0.0)
+            || self.block_mediation.iter().any(|v| *v != 0.0)
+        {
+            // A block was left open: count it as ended.
+            let mut ended = self.clone();
+            ended.end_block();
+            return ended.finish(scenario);
+        }
+        let n = self.trials;
+        let date = |d: u32| scenario.date_of_day(d).to_string();
+        let outcomes = Outcomes {
+            returned_by_deadline: self.returned_by_deadline.describe(n),
+            returned_by_horizon: self.returned_by_horizon.describe(n),
+            rounds: self.rounds.describe(n),
+            suspensions: self.suspensions.describe(n),
+            days_active: self.days_active.describe(n),
+            days_suspended: self.days_suspended.describe(n),
+            days_pending: self.days_pending.describe(n),
+        };
+        let suspended: u64 = self.first_suspension.iter().sum();
+        let probabilities = Probabilities {
+            target_by_deadline: scenario
+                .target
+                .pool
+                .map(|_| Proportion::new(self.target_by_deadline, n)),
+            no_round_by_deadline: Proportion::new(self.no_round_by_deadline, n),
+            suspended_within_horizon: Proportion::new(suspended, n),
+            collapse: Proportion::new(self.collapsed, n),
+        };
+        let summary = Summary {
+            scenario: scenario.name.clone(),
+            trials: n,
+            seed: scenario.simulation.seed,
+            horizon_days: self.horizon,
+            start_date: scenario.simulation.start_date.to_string(),
+            deadline: scenario.target.deadline.to_string(),
+            pool: scenario.target.pool,
+            outcomes,
+            probabilities,
+            first_suspension_day: median_day(&self.first_suspension, n, &date),
+            target_day: median_day(&self.target_reached, n, &date),
+            methods: METHODS,
+        };
+        Results {
+            summary,
+            daily: self.daily_rows(n, &date),
+            returned_by_deadline_counts: self.returned_by_deadline.hist.bins().collect(),
+            returned_by_deadline_bars: bars(&self.returned_by_deadline.hist, CHART_BARS),
+        }
+    }
+
+    fn daily_rows(&self, n: u64, date: &dyn Fn(u32) -> String) -> Vec<DailyRow> {
+        let n_f = n as f64;
+        let shift = self.returned_steps.shift;
+        let width = 1u64 << shift;
+        // Trials per bin of people returned, as of the end of the day.
+        let mut returned: Vec<i64> = vec![n as i64];
+        let mut phases = [0i64; 5];
+        phases[self.initial_phase as usize] = n as i64;
+        let mut not_suspended = n;
+        let mut rows = Vec::with_capacity(self.horizon as usize);
+        for t in 0..self.horizon as usize {
+            let step = &self.returned_steps.rows[t];
+            if step.len() > returned.len() {
+                returned.resize(step.len(), 0);
+            }
+            for (a, b) in returned.iter_mut().zip(step) {
+                *a += b;
+            }
+            for k in 0..5 {
+                phases[k] += self.phase_steps[t][k];
+            }
+            not_suspended -= self.first_suspension[t];
+            let hist =
+                IntHistogram::from_counts(shift, returned.iter().map(|&c| c as u64).collect());
+            let q = |p: f64| hist.quantile(p).unwrap_or(f64::NAN);
+            let mean = returned
+                .iter()
+                .enumerate()
+                .map(|(b, &c)| c as f64 * (b as f64 * width as f64 + (width - 1) as f64 / 2.0))
+                .sum::<f64>()
+                / n_f;
+            let [lo, hi] = wilson95(not_suspended, n);
+            rows.push(DailyRow {
+                day: t as u32,
+                date: date(t as u32),
+                returned_p5: q(0.05),
+                returned_p25: q(0.25),
+                returned_p50: q(0.5),
+                returned_p75: q(0.75),
+                returned_p95: q(0.95),
+                returned_mean: mean,
+                share_pending: phases[0] as f64 / n_f,
+                share_active: phases[1] as f64 / n_f,
+                share_suspended: phases[2] as f64 / n_f,
+                share_completed: phases[3] as f64 / n_f,
+                share_collapsed: phases[4] as f64 / n_f,
+                not_yet_suspended: not_suspended as f64 / n_f,
+                not_yet_suspended_ci_low: lo,
+                not_yet_suspended_ci_high: hi,
+                mean_escalation: self.escalation_sum[t] as f64 / FIXED_SCALE / n_f,
+                mean_mediation: self.mediation_sum[t] as f64 / FIXED_SCALE / n_f,
+            });
+        }
+        rows
+    }
+}
+
+/// Median day of an event from the number of trials with the event on each
+/// day, and its interval from the Wilson bands of the share without it.
+fn median_day(per_day: &[u64], n: u64, date: &dyn Fn(u32) -> String) -> MedianDay {
+    let mut without = n;
+    let (mut median, mut lo, mut hi) = (None, None, None);
+    for (t, &c) in per_day.iter().enumerate() {
+        without -= c;
+        let share = without as f64 / n as f64;
+        let [band_lo, band_hi] = wilson95(without, n);
+        if median.is_none() && share <= 0.5 {
+            median = Some(t as u32);
+        }
+        if lo.is_none() && band_lo <= 0.5 {
+            lo = Some(t as u32);
+        }
+        if hi.is_none() && band_hi <= 0.5 {
+            hi = Some(t as u32);
+        }
+    }
+    MedianDay {
+        median,
+        median_date: median.map(date),
+        ci95: [lo, hi],
+    }
+}
