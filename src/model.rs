@@ -715,7 +715,8 @@ impl Model {
         };
         let mean = self.size_extra_mean * (-self.size_escalation_coef * e).exp();
         let lambda = gamma.sample(rng) * mean / self.size_dispersion;
-        if !(lambda > 0.0) {
+        // Also catches a NaN, which cannot arise from validated inputs.
+        if lambda.is_nan() || lambda <= 0.0 {
             return 1;
         }
         match Poisson::new(lambda) {

@@ -570,8 +570,8 @@ impl Accumulator {
             for (a, b) in returned.iter_mut().zip(step) {
                 *a += b;
             }
-            for k in 0..5 {
-                phases[k] += self.phase_steps[t][k];
+            for (count, step) in phases.iter_mut().zip(&self.phase_steps[t]) {
+                *count += step;
             }
             not_suspended -= self.first_suspension[t];
             let hist =
