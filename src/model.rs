@@ -100,13 +100,25 @@ pub struct TrialTrace {
     pub escalation: Vec<f64>,
     /// Mediation strength `M_t` in [0, 1].
     pub mediation: Vec<f64>,
-    /// Whether a common outage is in force on day t.
-    pub common_outage: Vec<bool>,
-    /// Bit i set when mediator i's own channel is open on day t (a common
-    /// outage is not reflected here).
-    pub open_channels: Vec<u32>,
+    /// Days on which a common outage is in force, as half-open intervals
+    /// `[first, end)` in day order.
+    pub common_outage: Vec<(u32, u32)>,
+    /// For each mediator, the days its own channel is open (a common outage
+    /// is not reflected here), as half-open intervals in day order.
+    pub channel_open: Vec<Vec<(u32, u32)>>,
+    /// Changes of the set of open channels, sorted by day (scratch space).
+    changes: Vec<(u32, Change)>,
     /// Rounds and phase changes in day order.
     pub events: Vec<TraceEvent>,
+}
+
+/// A change in what shapes `M_t`, from a given day on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Change {
+    OutageEnds,
+    Closes(u32),
+    Opens(u32),
+    OutageStarts,
 }
 
 /// The outcomes of one trial (MODEL.md, "Outputs of one trial").
@@ -194,8 +206,9 @@ pub struct Model {
     /// Days between shocks, minus one.
     shock_wait: Geometric,
     shock_mean_size: f64,
-    /// Daily decay factor of the shock level, `2^(-1/half_life)`.
-    shock_decay: f64,
+    /// Decay of the shock level after k days, `2^(-k/half_life)`, for k
+    /// from 0 to the horizon.
+    decay_powers: Vec<f64>,
     outage_start_wait: Geometric,
     outage_length: Geometric,
     combine: Combine,
@@ -323,7 +336,9 @@ impl Model {
                 .expect("validated reference"),
             shock_wait: geometric(s.escalation.shock_daily_probability),
             shock_mean_size: s.escalation.shock_mean_size,
-            shock_decay: (-1.0 / s.escalation.shock_half_life_days).exp2(),
+            decay_powers: (0..=horizon)
+                .map(|k| (-f64::from(k) / s.escalation.shock_half_life_days).exp2())
+                .collect(),
             outage_start_wait: geometric(s.mediation.common_outage_probability),
             outage_length: geometric(1.0 / s.mediation.common_outage_mean_days),
             combine: s.mediation.combine,
@@ -393,27 +408,25 @@ impl Model {
         trace.mediation.clear();
         trace.mediation.resize(h, 0.0);
         trace.common_outage.clear();
-        trace.common_outage.resize(h, false);
-        trace.open_channels.clear();
-        trace.open_channels.resize(h, 0);
+        trace
+            .channel_open
+            .resize_with(self.mediators.len(), Vec::new);
         trace.events.clear();
 
         let (e_min, e_max) = self.escalation_pass(&mut streams.escalation, &mut trace.escalation);
-        self.outage_pass(&mut streams.common_outage, &mut trace.common_outage);
-        for (i, (m, rng)) in self
+        self.outage_pass(
+            &mut streams.common_outage,
+            self.horizon,
+            &mut trace.common_outage,
+        );
+        for ((m, rng), open) in self
             .mediators
             .iter()
             .zip(streams.mediators.iter_mut())
-            .enumerate()
+            .zip(trace.channel_open.iter_mut())
         {
-            channel_pass(
-                m,
-                1 << i,
-                rng,
-                &trace.escalation,
-                e_max,
-                &mut trace.open_channels,
-            );
+            open.clear();
+            channel_pass(m, rng, &trace.escalation, e_max, open);
         }
         let (m_min, m_max) = self.mediation_strength(trace);
         let bounds = PathBounds {
@@ -429,29 +442,27 @@ impl Model {
     /// offset, floored at 0.
     fn escalation_pass<R: Rng>(&self, rng: &mut R, out: &mut [f64]) -> (f64, f64) {
         let h = out.len() as u64;
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         let mut regime = self.initial_regime;
         // Day on whose end-of-day draw the current regime is left.
         let mut exit_day = self.regime_exit(regime, 0, rng);
         let mut next_shock = self.shock_wait.sample(rng);
+        // Shock level at the start of the current segment.
         let mut shock = 0.0f64;
         let mut t = 0u64;
         while t < h {
             // Days up to the next draw that changes anything form a segment
-            // in which only the shock decays; it runs without calls.
+            // in which only the shock decays, as `shock * 2^(-k/half_life)`
+            // on its k-th day; with the powers tabulated, the days do not
+            // depend on one another and the loop vectorises.
             let last = exit_day.min(next_shock).min(h - 1);
             let intensity = self.regimes[regime].intensity;
             let days = &mut out[t as usize..=last as usize];
             let seasonal = &self.seasonal_by_day[t as usize..=last as usize];
-            for (e, &offset) in days.iter_mut().zip(seasonal) {
-                let v = (intensity + shock + offset).max(0.0);
-                *e = v;
-                // Plain comparisons (minsd/maxsd): f64::min and f64::max
-                // handle NaN, which cannot occur here, at several times the cost.
-                lo = if v < lo { v } else { lo };
-                hi = if v > hi { v } else { hi };
-                shock *= self.shock_decay;
+            for ((e, &offset), &decay) in days.iter_mut().zip(seasonal).zip(&self.decay_powers) {
+                let v = intensity + shock * decay + offset;
+                *e = if v > 0.0 { v } else { 0.0 };
             }
+            shock *= self.decay_powers[days.len()];
             // Draws at the end of day `last`, for the next day.
             if last == exit_day {
                 regime = self.pick_next(regime, rng);
@@ -464,7 +475,7 @@ impl Model {
             }
             t = last + 1;
         }
-        (lo, hi)
+        min_max(out)
     }
 
     /// The day on whose draw a regime entered on `entry` is left: the dwell
@@ -488,48 +499,67 @@ impl Model {
 
     /// Whether a common outage is in force on each day. A start drawn on day
     /// t puts it in force from t+1; its length is geometric on 1, 2, ...
-    fn outage_pass<R: Rng>(&self, rng: &mut R, out: &mut [bool]) {
-        let h = out.len() as u64;
+    fn outage_pass<R: Rng>(&self, rng: &mut R, h: u32, out: &mut Vec<(u32, u32)>) {
+        let h = u64::from(h);
         // Day whose draw starts the next outage.
         let mut start_draw = self.outage_start_wait.sample(rng);
-        while start_draw < h {
+        while start_draw.saturating_add(1) < h {
             let first = start_draw + 1;
             let length = 1 + self.outage_length.sample(rng);
             let end = first.saturating_add(length).min(h);
-            for day in out.iter_mut().take(end as usize).skip(first as usize) {
-                *day = true;
-            }
+            out.push((first as u32, end as u32));
             // No start is drawn on a day the outage is in force.
             start_draw = end.saturating_add(self.outage_start_wait.sample(rng));
         }
     }
 
     /// `M_t` from the open channels and the common outage; returns the
-    /// smallest and largest value of the path.
+    /// smallest and largest value of the path. `M` is constant between
+    /// changes of the open set, so it is filled segment by segment.
     fn mediation_strength(&self, trace: &mut TrialTrace) -> (f64, f64) {
-        let days = trace
-            .mediation
-            .iter_mut()
-            .zip(&trace.open_channels)
-            .zip(&trace.common_outage);
-        if self.strength_table.is_empty() {
-            for ((out, &mask), &outage) in days {
-                *out = if outage {
-                    0.0
-                } else {
-                    self.combine_channels(mask)
-                };
-            }
-        } else {
-            for ((out, &mask), &outage) in days {
-                *out = if outage {
-                    0.0
-                } else {
-                    self.strength_table[mask as usize]
-                };
+        let changes = &mut trace.changes;
+        changes.clear();
+        for &(a, b) in &trace.common_outage {
+            changes.push((a, Change::OutageStarts));
+            changes.push((b, Change::OutageEnds));
+        }
+        for (i, open) in trace.channel_open.iter().enumerate() {
+            let bit = 1u32 << i;
+            for &(a, b) in open {
+                changes.push((a, Change::Opens(bit)));
+                changes.push((b, Change::Closes(bit)));
             }
         }
-        min_max(&trace.mediation)
+        changes.sort_unstable();
+        let h = trace.mediation.len() as u32;
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        let (mut mask, mut outage) = (0u32, false);
+        let mut from = 0u32;
+        let mut k = 0;
+        while from < h {
+            while k < changes.len() && changes[k].0 <= from {
+                match changes[k].1 {
+                    Change::OutageStarts => outage = true,
+                    Change::OutageEnds => outage = false,
+                    Change::Opens(bit) => mask |= bit,
+                    Change::Closes(bit) => mask &= !bit,
+                }
+                k += 1;
+            }
+            let until = changes.get(k).map_or(h, |c| c.0.min(h));
+            let m = if outage {
+                0.0
+            } else if self.strength_table.is_empty() {
+                self.combine_channels(mask)
+            } else {
+                self.strength_table[mask as usize]
+            };
+            trace.mediation[from as usize..until as usize].fill(m);
+            lo = if m < lo { m } else { lo };
+            hi = if m > hi { m } else { hi };
+            from = until;
+        }
+        (lo, hi)
     }
 
     /// Mediation strength of a set of open channels (bit i = mediator i).
@@ -727,18 +757,17 @@ impl Model {
     }
 }
 
-/// Open days of one mediator's channel, set as `bit` in `open`. An open
+/// Open days of one mediator's channel, as half-open intervals. An open
 /// channel closes on day t with probability `1 - exp(-lambda * exp(kappa *
 /// E_t))`, drawn by thinning against the trial's largest escalation; a closed
 /// one stays closed for a geometric number of days (1, 2, ...) with mean
 /// `mean_outage_days`.
 fn channel_pass<R: Rng>(
     m: &CompiledMediator,
-    bit: u32,
     rng: &mut R,
     escalation: &[f64],
     e_max: f64,
-    open: &mut [u32],
+    open: &mut Vec<(u32, u32)>,
 ) {
     let h = escalation.len() as u32;
     let hazard = |d: u32| {
@@ -758,11 +787,11 @@ fn channel_pass<R: Rng>(
     };
     while t < h {
         let closed_on = closing.first_event(t, h, hazard, rng);
-        let last_open = closed_on.unwrap_or(h - 1);
-        for day in &mut open[t as usize..=last_open as usize] {
-            *day |= bit;
-        }
-        let Some(c) = closed_on else { break };
+        let Some(c) = closed_on else {
+            open.push((t, h));
+            break;
+        };
+        open.push((t, c + 1));
         let closed_days = 1 + m.outage.sample(rng);
         t = (u64::from(c) + 1)
             .saturating_add(closed_days)
