@@ -5,7 +5,10 @@
 //! [`model`], [`stats`] aggregates their outcomes, and [`report`] and
 //! [`plot`] write tables and charts from those aggregates.
 
+pub mod cli;
 pub mod engine;
 pub mod model;
+pub mod plot;
+pub mod report;
 pub mod scenario;
 pub mod stats;

@@ -157,28 +157,47 @@ pub struct HistogramBar {
     pub share: f64,
 }
 
-/// Bars of equal width covering every observation, at most `max_bars` of
-/// them, with widths a whole number of the histogram's bins.
+/// Bars covering every observation: one bar for exactly 0 (in this model,
+/// "no round in time", which deserves to be seen on its own), then bars of
+/// equal width from 1 up, at most `max_bars` in all, each a whole number of
+/// the histogram's bins. When bins are wider than 1, 0 shares its bin and
+/// gets no bar of its own.
 pub fn bars(h: &IntHistogram, max_bars: usize) -> Vec<HistogramBar> {
     let n = h.count();
     let Some(top) = h.bins().map(|(_, hi, _)| hi).last() else {
         return Vec::new();
     };
     let w = h.bin_width();
-    let span = top + 1;
-    let mut width = span.div_ceil(max_bars.max(1) as u64).max(1);
-    width = width.div_ceil(w) * w;
-    let count = span.div_ceil(width) as usize;
-    let mut out: Vec<HistogramBar> = (0..count as u64)
-        .map(|i| HistogramBar {
-            low: i * width,
-            high: i * width + width - 1,
+    let first = if w == 1 { 1 } else { 0 };
+    let span = (top + 1).saturating_sub(first).max(1);
+    let slots = (max_bars.max(2) - first as usize) as u64;
+    let width = span.div_ceil(slots).div_ceil(w) * w;
+    let mut out = Vec::new();
+    if first == 1 {
+        out.push(HistogramBar {
+            low: 0,
+            high: 0,
             count: 0,
             share: 0.0,
-        })
-        .collect();
+        });
+    }
+    let mut low = first;
+    while low <= top {
+        out.push(HistogramBar {
+            low,
+            high: low + width - 1,
+            count: 0,
+            share: 0.0,
+        });
+        low += width;
+    }
     for (lo, _, c) in h.bins() {
-        out[(lo / width) as usize].count += c;
+        let i = if first == 1 && lo == 0 {
+            0
+        } else {
+            first as usize + ((lo - first) / width) as usize
+        };
+        out[i].count += c;
     }
     for bar in &mut out {
         bar.share = bar.count as f64 / n as f64;
@@ -235,7 +254,10 @@ mod tests {
         }
         let b = bars(&h, 40);
         assert_eq!(b.iter().map(|x| x.count).sum::<u64>(), 1201);
-        assert!(b.len() <= 40);
-        assert_eq!(b[0].low, 0);
+        assert!(b.len() <= 40, "{}", b.len());
+        // Zero has a bar of its own; the others are of equal width.
+        assert_eq!((b[0].low, b[0].high, b[0].count), (0, 0, 1));
+        assert_eq!(b[1].low, 1);
+        assert!(b.windows(2).skip(1).all(|p| p[0].high + 1 == p[1].low));
     }
 }

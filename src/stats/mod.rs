@@ -72,7 +72,12 @@ impl OutcomeAcc {
         Distribution {
             mean,
             se,
-            ci95: [mean - interval::Z95 * se, mean + interval::Z95 * se],
+            // Every outcome is non-negative, so the normal-approximation
+            // interval is cut at 0 where it would reach below.
+            ci95: [
+                (mean - interval::Z95 * se).max(0.0),
+                mean + interval::Z95 * se,
+            ],
             p5: q[0],
             p25: q[1],
             p50: q[2],
@@ -328,7 +333,7 @@ pub struct Distribution {
     pub mean: f64,
     /// Monte Carlo standard error of the mean.
     pub se: f64,
-    /// 95% confidence interval of the mean (mean -/+ 1.96 se).
+    /// 95% confidence interval of the mean (mean -/+ 1.96 se, cut at 0).
     pub ci95: [f64; 2],
     /// 5th percentile (Hyndman–Fan type 7), and so on.
     pub p5: f64,
