@@ -9,6 +9,7 @@
 
 pub mod error;
 pub mod raw;
+pub mod variants;
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -264,54 +265,14 @@ impl Scenario {
     /// error messages.
     pub fn from_toml_str(text: &str, source_name: &str) -> Result<Scenario, ScenarioError> {
         let locator = Locator::new(text);
-        let fail = |problems: Vec<Problem>| ScenarioError {
+        let raw = parse_raw(text, &locator).map_err(|problems| ScenarioError {
             source_name: source_name.to_string(),
             problems,
-        };
-        let deserializer = toml::Deserializer::parse(text).map_err(|e| {
-            let (line, column) = match e.span() {
-                Some(s) => {
-                    let (l, c) = locator.line_col(s.start);
-                    (Some(l), Some(c))
-                }
-                None => (None, None),
-            };
-            fail(vec![Problem {
-                line,
-                column,
-                path: "(syntax)".to_string(),
-                message: format!("this is not valid TOML: {}", e.message().trim()),
-            }])
         })?;
-        let raw: RawScenario = serde_path_to_error::deserialize(deserializer).map_err(|e| {
-            let (line, column) = match e.inner().span() {
-                Some(s) => {
-                    let (l, c) = locator.line_col(s.start);
-                    (Some(l), Some(c))
-                }
-                None => (None, None),
-            };
-            let path = e.path().to_string();
-            fail(vec![Problem {
-                line,
-                column,
-                path: if path == "." {
-                    "(top level)".to_string()
-                } else {
-                    path
-                },
-                message: explain_serde_message(e.inner().message()),
-            }])
-        })?;
-        let mut checker = Checker {
-            locator: &locator,
-            problems: Vec::new(),
-        };
-        let scenario = validate(&raw, &mut checker);
-        match scenario {
-            Some(s) if checker.problems.is_empty() => Ok(s),
-            _ => Err(fail(checker.problems)),
-        }
+        validate_raw(&raw, &locator).map_err(|problems| ScenarioError {
+            source_name: source_name.to_string(),
+            problems,
+        })
     }
 
     /// The same scenario with another number of trials (for `--trials`).
@@ -334,6 +295,58 @@ impl Scenario {
     /// Calendar date of day index `t`.
     pub fn date_of_day(&self, t: u32) -> NaiveDate {
         self.simulation.start_date + chrono::Days::new(u64::from(t))
+    }
+}
+
+/// Deserialises the text into the raw structs, locating the first type or
+/// syntax error.
+fn parse_raw(text: &str, locator: &Locator) -> Result<RawScenario, Vec<Problem>> {
+    let located = |span: Option<std::ops::Range<usize>>| match span {
+        Some(s) => {
+            let (l, c) = locator.line_col(s.start);
+            (Some(l), Some(c))
+        }
+        None => (None, None),
+    };
+    let deserializer = toml::Deserializer::parse(text).map_err(|e| {
+        let (line, column) = located(e.span());
+        vec![Problem {
+            line,
+            column,
+            path: "(syntax)".to_string(),
+            message: format!("this is not valid TOML: {}", e.message().trim()),
+        }]
+    })?;
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let (line, column) = located(e.inner().span());
+        vec![Problem {
+            line,
+            column,
+            path: serde_path(&e),
+            message: explain_serde_message(e.inner().message()),
+        }]
+    })
+}
+
+/// The TOML path of a serde error as a reader writes it.
+fn serde_path<E>(e: &serde_path_to_error::Error<E>) -> String {
+    let path = e.path().to_string();
+    if path == "." {
+        "(top level)".to_string()
+    } else {
+        path
+    }
+}
+
+/// Validates raw structs; problems are located through `locator`.
+fn validate_raw(raw: &RawScenario, locator: &Locator) -> Result<Scenario, Vec<Problem>> {
+    let mut checker = Checker {
+        locator,
+        problems: Vec::new(),
+    };
+    match validate(raw, &mut checker) {
+        Some(s) if checker.problems.is_empty() => Ok(s),
+        _ => Err(checker.problems),
     }
 }
 

@@ -41,6 +41,27 @@ pub struct RawScenario {
     pub escalation: RawEscalation,
     pub mediation: RawMediation,
     pub exchange: RawExchange,
+    /// Named changes to this scenario, compared by `swapsim compare`.
+    #[serde(default)]
+    pub variants: Vec<RawVariant>,
+}
+
+/// One `[[variants]]` table: a name and changes to the base scenario.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVariant {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Names of mediators to drop.
+    #[serde(default)]
+    pub remove_mediators: Vec<String>,
+    /// Mediator tables to add, written like `[[mediation.mediators]]`.
+    #[serde(default)]
+    pub add_mediators: Vec<toml::Table>,
+    /// Values to set, by dotted path (mediators and regimes by name).
+    #[serde(default)]
+    pub set: toml::Table,
 }
 
 #[derive(Debug, Clone, Deserialize)]
