@@ -50,29 +50,29 @@ pub enum PlotError {
 
 /// PNG size in pixels: 1600 wide fills a slide, or a printed column at
 /// about 250 dpi.
-const PNG_SIZE: (u32, u32) = (1600, 1000);
+pub(crate) const PNG_SIZE: (u32, u32) = (1600, 1000);
 /// SVG size in CSS pixels. Every length and type size in this module is
 /// given at this size.
-const SVG_SIZE: (u32, u32) = (800, 500);
+pub(crate) const SVG_SIZE: (u32, u32) = (800, 500);
 
 /// Type sizes at the SVG size (doubled in the PNG), in plotters' units
 /// (about 1.2 times the em size). A chart printed 16 cm wide then has a
 /// title of about 9 pt, notes and tick labels of about 6.5 pt and a footer
 /// of about 5 pt.
-const TITLE_SIZE: f64 = 20.0;
-const NOTE_SIZE: f64 = 13.5;
-const AXIS_SIZE: f64 = 14.0;
-const TICK_SIZE: f64 = 13.5;
-const LABEL_SIZE: f64 = 13.0;
-const FOOTER_SIZE: f64 = 11.0;
+pub(crate) const TITLE_SIZE: f64 = 20.0;
+pub(crate) const NOTE_SIZE: f64 = 13.5;
+pub(crate) const AXIS_SIZE: f64 = 14.0;
+pub(crate) const TICK_SIZE: f64 = 13.5;
+pub(crate) const LABEL_SIZE: f64 = 13.0;
+pub(crate) const FOOTER_SIZE: f64 = 11.0;
 /// How far the middle of a digit sits above the middle of a lower-case
 /// letter, as a fraction of the type size; centred text is centred on the
 /// lower-case letters, so numeric tick labels are lowered by this much.
-const DIGIT_DROP: f64 = 0.07;
+pub(crate) const DIGIT_DROP: f64 = 0.07;
 /// Space around the whole chart.
-const MARGIN: f64 = 18.0;
+pub(crate) const MARGIN: f64 = 18.0;
 /// Most date labels on a time axis; more would collide at these type sizes.
-const MAX_DATE_LABELS: usize = 8;
+pub(crate) const MAX_DATE_LABELS: usize = 8;
 
 /// The Okabe–Ito palette, which stays distinguishable under the common
 /// colour-vision deficiencies and in greyscale print by lightness.
@@ -88,23 +88,24 @@ mod okabe_ito {
 use okabe_ito::{BLUE, GREEN, GREY, ORANGE, VERMILLION};
 
 /// Near-black for text, softer than pure black on white.
-const INK: RGBColor = RGBColor(34, 34, 34);
+pub(crate) const INK: RGBColor = RGBColor(34, 34, 34);
 /// Secondary text: notes, footer, reference-line labels.
-const MUTED: RGBColor = RGBColor(90, 90, 90);
+pub(crate) const MUTED: RGBColor = RGBColor(90, 90, 90);
 
 /// `c` mixed with white, `weight` of `c`. Bands are drawn in opaque tints
 /// rather than with transparency so that the legend swatch shows exactly
 /// the colour on the chart, and overlapping bands do not blend.
-fn tint(c: RGBColor, weight: f64) -> RGBColor {
+pub(crate) fn tint(c: RGBColor, weight: f64) -> RGBColor {
     let mix = |v: u8| (f64::from(v) * weight + 255.0 * (1.0 - weight)).round() as u8;
     RGBColor(mix(c.0), mix(c.1), mix(c.2))
 }
 
 /// A result of drawing on backend `DB`.
-type DrawResult<T, DB> = Result<T, DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+pub(crate) type DrawResult<T, DB> =
+    Result<T, DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
 /// Registers the embedded fonts with plotters, once per process.
-fn register_fonts() -> Result<(), PlotError> {
+pub(crate) fn register_fonts() -> Result<(), PlotError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| {
         let regular = register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular());
@@ -116,7 +117,7 @@ fn register_fonts() -> Result<(), PlotError> {
 
 /// The charts of a run, each written as `<stem>.png` and `<stem>.svg`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Chart {
+pub(crate) enum Chart {
     ReturnedByDeadline,
     Fan,
     Survival,
@@ -147,33 +148,50 @@ pub fn draw_run_charts(
     scenario: &Scenario,
     dir: &Path,
 ) -> Result<Vec<PathBuf>, PlotError> {
-    register_fonts()?;
-    let run = Run { results, scenario };
     let mut written = Vec::with_capacity(2 * Chart::ALL.len());
     for chart in Chart::ALL {
-        let png = dir.join(format!("{}.png", chart.stem()));
-        write_png(&png, chart, &run)?;
-        written.push(png);
-        let svg = dir.join(format!("{}.svg", chart.stem()));
-        write_svg(&svg, chart, &run)?;
-        written.push(svg);
+        let run = Run { results, scenario };
+        written.extend(write_chart(dir, &RunChart { chart, run })?);
     }
     Ok(written)
 }
 
-fn write_png(path: &Path, chart: Chart, run: &Run) -> Result<(), PlotError> {
+/// One chart that can be drawn on any plotters backend: the same code makes
+/// the PNG and the SVG.
+pub(crate) trait ChartSpec {
+    /// File name without extension.
+    fn stem(&self) -> String;
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        s: Scale,
+    ) -> DrawResult<(), DB>;
+}
+
+/// Writes `chart` into `dir` as `<stem>.png` and `<stem>.svg`; returns both
+/// paths.
+pub(crate) fn write_chart<C: ChartSpec>(dir: &Path, chart: &C) -> Result<Vec<PathBuf>, PlotError> {
+    register_fonts()?;
+    let png = dir.join(format!("{}.png", chart.stem()));
+    write_png(&png, chart)?;
+    let svg = dir.join(format!("{}.svg", chart.stem()));
+    write_svg(&svg, chart)?;
+    Ok(vec![png, svg])
+}
+
+fn write_png<C: ChartSpec>(path: &Path, chart: &C) -> Result<(), PlotError> {
     let failed = |e: &dyn std::fmt::Display| PlotError::Draw {
         path: path.to_path_buf(),
         message: e.to_string(),
     };
     let root = BitMapBackend::new(path, PNG_SIZE).into_drawing_area();
-    draw(chart, &root, run, PNG_SCALE).map_err(|e| failed(&e))?;
+    chart.draw(&root, PNG_SCALE).map_err(|e| failed(&e))?;
     // The bitmap is encoded and saved here; saving on drop would swallow
     // the error.
     root.present().map_err(|e| failed(&e))
 }
 
-fn write_svg(path: &Path, chart: Chart, run: &Run) -> Result<(), PlotError> {
+fn write_svg<C: ChartSpec>(path: &Path, chart: &C) -> Result<(), PlotError> {
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, SVG_SIZE).into_drawing_area();
@@ -181,7 +199,7 @@ fn write_svg(path: &Path, chart: Chart, run: &Run) -> Result<(), PlotError> {
             path: path.to_path_buf(),
             message: e.to_string(),
         };
-        draw(chart, &root, run, SVG_SCALE).map_err(|e| failed(&e))?;
+        chart.draw(&root, SVG_SCALE).map_err(|e| failed(&e))?;
         root.present().map_err(|e| failed(&e))?;
     }
     std::fs::write(path, text).map_err(|source| PlotError::Write {
@@ -190,10 +208,29 @@ fn write_svg(path: &Path, chart: Chart, run: &Run) -> Result<(), PlotError> {
     })
 }
 
+/// A chart of one run.
+struct RunChart<'a> {
+    chart: Chart,
+    run: Run<'a>,
+}
+
+impl ChartSpec for RunChart<'_> {
+    fn stem(&self) -> String {
+        self.chart.stem().to_string()
+    }
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        s: Scale,
+    ) -> DrawResult<(), DB> {
+        draw(self.chart, root, &self.run, s)
+    }
+}
+
 /// What every chart draws from.
-struct Run<'a> {
-    results: &'a Results,
-    scenario: &'a Scenario,
+pub(crate) struct Run<'a> {
+    pub(crate) results: &'a Results,
+    pub(crate) scenario: &'a Scenario,
 }
 
 impl Run<'_> {
@@ -236,18 +273,18 @@ impl Run<'_> {
 /// drift above their ticks and out of their boxes. Text positions add
 /// [`Scale::text_y`] to cancel that.
 #[derive(Debug, Clone, Copy)]
-struct Scale {
-    k: f64,
-    glyph_rise: f64,
+pub(crate) struct Scale {
+    pub(crate) k: f64,
+    pub(crate) glyph_rise: f64,
 }
 
 /// SVG text, set by the viewer.
-const SVG_SCALE: Scale = Scale {
+pub(crate) const SVG_SCALE: Scale = Scale {
     k: 1.0,
     glyph_rise: 0.0,
 };
 /// PNG text, rasterised by plotters.
-const PNG_SCALE: Scale = Scale {
+pub(crate) const PNG_SCALE: Scale = Scale {
     k: 2.0,
     glyph_rise: 0.12,
 };
@@ -281,7 +318,7 @@ impl Scale {
     }
 }
 
-fn draw<DB: DrawingBackend>(
+pub(crate) fn draw<DB: DrawingBackend>(
     chart: Chart,
     root: &DrawingArea<DB, Shift>,
     run: &Run,
@@ -297,23 +334,23 @@ fn draw<DB: DrawingBackend>(
 
 /// How a legend entry is shown.
 #[derive(Debug, Clone, Copy)]
-enum Key {
+pub(crate) enum Key {
     Fill(RGBColor),
     Line(RGBColor),
 }
 
 /// Everything a chart says around its plot.
-struct Frame {
-    title: String,
+pub(crate) struct Frame {
+    pub(crate) title: String,
     /// Subtitle paragraphs, wrapped to the width of the chart.
-    notes: Vec<String>,
-    legend: Vec<(String, Key)>,
+    pub(crate) notes: Vec<String>,
+    pub(crate) legend: Vec<(String, Key)>,
 }
 
 /// Fills the background, draws the title, notes, legend and footer of a
 /// chart, and returns the area left for the plot. The legend sits above
 /// the plot rather than inside it, so it never hides data.
-fn frame<DB: DrawingBackend>(
+pub(crate) fn frame<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     s: Scale,
     frame: &Frame,
@@ -372,7 +409,7 @@ fn frame<DB: DrawingBackend>(
 
 /// Draws legend entries left to right from `at`, wrapping to new rows;
 /// returns the y just below the last row.
-fn legend<DB: DrawingBackend>(
+pub(crate) fn legend<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     s: Scale,
     keys: &[(String, Key)],
@@ -415,7 +452,7 @@ fn legend<DB: DrawingBackend>(
 
 /// `text` broken at spaces into lines no wider than `width` pixels (a
 /// single word wider than that gets a line of its own).
-fn wrap<DB: DrawingBackend>(
+pub(crate) fn wrap<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     text: &str,
     style: &TextStyle,
@@ -443,7 +480,7 @@ fn wrap<DB: DrawingBackend>(
 
 /// Draws `text` anchored at the backend point `at` on a white box, so that
 /// a label on a reference line stays legible over bands and grid lines.
-fn boxed_label<DB: DrawingBackend>(
+pub(crate) fn boxed_label<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     s: Scale,
     at: (i32, i32),
@@ -473,13 +510,13 @@ fn boxed_label<DB: DrawingBackend>(
 }
 
 /// Grid lines drawn under the data, on white.
-const GRID_UNDER: RGBAColor = RGBAColor(0, 0, 0, 0.1);
+pub(crate) const GRID_UNDER: RGBAColor = RGBAColor(0, 0, 0, 0.1);
 /// Grid lines drawn over filled areas that cover the whole plot.
-const GRID_OVER: RGBAColor = RGBAColor(255, 255, 255, 0.45);
+pub(crate) const GRID_OVER: RGBAColor = RGBAColor(255, 255, 255, 0.45);
 
 /// Draws the grid, axes, tick labels and axis titles in the house style:
 /// light grid at labelled ticks only, no minor lines.
-fn draw_mesh<DB, X, Y>(
+pub(crate) fn draw_mesh<DB, X, Y>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
     s: Scale,
     grid: RGBAColor,
@@ -511,7 +548,7 @@ where
 }
 
 /// Starts a plot in `area` with room for tick labels and axis titles.
-fn plot_builder<'a, 'b, DB: DrawingBackend>(
+pub(crate) fn plot_builder<'a, 'b, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     s: Scale,
 ) -> ChartBuilder<'a, 'b, DB> {
@@ -527,7 +564,7 @@ fn plot_builder<'a, 'b, DB: DrawingBackend>(
 
 /// `[lo, hi]` with both ends finite and `hi > lo`, so that no axis is ever
 /// empty or NaN, whatever the data.
-fn guard_range(lo: f64, hi: f64, min_span: f64) -> Range<f64> {
+pub(crate) fn guard_range(lo: f64, hi: f64, min_span: f64) -> Range<f64> {
     let lo = if lo.is_finite() { lo } else { 0.0 };
     let hi = if hi.is_finite() { hi } else { lo };
     if hi - lo < min_span {
@@ -539,13 +576,13 @@ fn guard_range(lo: f64, hi: f64, min_span: f64) -> Range<f64> {
 
 /// A finite value to draw (0 for NaN, which only arises from a run of zero
 /// trials).
-fn finite(v: f64) -> f64 {
+pub(crate) fn finite(v: f64) -> f64 {
     if v.is_finite() { v } else { 0.0 }
 }
 
 /// A dashed line through backend points `a` and `b`, drawn on the root so
 /// that its dashes are the same length in every chart.
-fn dashed<DB: DrawingBackend>(
+pub(crate) fn dashed<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     s: Scale,
     a: (i32, i32),
@@ -562,7 +599,7 @@ fn dashed<DB: DrawingBackend>(
 
 /// Chart 1: the distribution over trials of people returned by the
 /// deadline, with the pool marked.
-fn draw_returned_by_deadline<DB: DrawingBackend>(
+pub(crate) fn draw_returned_by_deadline<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     run: &Run,
     s: Scale,
@@ -682,7 +719,7 @@ fn draw_returned_by_deadline<DB: DrawingBackend>(
 }
 
 /// Chart 2: people returned so far, median and percentile bands over time.
-fn draw_fan<DB: DrawingBackend>(
+pub(crate) fn draw_fan<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     run: &Run,
     s: Scale,
@@ -803,7 +840,7 @@ fn draw_fan<DB: DrawingBackend>(
 }
 
 /// Chart 3: share of trials not yet suspended, with its Wilson band.
-fn draw_survival<DB: DrawingBackend>(
+pub(crate) fn draw_survival<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     run: &Run,
     s: Scale,
@@ -911,7 +948,7 @@ fn draw_survival<DB: DrawingBackend>(
 }
 
 /// Chart 4: share of trials in each phase over time, stacked to 100%.
-fn draw_phases<DB: DrawingBackend>(
+pub(crate) fn draw_phases<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     run: &Run,
     s: Scale,
@@ -975,7 +1012,7 @@ fn draw_phases<DB: DrawingBackend>(
 }
 
 /// A filled band between `lo` and `hi` over days, as one polygon.
-fn band(
+pub(crate) fn band(
     daily: &[DailyRow],
     x: impl Fn(&DailyRow) -> f64,
     lo: impl Fn(&DailyRow) -> f64,
@@ -987,19 +1024,19 @@ fn band(
     Polygon::new(upper.chain(lower).collect::<Vec<_>>(), colour.filled())
 }
 
-const MONTHS: [&str; 12] = [
+pub(crate) const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
 /// "31 Dec 2025": day first and the month in letters, unambiguous in every
 /// country that reads the briefs.
-fn fmt_date(d: NaiveDate) -> String {
+pub(crate) fn fmt_date(d: NaiveDate) -> String {
     format!("{} {} {}", d.day(), MONTHS[d.month0() as usize], d.year())
 }
 
 /// "25–27 Jan 2026", "28 Dec 2025 – 3 Jan 2026": a date interval, shortened
 /// where its ends share a month.
-fn fmt_date_range(a: NaiveDate, b: NaiveDate) -> String {
+pub(crate) fn fmt_date_range(a: NaiveDate, b: NaiveDate) -> String {
     if a == b {
         fmt_date(a)
     } else if (a.year(), a.month()) == (b.year(), b.month()) {
@@ -1011,7 +1048,7 @@ fn fmt_date_range(a: NaiveDate, b: NaiveDate) -> String {
 
 /// Ticks of a time axis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DateTicks {
+pub(crate) enum DateTicks {
     /// The first of every `n`th month, labelled "Dec 2025".
     Months(u32),
     /// Every `n`th day from the start, labelled "16 Nov 2025", for spans
@@ -1022,11 +1059,11 @@ enum DateTicks {
 /// A time axis whose coordinate is the day index (0 = start date), with
 /// ticks on calendar dates rather than on round day numbers.
 #[derive(Debug, Clone)]
-struct DayAxis {
-    start: NaiveDate,
-    first: f64,
-    last: f64,
-    ticks: DateTicks,
+pub(crate) struct DayAxis {
+    pub(crate) start: NaiveDate,
+    pub(crate) first: f64,
+    pub(crate) last: f64,
+    pub(crate) ticks: DateTicks,
 }
 
 impl DayAxis {
@@ -1115,7 +1152,7 @@ impl ValueFormatter<f64> for DayAxis {
 }
 
 /// `v` with thousands separators and `decimals` decimals: "1,234.5".
-fn fmt_num(v: f64, decimals: usize) -> String {
+pub(crate) fn fmt_num(v: f64, decimals: usize) -> String {
     if !v.is_finite() {
         return "n/a".to_string();
     }
@@ -1140,7 +1177,7 @@ fn fmt_num(v: f64, decimals: usize) -> String {
 
 /// Decimals worth showing for a number of people: none from 100 up, where
 /// Monte Carlo error exceeds one person anyway.
-fn people_decimals(v: f64) -> usize {
+pub(crate) fn people_decimals(v: f64) -> usize {
     match v.abs() {
         a if a >= 100.0 || a == a.round() => 0,
         a if a >= 10.0 => 1,
@@ -1149,13 +1186,13 @@ fn people_decimals(v: f64) -> usize {
 }
 
 /// A number of people with the decimals worth showing.
-fn people(v: f64) -> String {
+pub(crate) fn people(v: f64) -> String {
     fmt_num(v, people_decimals(v))
 }
 
 /// An axis tick value: whole numbers without decimals, others with as few
 /// as they need.
-fn fmt_tick(v: f64) -> String {
+pub(crate) fn fmt_tick(v: f64) -> String {
     if (v - v.round()).abs() < 1e-9 {
         return fmt_num(v, 0);
     }
@@ -1165,7 +1202,7 @@ fn fmt_tick(v: f64) -> String {
 
 /// A probability in percent, with one decimal in the middle of the range and
 /// two near 0% and 100%, where one decimal would round a rare event away.
-fn fmt_percent(p: f64) -> String {
+pub(crate) fn fmt_percent(p: f64) -> String {
     let v = p * 100.0;
     if !v.is_finite() {
         "n/a".to_string()
@@ -1186,7 +1223,7 @@ fn fmt_percent(p: f64) -> String {
 
 /// An end of an interval in percent, rounded like [`fmt_percent`] but
 /// without "<" or ">": "99.96–100%" reads better than "99.96–>99.99%".
-fn fmt_percent_bound(p: f64) -> String {
+pub(crate) fn fmt_percent_bound(p: f64) -> String {
     let v = p * 100.0;
     if !v.is_finite() {
         return "n/a".to_string();
@@ -1201,7 +1238,7 @@ fn fmt_percent_bound(p: f64) -> String {
 
 /// "3.1% (95% CI 2.9–3.4%)", with no-break spaces so that a caption is
 /// never wrapped inside the interval.
-fn fmt_proportion(p: &Proportion) -> String {
+pub(crate) fn fmt_proportion(p: &Proportion) -> String {
     format!(
         "{}%\u{a0}(95%\u{a0}CI\u{a0}{}–{}%)",
         fmt_percent(p.estimate),
@@ -1398,7 +1435,7 @@ mod tests {
     #[test]
     fn two_year_horizon_without_pool_draws() -> TestResult {
         let s =
-            Scenario::from_toml_str(include_str!("../scenarios/long-run.toml"), "long-run.toml")?;
+            Scenario::from_toml_str(include_str!("../../scenarios/long-run.toml"), "long-run.toml")?;
         assert_eq!(s.simulation.horizon_days, 730);
         let results = run_engine(&s, 200)?;
         let drawn = draw_and_check(&results, &s)?;
