@@ -69,6 +69,16 @@ impl Phase {
     }
 }
 
+impl From<InitialPhase> for Phase {
+    fn from(p: InitialPhase) -> Phase {
+        match p {
+            InitialPhase::Pending => Phase::Pending,
+            InitialPhase::Active => Phase::Active,
+            InitialPhase::Suspended => Phase::Suspended,
+        }
+    }
+}
+
 /// The random streams of one trial, one per model component, so that a
 /// change to one component leaves the draws of the others untouched (common
 /// random numbers across configurations).
@@ -343,10 +353,7 @@ impl Model {
             outage_length: geometric(1.0 / s.mediation.common_outage_mean_days),
             combine: s.mediation.combine,
             mediators,
-            initial_phase: match x.initial_phase {
-                InitialPhase::Pending => Phase::Pending,
-                InitialPhase::Active => Phase::Active,
-            },
+            initial_phase: Phase::from(x.initial_phase),
             preparation_days: x.preparation_days,
             min_gap: x.min_days_between_rounds,
             round_rate: x.round_rate,

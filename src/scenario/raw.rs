@@ -192,6 +192,10 @@ pub struct RawMediator {
 pub enum InitialPhase {
     Pending,
     Active,
+    /// Suspended before day 0: it may resume (then prepares) or collapse.
+    /// Back-tests start here when the record says the process was most
+    /// likely suspended.
+    Suspended,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -190,10 +190,7 @@ impl Accumulator {
         Accumulator {
             horizon: scenario.simulation.horizon_days,
             deadline_day: scenario.target.deadline_day,
-            initial_phase: match scenario.exchange.initial_phase {
-                crate::scenario::InitialPhase::Pending => Phase::Pending,
-                crate::scenario::InitialPhase::Active => Phase::Active,
-            },
+            initial_phase: Phase::from(scenario.exchange.initial_phase),
             trials: 0,
             returned_by_deadline: OutcomeAcc::new(),
             returned_by_horizon: OutcomeAcc::new(),

@@ -1100,6 +1100,7 @@ fn the_pool_caps_people_returned_and_completes_the_process() {
     let start = match scenario.exchange.initial_phase {
         swapsim::scenario::InitialPhase::Pending => Phase::Pending,
         swapsim::scenario::InitialPhase::Active => Phase::Active,
+        swapsim::scenario::InitialPhase::Suspended => Phase::Suspended,
     };
     // Deterministic rules: checked on every one of 5,000 trials (seed 707).
     let (seed, n) = (707, 5_000);
