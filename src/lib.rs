@@ -5,8 +5,11 @@
 //! [`model`], [`stats`] aggregates their outcomes, and [`report`] and
 //! [`plot`] write tables and charts from those aggregates.
 
+pub mod calibrate;
 pub mod cli;
 pub mod engine;
+pub mod fit;
+pub mod history;
 pub mod model;
 pub mod plot;
 pub mod report;

@@ -1,0 +1,736 @@
+//! From fits of the record to scenario values: the calibrated scenario.
+//!
+//! The fits of [`crate::fit`] give daily probabilities averaged over the
+//! record's days: how often a running process was suspended, how often a
+//! suspended one resumed, how often a round came while it ran. A scenario
+//! instead states *baseline* hazards that its escalation and mediation
+//! scale up and down every day. The record holds no daily measure of
+//! fighting or of open channels, so the coefficients of that scaling cannot
+//! be estimated from it; they stay the assumptions of the base scenario, and
+//! the baselines are chosen so that, averaged over the escalation and
+//! mediation the base scenario itself produces, each daily probability
+//! equals the fitted one:
+//!
+//! ```text
+//! mean over days of 1 - exp(-base_s * exp(beta_E,s E_t - beta_M,s M_t)) = p_suspend
+//! mean over days of 1 - exp(-base_r * exp(beta_M,r M_t - beta_E,r E_t)) = p_resume
+//! mean over days of 1 - exp(-round_rate * M_t)                          = p_round'
+//! size_mean - 1 = m / mean over days of exp(-beta_E,size E_t),  size_dispersion = k
+//! ```
+//!
+//! The averages are over every day of simulated histories of the base
+//! scenario (escalation and mediation do not depend on the exchange process,
+//! so any trial serves). `p_round'` is the fitted round probability per
+//! active day corrected for the days after a round on which the model holds
+//! none: with `g = max(min_days_between_rounds, 1)`, rounds in a running
+//! process come on average `1/p_round` days apart in the fit and
+//! `g - 1 + 1/p_round'` days apart in the model, so
+//! `p_round' = 1 / (1/p_round - (g - 1))`. Each end of a 95% interval is
+//! carried through the same (monotone) maps, giving an interval for each
+//! scenario value.
+
+use crate::engine::{self, StreamKeys, TrialSink};
+use crate::fit::hmm::{self, HmmFit, HmmParams};
+use crate::fit::negbin::{self, NbFit};
+use crate::fit::{Estimate, FitError};
+use crate::history::record::Record;
+use crate::history::rounds::{Round, Window, in_window, round_days, rounds};
+use crate::model::{Model, TrialOutcome, TrialTrace};
+use crate::scenario::Scenario;
+use serde::Serialize;
+
+/// Days of simulated escalation and mediation over which the hazards are
+/// averaged: three whole years, so every season counts equally and the
+/// escalation regimes have time to mix.
+pub const CONDITION_DAYS: u32 = 3 * 365;
+/// Simulated histories for those averages.
+pub const CONDITION_TRIALS: u64 = 1000;
+/// Every this many days of each history is kept for the averages (days
+/// close together carry nearly the same information).
+const CONDITION_STRIDE: usize = 5;
+
+/// Why a calibration failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CalibrateError {
+    #[error("cannot fit the timing of rounds from {from} to {to}: {source}")]
+    Timing {
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        #[source]
+        source: FitError,
+    },
+    #[error("cannot fit round sizes from {from} to {to}: {source}")]
+    Sizes {
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        #[source]
+        source: FitError,
+    },
+    #[error("{0}")]
+    Mapping(String),
+    #[error("cannot simulate the base scenario: {0}")]
+    Engine(String),
+}
+
+/// Escalation and mediation of the base scenario, sampled from simulated
+/// histories.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conditions {
+    /// (E, M) pairs: escalation units and mediation strength.
+    pub samples: Vec<(f64, f64)>,
+}
+
+/// Averages of the base scenario's escalation and mediation, for reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConditionSummary {
+    /// Mean escalation `E` (escalation units).
+    pub mean_escalation: f64,
+    /// Mean mediation strength `M` (0 to 1).
+    pub mean_mediation: f64,
+    /// Share of days with `M = 0` (every channel shut).
+    pub share_without_mediation: f64,
+    pub trials: u64,
+    pub days_per_trial: u32,
+    /// Days sampled from each trial (every fifth).
+    pub samples: usize,
+}
+
+/// Collects (E, M) samples of every trial, with the trial index so that
+/// they can be put in trial order whatever the threads did.
+#[derive(Default)]
+struct ConditionSink(Vec<(u64, Vec<(f64, f64)>)>);
+
+impl TrialSink for ConditionSink {
+    fn record(&mut self, trial: u64, _o: &TrialOutcome, trace: &TrialTrace) {
+        let pairs = trace
+            .escalation
+            .iter()
+            .zip(&trace.mediation)
+            .step_by(CONDITION_STRIDE)
+            .map(|(&e, &m)| (e, m))
+            .collect();
+        self.0.push((trial, pairs));
+    }
+    fn merge(&mut self, mut other: Self) {
+        self.0.append(&mut other.0);
+    }
+}
+
+impl Conditions {
+    /// Samples the base scenario's escalation and mediation over
+    /// [`CONDITION_DAYS`] from its start date, with its own seed.
+    pub fn simulate(base: &Scenario) -> Result<Conditions, CalibrateError> {
+        let mut s = base.clone();
+        s.simulation.horizon_days = CONDITION_DAYS;
+        s.target.pool = None;
+        let model = Model::new(&s);
+        let keys = StreamKeys::new(s.mediation.mediators.iter().map(|m| m.name.as_str()));
+        let sink = engine::run(
+            &model,
+            &keys,
+            s.simulation.seed,
+            0..CONDITION_TRIALS,
+            None,
+            ConditionSink::default,
+            &|_| {},
+        )
+        .map_err(|e| CalibrateError::Engine(e.to_string()))?;
+        let mut by_trial = sink.0;
+        by_trial.sort_unstable_by_key(|(t, _)| *t);
+        Ok(Conditions {
+            samples: by_trial.into_iter().flat_map(|(_, v)| v).collect(),
+        })
+    }
+
+    /// Mean over the samples of `f(E, M)`, summed in a fixed order.
+    fn mean(&self, f: impl Fn(f64, f64) -> f64) -> f64 {
+        self.samples.iter().map(|&(e, m)| f(e, m)).sum::<f64>() / self.samples.len().max(1) as f64
+    }
+
+    pub fn summary(&self) -> ConditionSummary {
+        ConditionSummary {
+            mean_escalation: self.mean(|e, _| e),
+            mean_mediation: self.mean(|_, m| m),
+            share_without_mediation: self.mean(|_, m| if m == 0.0 { 1.0 } else { 0.0 }),
+            trials: CONDITION_TRIALS,
+            days_per_trial: CONDITION_DAYS,
+            samples: self.samples.len(),
+        }
+    }
+
+    /// The baseline `b` for which the mean daily probability
+    /// `1 - exp(-b * multiplier(E, M))` equals `p`, by bisection on `ln b`.
+    /// `None` if no baseline up to the scenario limit of 1000 reaches `p`.
+    fn solve_base(&self, p: f64, multiplier: impl Fn(f64, f64) -> f64) -> Option<f64> {
+        if p <= 0.0 {
+            return Some(0.0);
+        }
+        let mult: Vec<f64> = self
+            .samples
+            .iter()
+            .map(|&(e, m)| multiplier(e, m))
+            .collect();
+        let mean_p = |b: f64| {
+            mult.iter().map(|&k| -(-b * k).exp_m1()).sum::<f64>() / mult.len().max(1) as f64
+        };
+        let (mut lo, mut hi) = ((1e-12f64).ln(), (1000f64).ln());
+        if mean_p(hi.exp()) < p {
+            return None;
+        }
+        if mean_p(lo.exp()) >= p {
+            return Some(lo.exp());
+        }
+        for _ in 0..60 {
+            let mid = 0.5 * (lo + hi);
+            if mean_p(mid.exp()) < p {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        Some((0.5 * (lo + hi)).exp())
+    }
+}
+
+/// A scenario value with the interval carried from its fitted quantity.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mapped {
+    /// The TOML path of the value in the scenario.
+    pub path: &'static str,
+    /// The value written (rounded to four significant digits).
+    pub value: f64,
+    /// 95% interval, from the fitted quantity's interval.
+    pub ci95: [f64; 2],
+    /// The base scenario's value, replaced.
+    pub base_value: f64,
+}
+
+/// The scenario values a calibration sets.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MappedValues {
+    pub round_rate: Mapped,
+    pub suspension_base: Mapped,
+    pub resumption_base: Mapped,
+    pub size_mean: Mapped,
+    pub size_dispersion: Mapped,
+}
+
+impl MappedValues {
+    pub fn all(&self) -> [&Mapped; 5] {
+        [
+            &self.round_rate,
+            &self.suspension_base,
+            &self.resumption_base,
+            &self.size_mean,
+            &self.size_dispersion,
+        ]
+    }
+}
+
+/// A value the calibration keeps from the base scenario, because the
+/// record cannot identify it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assumed {
+    pub path: String,
+    pub value: f64,
+}
+
+/// Everything a calibration found and set.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Calibration {
+    pub record: String,
+    pub record_sha256: String,
+    /// Window of the timing fit.
+    pub window: Window,
+    /// Window of the size fit.
+    pub sizes_window: Window,
+    /// Rounds in the size window without a figure (left out of the size
+    /// fit), and with a figure of 0 (the model's rounds return at least one
+    /// person).
+    pub sizes_without_figure: usize,
+    pub sizes_of_zero: usize,
+    pub timing: HmmFit,
+    pub sizes: NbFit,
+    /// Fitted round probability per eligible day (corrected for the gap
+    /// after each round; see the module documentation).
+    pub round_per_eligible_day: Estimate,
+    pub conditions: ConditionSummary,
+    pub values: MappedValues,
+    /// Coefficients kept from the base scenario.
+    pub assumed: Vec<Assumed>,
+    pub method: &'static str,
+}
+
+const METHOD: &str = "timing: two-state hidden Markov model of the days on which rounds began, \
+maximum likelihood by the scaled forward algorithm; sizes: 1 + negative binomial, maximum \
+likelihood; baselines: daily probabilities averaged over the base scenario's simulated \
+escalation and mediation set equal to the fitted ones; coefficients: the base scenario's \
+assumptions";
+
+/// Rounds of a window and the daily series the timing is fitted to.
+pub fn window_rounds(record: &Record, window: Window) -> (Vec<Round>, Vec<bool>) {
+    let rs = rounds(&in_window(&record.exchanges, window));
+    let days = round_days(&rs, window);
+    (rs, days)
+}
+
+/// Round sizes (people returned to Ukraine) in a window, and the number of
+/// rounds without a figure and with a figure of 0, which are left out.
+pub fn window_sizes(record: &Record, window: Window) -> (Vec<u64>, usize, usize) {
+    let (rs, _) = window_rounds(record, window);
+    let without = rs
+        .iter()
+        .filter(|r| r.returned_to_ukraine.is_none())
+        .count();
+    let zero = rs
+        .iter()
+        .filter(|r| r.returned_to_ukraine == Some(0))
+        .count();
+    let sizes = rs
+        .iter()
+        .filter_map(|r| r.returned_to_ukraine)
+        .filter(|&s| s > 0)
+        .collect();
+    (sizes, without, zero)
+}
+
+/// Four significant digits: what a scenario file can state honestly, given
+/// intervals that span a factor of two or more.
+pub fn round_sig(v: f64) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let digits = 3 - v.abs().log10().floor() as i32;
+    let scale = 10f64.powi(digits);
+    let r = (v * scale).round() / scale;
+    // Printing a power of ten above 1 and dividing leaves noise such as
+    // 0.07020000000000001; reparsing the shortest form removes it.
+    format!("{r:.*}", digits.max(0) as usize)
+        .parse()
+        .unwrap_or(r)
+}
+
+/// The per-eligible-day round probability for a fitted per-active-day
+/// probability `p` and a gap `g` (days) after each round.
+pub fn per_eligible_day(p: f64, min_days_between_rounds: u32) -> Option<f64> {
+    let g = f64::from(min_days_between_rounds.max(1));
+    let mean_gap = 1.0 / p - (g - 1.0);
+    (mean_gap >= 1.0).then(|| 1.0 / mean_gap)
+}
+
+/// The scenario values for fitted timing `params` and sizes `(m, k)` under
+/// `base`'s coefficients and `conditions`.
+pub struct Mapper<'a> {
+    base: &'a Scenario,
+    conditions: &'a Conditions,
+}
+
+impl<'a> Mapper<'a> {
+    pub fn new(base: &'a Scenario, conditions: &'a Conditions) -> Self {
+        Mapper { base, conditions }
+    }
+
+    pub fn round_rate(&self, p_active: f64) -> Result<f64, CalibrateError> {
+        let x = &self.base.exchange;
+        let p = per_eligible_day(p_active, x.min_days_between_rounds).ok_or_else(|| {
+            CalibrateError::Mapping(format!(
+                "a round probability of {p_active:.4} per active day means rounds less than {} days apart on average, \
+                 which exchange.min_days_between_rounds = {} does not allow",
+                x.min_days_between_rounds.max(1),
+                x.min_days_between_rounds
+            ))
+        })?;
+        if !x.requires_mediator {
+            return Ok(-(-p).ln_1p());
+        }
+        self.conditions.solve_base(p, |_, m| m).ok_or_else(|| {
+            CalibrateError::Mapping(format!(
+                "no exchange.round_rate up to 1000 gives rounds on {:.1}% of eligible days: the base scenario's \
+                 mediation strength is 0 on {:.1}% of days",
+                100.0 * p,
+                100.0 * self.conditions.mean(|_, m| if m == 0.0 { 1.0 } else { 0.0 })
+            ))
+        })
+    }
+
+    pub fn suspension_base(&self, p: f64) -> Result<f64, CalibrateError> {
+        let h = self.base.exchange.suspension;
+        self.conditions
+            .solve_base(p, |e, m| {
+                (h.escalation_coef * e - h.mediation_coef * m).exp()
+            })
+            .ok_or_else(|| self.unreachable("exchange.suspension.base", p))
+    }
+
+    pub fn resumption_base(&self, p: f64) -> Result<f64, CalibrateError> {
+        let h = self.base.exchange.resumption;
+        self.conditions
+            .solve_base(p, |e, m| {
+                (h.mediation_coef * m - h.escalation_coef * e).exp()
+            })
+            .ok_or_else(|| self.unreachable("exchange.resumption.base", p))
+    }
+
+    fn unreachable(&self, path: &str, p: f64) -> CalibrateError {
+        CalibrateError::Mapping(format!(
+            "no {path} up to 1000 gives a mean daily probability of {p:.4} under the base scenario's coefficients"
+        ))
+    }
+
+    /// `size_mean` for a fitted mean `m` of `size - 1`.
+    pub fn size_mean(&self, m: f64) -> f64 {
+        let c = self.base.exchange.size_escalation_coef;
+        1.0 + m / self.conditions.mean(|e, _| (-c * e).exp())
+    }
+}
+
+/// Fits the record and maps the fit onto `base`.
+pub fn calibrate(
+    record: &Record,
+    window: Window,
+    sizes_window: Window,
+    base: &Scenario,
+    conditions: &Conditions,
+) -> Result<Calibration, CalibrateError> {
+    let (_, days) = window_rounds(record, window);
+    let timing = hmm::fit(&days).map_err(|source| CalibrateError::Timing {
+        from: window.from,
+        to: window.to,
+        source,
+    })?;
+    let (sizes, without, zero) = window_sizes(record, sizes_window);
+    let size_fit = negbin::fit(&sizes).map_err(|source| CalibrateError::Sizes {
+        from: sizes_window.from,
+        to: sizes_window.to,
+        source,
+    })?;
+    let map = Mapper::new(base, conditions);
+    let x = &base.exchange;
+    let carried = |path: &'static str,
+                   est: &Estimate,
+                   base_value: f64,
+                   f: &dyn Fn(f64) -> Result<f64, CalibrateError>|
+     -> Result<Mapped, CalibrateError> {
+        let value = round_sig(f(est.estimate)?);
+        // An interval end beyond what the scenario allows is reported as
+        // the limit it reaches.
+        let end = |v: f64, limit: f64| f(v).map(round_sig).unwrap_or(limit);
+        Ok(Mapped {
+            path,
+            value,
+            ci95: [end(est.ci95[0], 0.0), end(est.ci95[1], f64::INFINITY)],
+            base_value,
+        })
+    };
+    let gap = x.min_days_between_rounds;
+    let eligible = |v: f64| per_eligible_day(v, gap).unwrap_or(1.0);
+    let round_per_eligible_day = Estimate {
+        estimate: eligible(timing.round.estimate),
+        se: None,
+        ci95: [
+            eligible(timing.round.ci95[0]),
+            eligible(timing.round.ci95[1]),
+        ],
+    };
+    let values = MappedValues {
+        round_rate: carried("exchange.round_rate", &timing.round, x.round_rate, &|p| {
+            map.round_rate(p)
+        })?,
+        suspension_base: carried(
+            "exchange.suspension.base",
+            &timing.suspend,
+            x.suspension.base,
+            &|p| map.suspension_base(p),
+        )?,
+        resumption_base: carried(
+            "exchange.resumption.base",
+            &timing.resume,
+            x.resumption.base,
+            &|p| map.resumption_base(p),
+        )?,
+        size_mean: carried(
+            "exchange.size_mean",
+            &size_fit.mean_extra,
+            x.size_mean,
+            &|m| Ok(map.size_mean(m)),
+        )?,
+        size_dispersion: carried(
+            "exchange.size_dispersion",
+            &size_fit.dispersion,
+            x.size_dispersion,
+            &|k| Ok(k),
+        )?,
+    };
+    let assumed = vec![
+        Assumed {
+            path: "exchange.suspension.escalation_coef".into(),
+            value: x.suspension.escalation_coef,
+        },
+        Assumed {
+            path: "exchange.suspension.mediation_coef".into(),
+            value: x.suspension.mediation_coef,
+        },
+        Assumed {
+            path: "exchange.resumption.escalation_coef".into(),
+            value: x.resumption.escalation_coef,
+        },
+        Assumed {
+            path: "exchange.resumption.mediation_coef".into(),
+            value: x.resumption.mediation_coef,
+        },
+        Assumed {
+            path: "exchange.size_escalation_coef".into(),
+            value: x.size_escalation_coef,
+        },
+    ];
+    Ok(Calibration {
+        record: record.source_name.clone(),
+        record_sha256: record.sha256.clone(),
+        window,
+        sizes_window,
+        sizes_without_figure: without,
+        sizes_of_zero: zero,
+        timing,
+        sizes: size_fit,
+        round_per_eligible_day,
+        conditions: conditions.summary(),
+        values,
+        assumed,
+        method: METHOD,
+    })
+}
+
+/// The point values only, for back-tests that refit many times.
+pub fn point_values(
+    params: &HmmParams,
+    sizes: (f64, f64),
+    base: &Scenario,
+    conditions: &Conditions,
+) -> Result<[f64; 5], CalibrateError> {
+    let map = Mapper::new(base, conditions);
+    Ok([
+        round_sig(map.round_rate(params.round)?),
+        round_sig(map.suspension_base(params.suspend)?),
+        round_sig(map.resumption_base(params.resume)?),
+        round_sig(map.size_mean(sizes.0)),
+        round_sig(sizes.1),
+    ])
+}
+
+/// First and last lines of the block a calibration puts at the top of a
+/// scenario file. A block left by an earlier calibration is replaced.
+pub const BLOCK_START: &str = "# ---- calibrated by `swapsim calibrate` ----";
+pub const BLOCK_END: &str = "# ---- end of calibration ----";
+
+/// `text` without a calibration block at its top.
+fn strip_block(text: &str) -> &str {
+    if text.starts_with(BLOCK_START)
+        && let Some(end) = text.find(BLOCK_END)
+    {
+        return text[end + BLOCK_END.len()..].trim_start_matches(['\n', '\r']);
+    }
+    text
+}
+
+/// A number as a reader wants to see it: four significant digits, no
+/// exponent.
+pub fn fmt_sig(v: f64) -> String {
+    if !v.is_finite() {
+        return "no limit".to_string();
+    }
+    if v == 0.0 {
+        return "0".to_string();
+    }
+    let digits = (3 - v.abs().log10().floor() as i32).max(0) as usize;
+    format!("{:.*}", digits, round_sig(v))
+}
+
+fn fmt_interval(ci: [f64; 2]) -> String {
+    format!("{}–{}", fmt_sig(ci[0]), fmt_sig(ci[1]))
+}
+
+/// The calibration block: what was fitted, on which window, with
+/// intervals, and what was assumed.
+pub fn header_block(c: &Calibration) -> String {
+    let t = &c.timing;
+    let v = &c.values;
+    let lines = [
+        BLOCK_START.to_string(),
+        format!(
+            "# Fitted to {} (SHA-256 {}...).",
+            c.record,
+            &c.record_sha256[..12.min(c.record_sha256.len())]
+        ),
+        format!(
+            "# Timing of rounds: {} to {} ({} days, {} rounds; exchanges on consecutive days",
+            c.window.from, c.window.to, t.days, t.rounds
+        ),
+        "# count as one round), two-state hidden Markov model, maximum likelihood, 95%".to_string(),
+        "# profile-likelihood intervals:".to_string(),
+        format!(
+            "#   P(suspended, per active day)  {} ({})  -> exchange.suspension.base = {} ({})",
+            fmt_sig(t.suspend.estimate),
+            fmt_interval(t.suspend.ci95),
+            fmt_sig(v.suspension_base.value),
+            fmt_interval(v.suspension_base.ci95)
+        ),
+        format!(
+            "#   P(resumes, per suspended day) {} ({})  -> exchange.resumption.base = {} ({})",
+            fmt_sig(t.resume.estimate),
+            fmt_interval(t.resume.ci95),
+            fmt_sig(v.resumption_base.value),
+            fmt_interval(v.resumption_base.ci95)
+        ),
+        format!(
+            "#   P(round, per active day)      {} ({})  -> exchange.round_rate = {} ({})",
+            fmt_sig(t.round.estimate),
+            fmt_interval(t.round.ci95),
+            fmt_sig(v.round_rate.value),
+            fmt_interval(v.round_rate.ci95)
+        ),
+        format!(
+            "#   two states against one: likelihood ratio {:.2}, p = {:.3} ({}, approximate)",
+            t.lr_test.statistic, t.lr_test.p_value, t.lr_test.reference
+        ),
+        format!(
+            "# Round sizes (people returned to Ukraine): {} to {}, {} rounds with a figure ({} without",
+            c.sizes_window.from, c.sizes_window.to, c.sizes.rounds, c.sizes_without_figure
+        ),
+        "# one left out), 1 + negative binomial, maximum likelihood, 95% profile intervals:".to_string(),
+        format!(
+            "#   mean of size - 1  {} ({})  -> exchange.size_mean = {} ({})",
+            fmt_sig(c.sizes.mean_extra.estimate),
+            fmt_interval(c.sizes.mean_extra.ci95),
+            fmt_sig(v.size_mean.value),
+            fmt_interval(v.size_mean.ci95)
+        ),
+        format!(
+            "#   dispersion k      {} ({})  -> exchange.size_dispersion = {}",
+            fmt_sig(c.sizes.dispersion.estimate),
+            fmt_interval(c.sizes.dispersion.ci95),
+            fmt_sig(v.size_dispersion.value)
+        ),
+        "# The baselines make the mean daily probabilities over this scenario's own simulated escalation"
+            .to_string(),
+        format!(
+            "# and mediation (mean E {:.2}, mean M {:.2}, {} histories of {} days) equal the fitted ones.",
+            c.conditions.mean_escalation,
+            c.conditions.mean_mediation,
+            c.conditions.trials,
+            c.conditions.days_per_trial
+        ),
+        "# The escalation and mediation coefficients cannot be estimated from the record, which".to_string(),
+        "# holds no daily measure of fighting or of open channels: they are assumed, unchanged".to_string(),
+        "# from the base scenario, and so is every value not listed above.".to_string(),
+        BLOCK_END.to_string(),
+    ];
+    lines.join("\n") + "\n"
+}
+
+/// The base scenario's text with the calibrated values set (comments and
+/// layout kept; the comment of each changed value says it was fitted) and
+/// the calibration block on top.
+pub fn calibrated_text(base_text: &str, c: &Calibration) -> Result<String, CalibrateError> {
+    let body = strip_block(base_text);
+    let mut doc: toml_edit::DocumentMut = body.parse().map_err(|e: toml_edit::TomlError| {
+        CalibrateError::Mapping(format!("cannot edit the base scenario: {e}"))
+    })?;
+    let window = format!("{} to {}", c.window.from, c.window.to);
+    let sizes_window = format!("{} to {}", c.sizes_window.from, c.sizes_window.to);
+    for (m, span) in [
+        (&c.values.round_rate, &window),
+        (&c.values.suspension_base, &window),
+        (&c.values.resumption_base, &window),
+        (&c.values.size_mean, &sizes_window),
+        (&c.values.size_dispersion, &sizes_window),
+    ] {
+        let comment = format!(
+            "fitted to the record {span} (95% CI {}); see the header",
+            fmt_interval(m.ci95)
+        );
+        set_value(&mut doc, m.path, m.value, &comment)?;
+    }
+    Ok(format!("{}\n{}", header_block(c), doc))
+}
+
+/// Sets the number at dotted `path` and the comment at the end of its line.
+pub fn set_value(
+    doc: &mut toml_edit::DocumentMut,
+    path: &str,
+    value: f64,
+    comment: &str,
+) -> Result<(), CalibrateError> {
+    let missing = || CalibrateError::Mapping(format!("the base scenario has no {path} to set"));
+    let steps: Vec<&str> = path.split('.').collect();
+    let (last, parents) = steps.split_last().ok_or_else(missing)?;
+    let mut item: &mut toml_edit::Item = doc.as_item_mut();
+    for s in parents {
+        item = item.get_mut(s).ok_or_else(missing)?;
+    }
+    // A value inside an inline table shares its line with the table: the
+    // comment goes after the table.
+    let inline_parent = item.is_inline_table();
+    let slot = item.get_mut(last).ok_or_else(missing)?;
+    let old = slot.as_value().ok_or_else(missing)?;
+    let decor = old.decor().clone();
+    let mut new = toml_edit::Value::from(value);
+    *new.decor_mut() = decor;
+    *slot = toml_edit::Item::Value(new);
+    let target = if inline_parent {
+        item.as_value_mut().ok_or_else(missing)?
+    } else {
+        slot.as_value_mut().ok_or_else(missing)?
+    };
+    let suffix = target
+        .decor()
+        .suffix()
+        .and_then(|s| s.as_str())
+        .unwrap_or("")
+        .to_string();
+    let pad = suffix
+        .find('#')
+        .map_or("  ".to_string(), |i| suffix[..i].to_string());
+    target.decor_mut().set_suffix(format!("{pad}# {comment}"));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn four_significant_digits() {
+        assert_eq!(round_sig(0.070_234_9), 0.07023);
+        assert_eq!(round_sig(185.95), 186.0);
+        assert_eq!(round_sig(0.000_412_38), 0.0004124);
+        assert_eq!(fmt_sig(0.000_412_38), "0.0004124");
+        assert_eq!(fmt_sig(185.95), "186.0");
+    }
+
+    #[test]
+    fn the_gap_after_a_round_raises_the_eligible_day_probability() {
+        assert_eq!(per_eligible_day(0.1, 1), Some(0.1));
+        // 10 days apart on average; 2 of them are the gap: 1/8 per eligible day.
+        assert!((per_eligible_day(0.1, 3).unwrap() - 0.125).abs() < 1e-12);
+        assert_eq!(per_eligible_day(0.6, 3), None);
+    }
+
+    #[test]
+    fn setting_a_value_keeps_the_layout_and_rewrites_the_comment() {
+        let text = "[exchange]\nround_rate = 0.08   # record: old\nsuspension = { base = 0.002, escalation_coef = 1.0 }   # record: old\n";
+        let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
+        set_value(&mut doc, "exchange.round_rate", 0.0702, "fitted").unwrap();
+        set_value(&mut doc, "exchange.suspension.base", 0.0041, "fitted too").unwrap();
+        assert_eq!(
+            doc.to_string(),
+            "[exchange]\nround_rate = 0.0702   # fitted\nsuspension = { base = 0.0041, escalation_coef = 1.0 }   # fitted too\n"
+        );
+        assert!(set_value(&mut doc, "exchange.nothing", 1.0, "x").is_err());
+    }
+
+    #[test]
+    fn a_previous_calibration_block_is_replaced_not_stacked() {
+        let text = format!("{BLOCK_START}\n# old\n{BLOCK_END}\n# header\nversion = 1\n");
+        assert_eq!(strip_block(&text), "# header\nversion = 1\n");
+    }
+}
