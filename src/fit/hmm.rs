@@ -95,7 +95,7 @@ pub fn forward(p: &HmmParams, days: &[bool]) -> (Vec<StateProbs>, f64) {
     for &round in days {
         let next = step(p, a, round);
         let c = next[0] + next[1];
-        if !(c > 0.0) {
+        if c.is_nan() || c <= 0.0 {
             // The series is impossible under these parameters.
             return (out, f64::NEG_INFINITY);
         }
@@ -127,7 +127,7 @@ pub fn log_likelihood(p: &HmmParams, days: &[bool]) -> f64 {
     for &round in days {
         let next = step(p, a, round);
         let c = next[0] + next[1];
-        if !(c > 0.0) {
+        if c.is_nan() || c <= 0.0 {
             return f64::NEG_INFINITY;
         }
         log_lik += c.ln();
@@ -409,13 +409,13 @@ mod tests {
             } else {
                 p.stationary_suspended()
             };
-            for t in 0..n {
-                let (a, b) = (state(t), state(t + 1));
-                prob *= match (a, b) {
-                    (0, 0) => (1.0 - p.suspend) * if y[t] { p.round } else { 1.0 - p.round },
-                    (0, 1) => p.suspend * if y[t] { 0.0 } else { 1.0 },
-                    (1, 0) => p.resume * if y[t] { 0.0 } else { 1.0 },
-                    _ => (1.0 - p.resume) * if y[t] { 0.0 } else { 1.0 },
+            for (t, &round) in y.iter().enumerate() {
+                let quiet = if round { 0.0 } else { 1.0 };
+                prob *= match (state(t), state(t + 1)) {
+                    (0, 0) => (1.0 - p.suspend) * if round { p.round } else { 1.0 - p.round },
+                    (0, 1) => p.suspend * quiet,
+                    (1, 0) => p.resume * quiet,
+                    _ => (1.0 - p.resume) * quiet,
                 };
             }
             total += prob;

@@ -273,25 +273,29 @@ pub fn hessian(f: impl Fn(&[f64]) -> f64, x: &[f64], h: f64) -> Vec<Vec<f64>> {
         f(&y)
     };
     let f0 = f(x);
-    let mut out = vec![vec![0.0; n]; n];
-    for i in 0..n {
-        for j in i..n {
-            let v = if i == j {
-                let mut up = x.to_vec();
-                up[i] += h;
-                let mut down = x.to_vec();
-                down[i] -= h;
-                (f(&up) - 2.0 * f0 + f(&down)) / (h * h)
-            } else {
-                (at(i, 1.0, j, 1.0) - at(i, 1.0, j, -1.0) - at(i, -1.0, j, 1.0)
-                    + at(i, -1.0, j, -1.0))
-                    / (4.0 * h * h)
-            };
-            out[i][j] = v;
-            out[j][i] = v;
+    let entry = |i: usize, j: usize| {
+        if i == j {
+            let mut up = x.to_vec();
+            up[i] += h;
+            let mut down = x.to_vec();
+            down[i] -= h;
+            (f(&up) - 2.0 * f0 + f(&down)) / (h * h)
+        } else {
+            (at(i, 1.0, j, 1.0) - at(i, 1.0, j, -1.0) - at(i, -1.0, j, 1.0) + at(i, -1.0, j, -1.0))
+                / (4.0 * h * h)
         }
-    }
-    out
+    };
+    // Each off-diagonal entry is computed once, for i < j, and mirrored.
+    let upper: Vec<Vec<f64>> = (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| if j >= i { entry(i, j) } else { 0.0 })
+                .collect()
+        })
+        .collect();
+    (0..n)
+        .map(|i| (0..n).map(|j| upper[i.min(j)][i.max(j)]).collect())
+        .collect()
 }
 
 #[cfg(test)]
@@ -333,9 +337,9 @@ mod tests {
             vec![0.5, 0.2, 2.0],
         ];
         let inv = invert(&m).unwrap();
-        for i in 0..3 {
+        for (i, row) in m.iter().enumerate() {
             for j in 0..3 {
-                let v: f64 = (0..3).map(|k| m[i][k] * inv[k][j]).sum();
+                let v: f64 = row.iter().zip(&inv).map(|(a, r)| a * r[j]).sum();
                 assert!((v - if i == j { 1.0 } else { 0.0 }).abs() < 1e-12);
             }
         }

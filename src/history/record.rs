@@ -435,9 +435,8 @@ fn parse_row(
         }
     };
     let source_url = layout.cell(row, 6).to_string();
-    if !source_url.is_empty()
-        && !(source_url.starts_with("https://") || source_url.starts_with("http://"))
-    {
+    let is_address = source_url.starts_with("https://") || source_url.starts_with("http://");
+    if !source_url.is_empty() && !is_address {
         problems.push(at(
             "source_url",
             format!(
