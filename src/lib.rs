@@ -5,6 +5,7 @@
 //! [`model`], [`stats`] aggregates their outcomes, and [`report`] and
 //! [`plot`] write tables and charts from those aggregates.
 
+pub mod backtest;
 pub mod calibrate;
 pub mod cli;
 pub mod engine;

@@ -1,0 +1,563 @@
+//! Back-tests: how well would swapsim have forecast what the record shows?
+//!
+//! A back-test stands at a past date (the *origin*), calibrates the
+//! scenario on the record up to that date and no further, starts the
+//! simulation the next day, and compares the simulated futures with what
+//! the record shows happened: people returned and rounds held within 90 and
+//! 180 days. Whether the process was running or suspended at the origin is
+//! not known, so the trials are split between an Active start and a
+//! Suspended start in proportion to the filtered probability of each state
+//! at the origin (the hidden Markov model's estimate from the record up to
+//! that day). The same scores are computed for a naive forecast that knows
+//! only the average pace of the fitting window: rounds as a homogeneous
+//! Poisson process at the window's rate, each round's size drawn at random
+//! from the window's rounds. swapsim is worth its assumptions only where it
+//! beats that.
+
+pub mod score;
+
+use crate::calibrate::{self, CalibrateError, Conditions};
+use crate::engine::{self, StreamKeys, TrialSink};
+use crate::fit::hmm;
+use crate::fit::negbin;
+use crate::history::record::Record;
+use crate::history::rounds::{Round, Window};
+use crate::model::{Model, TraceEvent, TrialOutcome, TrialTrace};
+use crate::scenario::{InitialPhase, Scenario};
+use crate::stats::histogram::IntHistogram;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// Days after the origin at which forecasts are scored.
+pub const HORIZONS: [u32; 2] = [90, 180];
+/// Simulated futures per back-test unless told otherwise.
+pub const DEFAULT_TRIALS: u64 = 4000;
+/// Fewest days a fitting window may have.
+pub const MIN_FIT_DAYS: usize = 180;
+
+/// Why a back-test could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum BacktestError {
+    #[error("{0}")]
+    Input(String),
+    #[error(transparent)]
+    Calibrate(#[from] CalibrateError),
+    #[error("cannot simulate: {0}")]
+    Engine(String),
+}
+
+/// What a back-test is asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Spec {
+    /// First day of the fitting window for the timing of rounds.
+    pub fit_from: NaiveDate,
+    /// First day of the fitting window for round sizes.
+    pub sizes_from: NaiveDate,
+    /// Last day of both fitting windows (the origin); the forecast starts
+    /// the next day.
+    pub fit_until: NaiveDate,
+    /// Last day forecast.
+    pub until: NaiveDate,
+    pub trials: u64,
+    pub seed: u64,
+}
+
+impl Spec {
+    /// Days forecast.
+    pub fn horizon_days(&self) -> u32 {
+        (self.until - self.fit_until).num_days().max(0) as u32
+    }
+
+    /// Date of forecast day index `t` (0 = the day after the origin).
+    pub fn date_of(&self, t: u32) -> NaiveDate {
+        self.fit_until + chrono::Days::new(u64::from(t) + 1)
+    }
+}
+
+/// Simulated futures: for each trial, its rounds as (day index, people
+/// returned so far after the round).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forecast {
+    pub days: u32,
+    pub paths: Vec<Vec<(u32, u64)>>,
+}
+
+impl Forecast {
+    /// People returned by the end of day index `day`, trial by trial.
+    pub fn returned_by(&self, day: u32) -> Vec<u64> {
+        self.paths
+            .iter()
+            .map(|p| {
+                p.iter()
+                    .take_while(|(d, _)| *d <= day)
+                    .last()
+                    .map_or(0, |(_, c)| *c)
+            })
+            .collect()
+    }
+
+    /// Rounds by the end of day index `day`, trial by trial.
+    pub fn rounds_by(&self, day: u32) -> Vec<u64> {
+        self.paths
+            .iter()
+            .map(|p| p.iter().take_while(|(d, _)| *d <= day).count() as u64)
+            .collect()
+    }
+
+    /// Percentiles 5, 25, 50, 75 and 95 (Hyndman–Fan type 7) of people
+    /// returned so far, day by day.
+    pub fn daily_bands(&self) -> Vec<[f64; 5]> {
+        (0..self.days)
+            .map(|d| {
+                let mut h = IntHistogram::new(1 << 16);
+                for v in self.returned_by(d) {
+                    h.add(v);
+                }
+                [0.05, 0.25, 0.5, 0.75, 0.95].map(|p| h.quantile(p).unwrap_or(f64::NAN))
+            })
+            .collect()
+    }
+}
+
+/// Keeps each trial's rounds, with the trial index so that they can be put
+/// in trial order whatever the threads did.
+#[derive(Default)]
+struct RoundSink(Vec<(u64, Vec<(u32, u64)>)>);
+
+impl TrialSink for RoundSink {
+    fn record(&mut self, trial: u64, _o: &TrialOutcome, trace: &TrialTrace) {
+        let rounds = trace
+            .events
+            .iter()
+            .filter_map(|e| match *e {
+                TraceEvent::Round { day, returned } => Some((day, returned)),
+                TraceEvent::PhaseChange { .. } => None,
+            })
+            .collect();
+        self.0.push((trial, rounds));
+    }
+    fn merge(&mut self, mut other: Self) {
+        self.0.append(&mut other.0);
+    }
+}
+
+/// Trials of `scenario` started Suspended (the first `suspended_trials`)
+/// and Active (the rest), each trial on its own streams.
+pub fn swapsim_forecast(
+    scenario: &Scenario,
+    suspended_trials: u64,
+    threads: Option<usize>,
+) -> Result<Forecast, BacktestError> {
+    let n = scenario.simulation.trials;
+    let keys = StreamKeys::new(scenario.mediation.mediators.iter().map(|m| m.name.as_str()));
+    let mut rows = Vec::with_capacity(n as usize);
+    for (phase, range) in [
+        (InitialPhase::Suspended, 0..suspended_trials.min(n)),
+        (InitialPhase::Active, suspended_trials.min(n)..n),
+    ] {
+        if range.is_empty() {
+            continue;
+        }
+        let mut s = scenario.clone();
+        s.exchange.initial_phase = phase;
+        let model = Model::new(&s);
+        let sink = engine::run(
+            &model,
+            &keys,
+            s.simulation.seed,
+            range,
+            threads,
+            RoundSink::default,
+            &|_| {},
+        )
+        .map_err(|e| BacktestError::Engine(e.to_string()))?;
+        rows.extend(sink.0);
+    }
+    rows.sort_unstable_by_key(|(t, _)| *t);
+    Ok(Forecast {
+        days: scenario.simulation.horizon_days,
+        paths: rows.into_iter().map(|(_, p)| p).collect(),
+    })
+}
+
+/// The naive forecast: rounds as a Poisson process with `rate` rounds per
+/// day, each of a size drawn with replacement from `sizes`.
+pub fn naive_forecast(rate: f64, sizes: &[u64], days: u32, trials: u64, seed: u64) -> Forecast {
+    let key = engine::fnv1a("naive forecast");
+    let paths = (0..trials)
+        .map(|trial| {
+            let mut rng = engine::stream(seed, trial, key);
+            let mut path = Vec::new();
+            let mut t = 0.0f64;
+            let mut total = 0u64;
+            if rate <= 0.0 || sizes.is_empty() {
+                return path;
+            }
+            loop {
+                let u: f64 = rand::RngExt::random(&mut rng);
+                // An exponential waiting time; 1 - u lies in (0, 1].
+                t += -(1.0 - u).ln() / rate;
+                if t >= f64::from(days) {
+                    break;
+                }
+                let pick = rand::RngExt::random_range(&mut rng, 0..sizes.len());
+                total += sizes[pick];
+                path.push((t as u32, total));
+            }
+            path
+        })
+        .collect();
+    Forecast { days, paths }
+}
+
+/// A forecast distribution summarised and scored against one outcome.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ForecastScore {
+    pub mean: f64,
+    /// Percentiles (Hyndman–Fan type 7).
+    pub p5: f64,
+    pub p50: f64,
+    pub p95: f64,
+    /// CRPS of the sample's empirical distribution (unit of the quantity);
+    /// null when the outcome is unknown.
+    pub crps: Option<f64>,
+    /// Mid-distribution PIT of the outcome; null when it is unknown.
+    pub pit: Option<f64>,
+}
+
+fn score_sample(values: &[u64], observed: Option<u64>) -> ForecastScore {
+    let hist = score::histogram(values);
+    let mut h = IntHistogram::new(1 << 16);
+    for &v in values {
+        h.add(v);
+    }
+    let q = |p: f64| h.quantile(p).unwrap_or(f64::NAN);
+    ForecastScore {
+        mean: values.iter().map(|&v| v as f64).sum::<f64>() / values.len().max(1) as f64,
+        p5: q(0.05),
+        p50: q(0.5),
+        p95: q(0.95),
+        crps: observed.map(|y| score::crps(&hist, y)),
+        pit: observed.map(|y| score::mid_pit(&hist, y)),
+    }
+}
+
+/// One quantity at one horizon.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HorizonScore {
+    /// `people` (returned to Ukraine) or `rounds`.
+    pub quantity: &'static str,
+    pub horizon_days: u32,
+    /// Last day counted.
+    pub date: NaiveDate,
+    /// What the record shows; null if it cannot say.
+    pub observed: Option<u64>,
+    /// Why there is no observed value, when there is none.
+    pub not_scored: Option<String>,
+    pub swapsim: ForecastScore,
+    pub naive: ForecastScore,
+    /// `1 - CRPS(swapsim) / CRPS(naive)`.
+    pub skill: Option<f64>,
+}
+
+/// What the record shows after the origin.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObservedRound {
+    /// Day index of the round's first day (0 = the day after the origin).
+    pub day: u32,
+    pub date: NaiveDate,
+    /// People returned to Ukraine; null where no figure was published.
+    pub returned_to_ukraine: Option<u64>,
+}
+
+/// A finished back-test.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Backtest {
+    pub spec: Spec,
+    /// Probability that the process was suspended at the end of the origin
+    /// day, given the record up to it.
+    pub p_suspended_at_origin: f64,
+    pub suspended_trials: u64,
+    /// The fitted daily probabilities and size law.
+    pub fitted: hmm::HmmParams,
+    pub size_mean_extra: f64,
+    pub size_dispersion: f64,
+    /// Scenario values used: round_rate, suspension.base, resumption.base,
+    /// size_mean, size_dispersion.
+    pub values: [f64; 5],
+    /// Rounds per day in the fitting window (the naive forecast's rate).
+    pub naive_rate: f64,
+    /// Round sizes the naive forecast draws from.
+    pub naive_sizes: usize,
+    pub scores: Vec<HorizonScore>,
+    pub observed: Vec<ObservedRound>,
+    #[serde(skip)]
+    pub forecast: Forecast,
+    #[serde(skip)]
+    pub naive: Forecast,
+}
+
+/// What every back-test shares: the record, the base scenario and its
+/// simulated conditions.
+pub struct Setup<'a> {
+    pub record: &'a Record,
+    pub base: &'a Scenario,
+    pub conditions: &'a Conditions,
+    pub threads: Option<usize>,
+}
+
+/// Runs one back-test.
+pub fn run(setup: &Setup, spec: Spec) -> Result<Backtest, BacktestError> {
+    let record_end = setup.record.end();
+    let fail = |m: String| Err(BacktestError::Input(m));
+    if spec.fit_until >= spec.until {
+        return fail(format!(
+            "--until {} must come after --fit-until {}",
+            spec.until, spec.fit_until
+        ));
+    }
+    if spec.until > record_end {
+        return fail(format!(
+            "--until {} is after the end of the record ({record_end}): nothing to compare the forecast with",
+            spec.until
+        ));
+    }
+    let horizon = spec.horizon_days();
+    if horizon > crate::scenario::MAX_HORIZON_DAYS {
+        return fail(format!(
+            "the back-test spans {horizon} days; at most {} are allowed",
+            crate::scenario::MAX_HORIZON_DAYS
+        ));
+    }
+    let window = Window::new(spec.fit_from, spec.fit_until)
+        .filter(|w| w.days() >= MIN_FIT_DAYS)
+        .ok_or_else(|| {
+            BacktestError::Input(format!(
+                "the fitting window {} to {} is shorter than {MIN_FIT_DAYS} days",
+                spec.fit_from, spec.fit_until
+            ))
+        })?;
+    let sizes_window = Window::new(spec.sizes_from, spec.fit_until).ok_or_else(|| {
+        BacktestError::Input(format!(
+            "the size window starts on {}, after the origin {}",
+            spec.sizes_from, spec.fit_until
+        ))
+    })?;
+
+    let (_, days) = calibrate::window_rounds(setup.record, window);
+    let (params, _) = hmm::fit_point(&days).map_err(|source| CalibrateError::Timing {
+        from: window.from,
+        to: window.to,
+        source,
+    })?;
+    let (filtered, _) = hmm::forward(&params, &days);
+    let p_suspended = filtered.last().map_or(0.0, |s| s[1]);
+    let (sizes, _, _) = calibrate::window_sizes(setup.record, sizes_window);
+    let nb = negbin::fit(&sizes).map_err(|source| CalibrateError::Sizes {
+        from: sizes_window.from,
+        to: sizes_window.to,
+        source,
+    })?;
+    let (m, k) = (nb.mean_extra.estimate, nb.dispersion.estimate);
+    let values = calibrate::point_values(&params, (m, k), setup.base, setup.conditions)?;
+
+    let mut s = setup.base.clone();
+    let x = &mut s.exchange;
+    [
+        x.round_rate,
+        x.suspension.base,
+        x.resumption.base,
+        x.size_mean,
+        x.size_dispersion,
+    ] = values;
+    s.simulation.start_date = spec.date_of(0);
+    s.simulation.horizon_days = horizon;
+    s.simulation.trials = spec.trials;
+    s.simulation.seed = spec.seed;
+    s.target.pool = None;
+    s.target.deadline = spec.until;
+    s.target.deadline_day = horizon - 1;
+    let suspended_trials = (p_suspended * spec.trials as f64).round() as u64;
+    let forecast = swapsim_forecast(&s, suspended_trials, setup.threads)?;
+
+    let naive_rate = days.iter().filter(|d| **d).count() as f64 / days.len() as f64;
+    let naive = naive_forecast(naive_rate, &sizes, horizon, spec.trials, spec.seed);
+
+    let after = Window::new(spec.date_of(0), spec.until)
+        .ok_or_else(|| BacktestError::Input("the forecast window is empty".to_string()))?;
+    let (later, _) = calibrate::window_rounds(setup.record, after);
+    let observed: Vec<ObservedRound> = later
+        .iter()
+        .map(|r: &Round| ObservedRound {
+            day: after.day_of(r.first) as u32,
+            date: r.first,
+            returned_to_ukraine: r.returned_to_ukraine,
+        })
+        .collect();
+
+    let mut scores = Vec::new();
+    for h in HORIZONS.into_iter().filter(|&h| h <= horizon) {
+        let last = h - 1;
+        let upto: Vec<&ObservedRound> = observed.iter().filter(|r| r.day <= last).collect();
+        let unknown = upto
+            .iter()
+            .filter(|r| r.returned_to_ukraine.is_none())
+            .count();
+        let people = (unknown == 0).then(|| {
+            upto.iter()
+                .filter_map(|r| r.returned_to_ukraine)
+                .sum::<u64>()
+        });
+        let rounds = upto.len() as u64;
+        for (quantity, observed, sim, base) in [
+            (
+                "people",
+                people,
+                forecast.returned_by(last),
+                naive.returned_by(last),
+            ),
+            (
+                "rounds",
+                Some(rounds),
+                forecast.rounds_by(last),
+                naive.rounds_by(last),
+            ),
+        ] {
+            let sw = score_sample(&sim, observed);
+            let nv = score_sample(&base, observed);
+            let skill = sw.crps.zip(nv.crps).map(|(a, b)| score::skill(a, b));
+            scores.push(HorizonScore {
+                quantity,
+                horizon_days: h,
+                date: spec.date_of(last),
+                observed,
+                not_scored: observed.is_none().then(|| {
+                    format!("{unknown} round(s) in these {h} days have no published figure")
+                }),
+                swapsim: sw,
+                naive: nv,
+                skill,
+            });
+        }
+    }
+    Ok(Backtest {
+        spec,
+        p_suspended_at_origin: p_suspended,
+        suspended_trials,
+        fitted: params,
+        size_mean_extra: m,
+        size_dispersion: k,
+        values,
+        naive_rate,
+        naive_sizes: sizes.len(),
+        scores,
+        observed,
+        forecast,
+        naive,
+    })
+}
+
+/// Mean scores of one quantity at one horizon over the origins of a
+/// rolling back-test.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MeanScore {
+    pub quantity: &'static str,
+    pub horizon_days: u32,
+    /// Origins at which it could be scored.
+    pub origins: usize,
+    pub mean_crps_swapsim: f64,
+    pub mean_crps_naive: f64,
+    /// `1 - mean CRPS(swapsim) / mean CRPS(naive)`.
+    pub skill: f64,
+    /// Mean mid-distribution PIT of swapsim's forecasts (0.5 if unbiased).
+    pub mean_pit_swapsim: f64,
+}
+
+/// The first day of every quarter (1 January, April, July, October) from
+/// `from` to `to`, both included.
+pub fn quarter_starts(from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
+    use chrono::Datelike;
+    let mut out = Vec::new();
+    let mut y = from.year();
+    let mut q = from.month0() / 3;
+    while let Some(d) = NaiveDate::from_ymd_opt(y, q * 3 + 1, 1) {
+        if d > to {
+            break;
+        }
+        if d >= from {
+            out.push(d);
+        }
+        q += 1;
+        if q == 4 {
+            q = 0;
+            y += 1;
+        }
+    }
+    out
+}
+
+/// Means of the scores over several back-tests.
+pub fn mean_scores(tests: &[Backtest]) -> Vec<MeanScore> {
+    let mut out = Vec::new();
+    for quantity in ["people", "rounds"] {
+        for h in HORIZONS {
+            let rows: Vec<&HorizonScore> = tests
+                .iter()
+                .flat_map(|t| &t.scores)
+                .filter(|s| s.quantity == quantity && s.horizon_days == h && s.observed.is_some())
+                .collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let n = rows.len() as f64;
+            let mean = |f: &dyn Fn(&HorizonScore) -> Option<f64>| {
+                rows.iter().filter_map(|s| f(s)).sum::<f64>() / n
+            };
+            let sw = mean(&|s| s.swapsim.crps);
+            let nv = mean(&|s| s.naive.crps);
+            out.push(MeanScore {
+                quantity,
+                horizon_days: h,
+                origins: rows.len(),
+                mean_crps_swapsim: sw,
+                mean_crps_naive: nv,
+                skill: score::skill(sw, nv),
+                mean_pit_swapsim: mean(&|s| s.swapsim.pit),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quarters_start_on_the_first_of_january_april_july_and_october() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let q = quarter_starts(d("2023-02-10"), d("2024-01-01"));
+        assert_eq!(
+            q,
+            vec![
+                d("2023-04-01"),
+                d("2023-07-01"),
+                d("2023-10-01"),
+                d("2024-01-01")
+            ]
+        );
+    }
+
+    #[test]
+    fn the_naive_forecast_has_the_poisson_mean_number_of_rounds() {
+        let f = naive_forecast(0.05, &[10, 20], 100, 20_000, 7);
+        let counts = f.rounds_by(99);
+        let mean = counts.iter().sum::<u64>() as f64 / counts.len() as f64;
+        // Poisson with mean 5: standard error of the mean sqrt(5 / 20000) =
+        // 0.016; allow four of them.
+        assert!(
+            (mean - 5.0).abs() < 4.0 * (5.0f64 / 20_000.0).sqrt(),
+            "{mean}"
+        );
+    }
+}
