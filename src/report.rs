@@ -163,7 +163,8 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), ReportErro
     fs::write(path, bytes).map_err(io_err(path))
 }
 
-fn write_csv<T: Serialize>(
+/// Writes `rows` as CSV with a header row, one row per item.
+pub fn write_csv<T: Serialize>(
     path: &Path,
     rows: impl IntoIterator<Item = T>,
 ) -> Result<(), ReportError> {
@@ -388,6 +389,42 @@ impl<'a> Manifest<'a> {
             trials: scenario.simulation.trials,
             threads,
             wall_time_seconds,
+            finished_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            outputs,
+        }
+    }
+}
+
+/// How the output of `history`, `calibrate` or `backtest` was made: the
+/// command, the exact record (by hash) and, where one was used, the base
+/// scenario. Its `swapsim_version` marks the directory as swapsim's, so a
+/// later run may replace it.
+#[derive(Debug, Serialize)]
+pub struct CommandManifest {
+    pub swapsim_version: &'static str,
+    /// The command and its arguments as typed.
+    pub command: Vec<String>,
+    /// The record file as named, and the SHA-256 of its bytes.
+    pub record: String,
+    pub record_sha256: String,
+    /// The base scenario file as named, and its SHA-256, if one was used.
+    pub base_scenario: Option<String>,
+    pub base_scenario_sha256: Option<String>,
+    /// When the command finished (UTC, RFC 3339).
+    pub finished_at: String,
+    /// The output files, relative to the output directory.
+    pub outputs: Vec<String>,
+}
+
+impl CommandManifest {
+    pub fn new(record: (&str, &str), base: Option<&ScenarioSource>, outputs: Vec<String>) -> Self {
+        CommandManifest {
+            swapsim_version: env!("CARGO_PKG_VERSION"),
+            command: std::env::args().collect(),
+            record: record.0.to_string(),
+            record_sha256: record.1.to_string(),
+            base_scenario: base.map(|b| b.display_name.clone()),
+            base_scenario_sha256: base.map(|b| sha256_hex(&b.text)),
             finished_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             outputs,
         }

@@ -29,6 +29,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use crate::scenario::Scenario;
 use crate::stats::{DailyRow, Proportion, Results};
 
+pub mod history;
+
 /// Error drawing or writing a chart (names the file).
 #[derive(Debug, thiserror::Error)]
 pub enum PlotError {
@@ -337,6 +339,10 @@ pub(crate) fn draw<DB: DrawingBackend>(
 pub(crate) enum Key {
     Fill(RGBColor),
     Line(RGBColor),
+    /// A dashed line, for a reference drawn dashed on the chart.
+    Dashed(RGBColor),
+    /// A hollow circle, for points marked on the chart.
+    Marker(RGBColor),
 }
 
 /// Everything a chart says around its plot.
@@ -438,6 +444,17 @@ pub(crate) fn legend<DB: DrawingBackend>(
             Key::Line(c) => root.draw(&PathElement::new(
                 vec![(x, mid), (x + swatch.0, mid)],
                 s.line(c, 2.0),
+            ))?,
+            Key::Dashed(c) => root.draw(&DashedPathElement::new(
+                vec![(x, mid), (x + swatch.0, mid)],
+                s.px(5.0),
+                s.px(3.0),
+                s.line(c, 2.0),
+            ))?,
+            Key::Marker(c) => root.draw(&Circle::new(
+                (x + swatch.0 / 2, mid),
+                s.px(4.5),
+                s.line(c, 1.5),
             ))?,
         }
         root.draw(&Text::new(
@@ -1434,8 +1451,10 @@ mod tests {
 
     #[test]
     fn two_year_horizon_without_pool_draws() -> TestResult {
-        let s =
-            Scenario::from_toml_str(include_str!("../../scenarios/long-run.toml"), "long-run.toml")?;
+        let s = Scenario::from_toml_str(
+            include_str!("../../scenarios/long-run.toml"),
+            "long-run.toml",
+        )?;
         assert_eq!(s.simulation.horizon_days, 730);
         let results = run_engine(&s, 200)?;
         let drawn = draw_and_check(&results, &s)?;
