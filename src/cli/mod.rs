@@ -5,6 +5,9 @@
 //! success, 2 for bad input (arguments or scenario files), 1 for anything
 //! else (an unwritable directory, a full disk).
 
+mod backtest;
+mod calibrate;
+mod history;
 mod run;
 
 use crate::scenario::{Scenario, ScenarioError, ScenarioSource};
@@ -52,6 +55,17 @@ pub enum Command {
     /// Check scenario files and report every problem with its line.
     #[command(after_help = VALIDATE_EXAMPLES)]
     Validate(ValidateArgs),
+    /// Summarise the historical record of exchanges: per year, mediators,
+    /// longest gaps, with a timeline chart.
+    #[command(after_help = history::EXAMPLES)]
+    History(history::HistoryArgs),
+    /// Fit the exchange process to the record and write a calibrated
+    /// scenario, with fit diagnostics.
+    #[command(after_help = calibrate::EXAMPLES)]
+    Calibrate(calibrate::CalibrateArgs),
+    /// Forecast from a past date and score the forecast against the record.
+    #[command(after_help = backtest::EXAMPLES)]
+    Backtest(backtest::BacktestArgs),
 }
 
 #[derive(Debug, Args)]
@@ -147,6 +161,9 @@ fn run_command(command: Command) -> Result<(), Failure> {
     match command {
         Command::Run(args) => run::run(&args),
         Command::Validate(args) => validate(&args),
+        Command::History(args) => history::run(&args),
+        Command::Calibrate(args) => calibrate::run(&args),
+        Command::Backtest(args) => backtest::run(&args),
     }
 }
 
