@@ -87,38 +87,32 @@ pub fn fit(sizes: &[u64]) -> Result<NbFit, FitError> {
     let (ln_k_hat, ll) = golden_max(profile_k, LN_K_RANGE.0, LN_K_RANGE.1, 1e-9);
     let k_hat = ln_k_hat.exp();
 
-    // Profile of ln m: the best k for each m.
+    // Profile of ln m: the best k for each m. Within the interval of m the
+    // best k moves little, so it is sought within a factor of 20 of k-hat.
+    let near_k = (
+        (ln_k_hat - 3.0).max(LN_K_RANGE.0),
+        (ln_k_hat + 3.0).min(LN_K_RANGE.1),
+    );
     let profile_m = |ln_m: f64| {
         let m = ln_m.exp();
         golden_max(
             |lk| log_likelihood(&n, m, lk.exp()),
-            LN_K_RANGE.0,
-            LN_K_RANGE.1,
-            1e-7,
+            near_k.0,
+            near_k.1,
+            1e-6,
         )
         .1
     };
     let drop_m = |ln_m: f64| (ll - profile_m(ln_m)).max(0.0);
     let drop_k = |ln_k: f64| (ll - profile_k(ln_k)).max(0.0);
     let ln_m_hat = m_hat.ln();
-    let m_lo = profile_end(
-        drop_m,
-        ln_m_hat,
-        -0.05,
-        ln_m_hat - 20.0,
-        PROFILE_DROP_95,
-        1e-7,
-    );
-    let m_hi = profile_end(
-        drop_m,
-        ln_m_hat,
-        0.05,
-        ln_m_hat + 20.0,
-        PROFILE_DROP_95,
-        1e-7,
-    );
-    let k_lo = profile_end(drop_k, ln_k_hat, -0.1, LN_K_RANGE.0, PROFILE_DROP_95, 1e-7);
-    let k_hi = profile_end(drop_k, ln_k_hat, 0.1, LN_K_RANGE.1, PROFILE_DROP_95, 1e-7);
+    let end_m = |step: f64| {
+        let limit = ln_m_hat + step.signum() * 20.0;
+        profile_end(drop_m, ln_m_hat, step, limit, PROFILE_DROP_95, 1e-5)
+    };
+    let (m_lo, m_hi) = (end_m(-0.05), end_m(0.05));
+    let k_lo = profile_end(drop_k, ln_k_hat, -0.1, LN_K_RANGE.0, PROFILE_DROP_95, 1e-5);
+    let k_hi = profile_end(drop_k, ln_k_hat, 0.1, LN_K_RANGE.1, PROFILE_DROP_95, 1e-5);
 
     // Observed information: m and k are orthogonal in the negative binomial
     // (the expected cross-information is zero), so each standard error

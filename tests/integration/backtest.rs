@@ -1,0 +1,177 @@
+//! Scores of forecasts, and back-tests against the record.
+
+use std::path::Path;
+use std::process::Command;
+use swapsim::backtest::{self, Setup, Spec, score};
+use swapsim::calibrate::Conditions;
+use swapsim::history::Record;
+use swapsim::scenario::ScenarioSource;
+
+#[test]
+fn the_crps_of_a_point_forecast_is_the_absolute_error() {
+    for (x, y) in [(0u64, 0u64), (5, 9), (9, 5), (1200, 0), (0, 1200)] {
+        let h = score::histogram(&[x; 7]);
+        assert_eq!(score::crps(&h, y), x.abs_diff(y) as f64, "x = {x}, y = {y}");
+    }
+}
+
+#[test]
+fn the_crps_of_a_uniform_sample_has_its_closed_form() {
+    // X uniform on {0, ..., n-1}: E|X - X'| = (n^2 - 1)/(3n), so
+    // CRPS(y) = E|X - y| - (n^2 - 1)/(6n); at y = 0, E|X| = (n - 1)/2.
+    for n in [1u64, 2, 10, 101, 1000] {
+        let values: Vec<u64> = (0..n).collect();
+        let h = score::histogram(&values);
+        let nf = n as f64;
+        let at_zero = (nf - 1.0) / 2.0 - (nf * nf - 1.0) / (6.0 * nf);
+        assert!((score::crps(&h, 0) - at_zero).abs() < 1e-9, "n = {n}");
+        // Beyond the sample, every value is below y: E|X - y| = y - (n-1)/2.
+        let y = 3 * n;
+        let beyond = y as f64 - (nf - 1.0) / 2.0 - (nf * nf - 1.0) / (6.0 * nf);
+        assert!((score::crps(&h, y) - beyond).abs() < 1e-9, "n = {n}");
+    }
+    // For a large n the scaled score approaches that of the continuous
+    // uniform law on (0, 1) at y = 1/2: 1/4 - 1/6 = 1/12.
+    let n = 10_000u64;
+    let h = score::histogram(&(0..n).collect::<Vec<_>>());
+    let scaled = score::crps(&h, n / 2) / n as f64;
+    assert!((scaled - 1.0 / 12.0).abs() < 1e-4, "{scaled}");
+}
+
+#[test]
+fn a_backtest_is_reproducible_and_scores_what_the_record_allows() {
+    let record = Record::shipped().expect("the shipped record");
+    let source = ScenarioSource::builtin();
+    let base = source.parse().expect("valid");
+    let conditions = Conditions::simulate(&base).expect("conditions");
+    let setup = Setup {
+        record: &record,
+        base: &base,
+        conditions: &conditions,
+        threads: Some(2),
+    };
+    let d = |s: &str| s.parse().expect("a date");
+    let spec = Spec {
+        fit_from: d("2022-03-01"),
+        sizes_from: d("2024-01-01"),
+        fit_until: d("2024-12-31"),
+        until: d("2025-06-29"),
+        trials: 600,
+        seed: 11,
+    };
+    let a = backtest::run(&setup, spec).expect("runs");
+    let b = backtest::run(
+        &Setup {
+            threads: Some(1),
+            ..setup
+        },
+        spec,
+    )
+    .expect("runs");
+    assert_eq!(
+        a, b,
+        "the same inputs give the same back-test on 1 and 2 threads"
+    );
+    assert!((0.0..=1.0).contains(&a.p_suspended_at_origin));
+    let find = |q: &str, h: u32| {
+        a.scores
+            .iter()
+            .find(|s| s.quantity == q && s.horizon_days == h)
+            .expect("scored")
+    };
+    // The record shows 3 rounds and 372 people in the first 90 days of
+    // 2025, and 11 rounds in 180 days, whose figures are partly withheld.
+    assert_eq!(find("rounds", 90).observed, Some(3));
+    assert_eq!(find("people", 90).observed, Some(372));
+    assert_eq!(find("rounds", 180).observed, Some(11));
+    let people_180 = find("people", 180);
+    assert_eq!(people_180.observed, None);
+    assert!(
+        people_180
+            .not_scored
+            .as_deref()
+            .is_some_and(|m| m.contains("no published figure"))
+    );
+    for s in a.scores.iter().filter(|s| s.observed.is_some()) {
+        assert!(s.swapsim.crps.is_some_and(|c| c >= 0.0) && s.naive.crps.is_some_and(|c| c >= 0.0));
+        assert!(s.swapsim.pit.is_some_and(|p| (0.0..=1.0).contains(&p)));
+    }
+}
+
+#[test]
+fn backtest_and_calibrate_write_their_files_from_the_command_line() {
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_swapsim"))
+            .current_dir(tmp.path())
+            .args(args)
+            .output()
+            .expect("the swapsim binary starts")
+    };
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+
+    let out = run(&[
+        "calibrate",
+        "--sizes-from",
+        "2024-01-01",
+        "--no-charts",
+        "--out",
+        "mine.toml",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("P(suspended) per active day"), "{stdout}");
+    let dir = tmp.path().join("output/calibration");
+    for f in [
+        "calibration.json",
+        "calibration.csv",
+        "states.csv",
+        "gaps.csv",
+        "sizes_qq.csv",
+        "calibrated.toml",
+        "manifest.json",
+    ] {
+        assert!(dir.join(f).is_file(), "missing {f}");
+    }
+    let written = std::fs::read_to_string(tmp.path().join("mine.toml")).expect("--out file");
+    assert_eq!(
+        written,
+        std::fs::read_to_string(dir.join("calibrated.toml")).expect("calibrated.toml")
+    );
+    let validate = run(&["validate", "mine.toml"]);
+    assert!(validate.status.success(), "{}", text(&validate.stderr));
+
+    let out = run(&[
+        "backtest",
+        "--rolling",
+        "--from",
+        "2024-07-01",
+        "--to",
+        "2024-10-01",
+        "--sizes-from",
+        "2024-01-01",
+        "--trials",
+        "300",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dir = tmp.path().join("output/backtest-rolling");
+    let scores = std::fs::read_to_string(dir.join("scores.csv")).expect("scores.csv");
+    // Two origins, each scored for people and rounds at 90 and 180 days.
+    assert_eq!(scores.lines().count(), 1 + 2 * 4, "{scores}");
+    assert!(dir.join("mean_scores.csv").is_file() && dir.join("rolling.json").is_file());
+
+    // A base scenario may not be overwritten by its own calibration.
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/long-run.toml");
+    let copy = tmp.path().join("long-run.toml");
+    std::fs::copy(&base, &copy).expect("copy");
+    let out = run(&[
+        "calibrate",
+        "--base",
+        "long-run.toml",
+        "--out",
+        "./long-run.toml",
+        "--no-charts",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("is the base scenario itself"));
+}

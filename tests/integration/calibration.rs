@@ -1,0 +1,376 @@
+//! The fits recover what generated the data, and the shipped scenarios hold
+//! what `swapsim calibrate` fits to the record.
+//!
+//! Statistical checks use fixed seeds, and each tolerance is stated next to
+//! its assertion in units of the estimate's own standard error.
+
+use rand::RngExt;
+use rand_distr::{Distribution, Gamma, Poisson};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rand_xoshiro::rand_core::SeedableRng;
+use std::path::Path;
+use swapsim::calibrate::{self, Conditions};
+use swapsim::engine::{self, StreamKeys, TrialSink};
+use swapsim::fit::hmm::{self, HmmParams};
+use swapsim::fit::negbin;
+use swapsim::history::{Record, Window};
+use swapsim::model::{Model, Phase, TraceEvent, TrialOutcome, TrialTrace};
+use swapsim::scenario::{DEFAULT_SCENARIO_TOML, Scenario};
+
+/// The truth of the synthetic records: daily probabilities of suspension,
+/// resumption and a round while active.
+const TRUTH: HmmParams = HmmParams {
+    suspend: 0.01,
+    resume: 0.03,
+    round: 0.1,
+};
+/// Days of each synthetic record.
+const RECORD_DAYS: u32 = 1500;
+
+/// A scenario under which swapsim's exchange process is exactly the
+/// two-state model: constant escalation 0, one channel that never closes
+/// (mediation 1), no preparation or gap after a round beyond the next day,
+/// no collapse. Each hazard is `-ln(1 - p)` for its probability `p`.
+fn two_state_scenario(
+    p: HmmParams,
+    trials: u64,
+    initial_phase: &str,
+    preparation: u32,
+) -> Scenario {
+    let h = |p: f64| -(-p).ln_1p();
+    let text = format!(
+        r#"version = 1
+name = "two-state process"
+[simulation]
+trials = {trials}
+horizon_days = {RECORD_DAYS}
+start_date = "2020-01-01"
+seed = 20251115
+[escalation]
+initial_regime = "calm"
+shock_daily_probability = 0
+shock_mean_size = 0
+shock_half_life_days = 7
+[[escalation.regimes]]
+name = "calm"
+intensity = 0
+[mediation]
+[[mediation.mediators]]
+name = "always open"
+availability = 1
+mean_outage_days = 1
+effectiveness = 1
+[exchange]
+initial_phase = "{initial_phase}"
+preparation_days = {preparation}
+min_days_between_rounds = 1
+round_rate = {}
+size_mean = 1
+size_dispersion = 1
+confirmation = {{ base = 0 }}
+suspension = {{ base = {} }}
+resumption = {{ base = {} }}
+"#,
+        h(p.round),
+        h(p.suspend),
+        h(p.resume)
+    );
+    Scenario::from_toml_str(&text, "two-state.toml").expect("the two-state scenario is valid")
+}
+
+/// Every trial's events, in trial order.
+#[derive(Default)]
+struct Events(Vec<(u64, Vec<TraceEvent>)>);
+
+impl TrialSink for Events {
+    fn record(&mut self, trial: u64, _o: &TrialOutcome, trace: &TrialTrace) {
+        self.0.push((trial, trace.events.clone()));
+    }
+    fn merge(&mut self, mut other: Self) {
+        self.0.append(&mut other.0);
+    }
+}
+
+fn simulate_events(s: &Scenario) -> Vec<Vec<TraceEvent>> {
+    let model = Model::new(s);
+    let keys = StreamKeys::new(s.mediation.mediators.iter().map(|m| m.name.as_str()));
+    let sink = engine::run(
+        &model,
+        &keys,
+        s.simulation.seed,
+        0..s.simulation.trials,
+        Some(1),
+        Events::default,
+        &|_| {},
+    )
+    .expect("the engine runs");
+    let mut rows = sink.0;
+    rows.sort_unstable_by_key(|(t, _)| *t);
+    rows.into_iter().map(|(_, e)| e).collect()
+}
+
+/// The daily round indicator of one simulated history.
+fn round_days(events: &[TraceEvent]) -> Vec<bool> {
+    let mut days = vec![false; RECORD_DAYS as usize];
+    for e in events {
+        if let TraceEvent::Round { day, .. } = e {
+            days[*day as usize] = true;
+        }
+    }
+    days
+}
+
+#[test]
+fn the_two_state_fit_recovers_a_record_simulated_by_swapsim() {
+    let records: Vec<Vec<bool>> = simulate_events(&two_state_scenario(TRUTH, 20, "active", 1))
+        .iter()
+        .map(|e| round_days(e))
+        .collect();
+
+    // One record, fully fitted: each estimate lies within two of its
+    // standard errors (observed information, delta method) of the truth.
+    let fit = hmm::fit(&records[0]).expect("the first record can be fitted");
+    for (what, est, truth) in [
+        ("suspend", &fit.suspend, TRUTH.suspend),
+        ("resume", &fit.resume, TRUTH.resume),
+        ("round", &fit.round, TRUTH.round),
+    ] {
+        let se = est.se.expect("an interior estimate has a standard error");
+        assert!(
+            (est.estimate - truth).abs() <= 2.0 * se,
+            "{what}: {} is more than 2 x {se} from {truth}",
+            est.estimate
+        );
+        assert!(
+            est.ci95[0] <= truth && truth <= est.ci95[1],
+            "{what}: the 95% profile interval {:?} misses {truth}",
+            est.ci95
+        );
+    }
+
+    // Twenty records: the mean estimate of each probability lies within
+    // three standard errors of the mean (the spread of the twenty estimates
+    // over sqrt(20)) of the truth, so a biased fit fails.
+    let fits: Vec<HmmParams> = records
+        .iter()
+        .map(|r| hmm::fit_point(r).expect("each record can be fitted").0)
+        .collect();
+    for (what, get, truth) in [
+        (
+            "suspend",
+            (|p: &HmmParams| p.suspend) as fn(&HmmParams) -> f64,
+            TRUTH.suspend,
+        ),
+        ("resume", |p: &HmmParams| p.resume, TRUTH.resume),
+        ("round", |p: &HmmParams| p.round, TRUTH.round),
+    ] {
+        let v: Vec<f64> = fits.iter().map(get).collect();
+        let n = v.len() as f64;
+        let mean = v.iter().sum::<f64>() / n;
+        let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        let se = sd / n.sqrt();
+        assert!(
+            (mean - truth).abs() <= 3.0 * se,
+            "{what}: mean estimate {mean} is more than 3 x {se} from {truth}"
+        );
+    }
+}
+
+/// `n` sizes from `1 + NB(mean m, dispersion k)`, drawn as a Gamma-Poisson
+/// mixture.
+fn nb_sizes(m: f64, k: f64, n: usize, seed: u64) -> Vec<u64> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let gamma = Gamma::new(k, m / k).expect("valid gamma");
+    (0..n)
+        .map(|_| {
+            let lambda: f64 = gamma.sample(&mut rng);
+            let extra = if lambda > 0.0 {
+                Poisson::new(lambda).expect("valid mean").sample(&mut rng) as u64
+            } else {
+                0
+            };
+            1 + extra
+        })
+        .collect()
+}
+
+#[test]
+fn the_negative_binomial_fit_recovers_known_parameters() {
+    let (m, k) = (150.0, 1.5);
+    let sizes = nb_sizes(m, k, 400, 31);
+    let fit = negbin::fit(&sizes).expect("the sizes can be fitted");
+    // Each estimate within two standard errors (observed information).
+    let se_m = fit.mean_extra.se.expect("se of m");
+    let se_k = fit.dispersion.se.expect("se of k");
+    assert!((fit.mean_extra.estimate - m).abs() <= 2.0 * se_m, "{fit:?}");
+    assert!((fit.dispersion.estimate - k).abs() <= 2.0 * se_k, "{fit:?}");
+    // The estimate of m is the sample mean of size - 1, exactly.
+    let mean = sizes.iter().map(|&s| (s - 1) as f64).sum::<f64>() / sizes.len() as f64;
+    assert!((fit.mean_extra.estimate - mean).abs() < 1e-9);
+
+    // The 95% profile intervals cover the truth about 95% of the time: in
+    // 60 samples of 200 the expected count is 57 with a binomial standard
+    // deviation of 1.7, so at least 52 (three standard deviations below).
+    let (mut cover_m, mut cover_k) = (0, 0);
+    for seed in 0..60 {
+        let f = negbin::fit(&nb_sizes(m, k, 200, 1000 + seed)).expect("fits");
+        cover_m += usize::from(f.mean_extra.ci95[0] <= m && m <= f.mean_extra.ci95[1]);
+        cover_k += usize::from(f.dispersion.ci95[0] <= k && k <= f.dispersion.ci95[1]);
+    }
+    assert!(
+        cover_m >= 52 && cover_k >= 52,
+        "coverage of m {cover_m}/60, of k {cover_k}/60"
+    );
+}
+
+#[test]
+fn the_one_state_model_is_nested_and_never_fits_better() {
+    // Nested: never suspended, the two-state likelihood is the one-state
+    // likelihood exactly.
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+    let homogeneous: Vec<bool> = (0..800).map(|_| rng.random::<f64>() < 0.05).collect();
+    let k = homogeneous.iter().filter(|d| **d).count();
+    let p = k as f64 / homogeneous.len() as f64;
+    let never = HmmParams {
+        suspend: 0.0,
+        resume: 0.3,
+        round: p,
+    };
+    let one = hmm::bernoulli_log_likelihood(k, homogeneous.len(), p);
+    assert!((hmm::log_likelihood(&never, &homogeneous) - one).abs() < 1e-9);
+
+    // Never better: on records with and without long silences, and on the
+    // record itself, the fitted two-state model is at least as likely (to
+    // within the 1e-13 of the logit bound).
+    let record = Record::shipped().expect("the shipped record");
+    let window = Window::new("2022-03-01".parse().unwrap(), record.end()).expect("a window");
+    let (_, real) = calibrate::window_rounds(&record, window);
+    let synthetic = round_days(&simulate_events(&two_state_scenario(TRUTH, 1, "active", 1))[0]);
+    for (what, days) in [
+        ("homogeneous", homogeneous),
+        ("two-state", synthetic),
+        ("the record", real),
+    ] {
+        let fit = hmm::fit(&days).expect("fits");
+        assert!(
+            fit.log_likelihood >= fit.one_state.log_likelihood - 1e-9,
+            "{what}: two states {} < one state {}",
+            fit.log_likelihood,
+            fit.one_state.log_likelihood
+        );
+        assert!(fit.lr_test.statistic >= 0.0 && fit.lr_test.p_value <= 1.0);
+    }
+}
+
+#[test]
+fn a_process_that_starts_suspended_resumes_after_a_geometric_wait_then_prepares() {
+    let p = HmmParams {
+        suspend: 0.0,
+        resume: 0.05,
+        round: 0.5,
+    };
+    let preparation = 7;
+    let n = 4000;
+    let runs = simulate_events(&two_state_scenario(p, n, "suspended", preparation));
+    let mut waits = Vec::new();
+    for events in &runs {
+        let resumed = events.iter().find_map(|e| match e {
+            TraceEvent::PhaseChange {
+                day,
+                phase: Phase::Active,
+            } => Some(*day),
+            _ => None,
+        });
+        let first_round = events.iter().find_map(|e| match e {
+            TraceEvent::Round { day, .. } => Some(*day),
+            _ => None,
+        });
+        match (resumed, first_round) {
+            (Some(r), Some(x)) => assert!(x >= r + preparation, "round on {x}, resumed on {r}"),
+            (None, Some(x)) => panic!("a round on day {x} without resuming"),
+            _ => {}
+        }
+        waits.push(resumed.map_or(f64::from(RECORD_DAYS), f64::from));
+    }
+    // Resumption on day d (0-based) with probability (1 - p)^d p: mean
+    // (1 - p)/p = 19 days, standard deviation sqrt(1 - p)/p = 19.5 days;
+    // the mean of 4,000 waits is within three standard errors (0.92 days).
+    let mean = waits.iter().sum::<f64>() / waits.len() as f64;
+    let expected = (1.0 - p.resume) / p.resume;
+    let se = (1.0 - p.resume).sqrt() / p.resume / (n as f64).sqrt();
+    assert!(
+        (mean - expected).abs() <= 3.0 * se,
+        "mean wait {mean}, expected {expected} +/- {se}"
+    );
+}
+
+/// The five calibrated values of a scenario.
+fn calibrated_values(s: &Scenario) -> [f64; 5] {
+    let x = &s.exchange;
+    [
+        x.round_rate,
+        x.suspension.base,
+        x.resumption.base,
+        x.size_mean,
+        x.size_dispersion,
+    ]
+}
+
+#[test]
+fn the_shipped_scenarios_hold_what_calibrate_fits_to_the_record() {
+    let record = Record::shipped().expect("the shipped record");
+    let d = |s: &str| s.parse().expect("a date");
+    let window = Window::new(d("2022-03-01"), d("2025-11-15")).expect("window");
+    let sizes = Window::new(d("2024-01-01"), d("2025-11-15")).expect("window");
+    let base = Scenario::from_toml_str(DEFAULT_SCENARIO_TOML, "istanbul-2025.toml").expect("valid");
+    let conditions = Conditions::simulate(&base).expect("conditions");
+    let cal = calibrate::calibrate(&record, window, sizes, &base, &conditions).expect("calibrates");
+    let fitted = [
+        cal.values.round_rate.value,
+        cal.values.suspension_base.value,
+        cal.values.resumption_base.value,
+        cal.values.size_mean.value,
+        cal.values.size_dispersion.value,
+    ];
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).expect("scenarios/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let s = Scenario::from_toml_str(&text, &path.display().to_string()).expect("valid");
+        assert_eq!(
+            calibrated_values(&s),
+            fitted,
+            "{} does not hold the values calibrate fits (round_rate, suspension.base, \
+             resumption.base, size_mean, size_dispersion)",
+            path.display()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 6, "checked {checked} scenario files");
+
+    // The calibrated file is the base with those five values changed and
+    // nothing else.
+    let text = calibrate::calibrated_text(DEFAULT_SCENARIO_TOML, &cal).expect("text");
+    assert!(text.starts_with(calibrate::BLOCK_START));
+    let calibrated = Scenario::from_toml_str(&text, "calibrated.toml").expect("it validates");
+    assert_eq!(calibrated_values(&calibrated), fitted);
+    let mut expected = base.clone();
+    let x = &mut expected.exchange;
+    [
+        x.round_rate,
+        x.suspension.base,
+        x.resumption.base,
+        x.size_mean,
+        x.size_dispersion,
+    ] = fitted;
+    assert_eq!(calibrated, expected);
+    // Calibrating the calibrated file replaces its block rather than
+    // stacking a second one.
+    let again = calibrate::calibrated_text(&text, &cal).expect("text");
+    assert_eq!(again.matches(calibrate::BLOCK_START).count(), 1);
+    assert_eq!(again, text);
+}
