@@ -547,14 +547,18 @@ fn strip_block(text: &str) -> &str {
     text
 }
 
-/// A number as a reader wants to see it: four significant digits, no
-/// exponent.
+/// A number as a reader wants to see it: four significant digits, and no
+/// exponent unless it is below 0.00001 (an estimate on the boundary, where
+/// a row of zeros would hide the digits).
 pub fn fmt_sig(v: f64) -> String {
     if !v.is_finite() {
         return "no limit".to_string();
     }
     if v == 0.0 {
         return "0".to_string();
+    }
+    if v.abs() < 1e-5 {
+        return format!("{v:.3e}");
     }
     let digits = (3 - v.abs().log10().floor() as i32).max(0) as usize;
     format!("{:.*}", digits, round_sig(v))
@@ -740,6 +744,7 @@ mod tests {
         assert_eq!(round_sig(0.000_412_38), 0.0004124);
         assert_eq!(fmt_sig(0.000_412_38), "0.0004124");
         assert_eq!(fmt_sig(185.95), "186.0");
+        assert_eq!(fmt_sig(9.357e-14), "9.357e-14");
     }
 
     #[test]

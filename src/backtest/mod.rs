@@ -323,6 +323,12 @@ pub fn run(setup: &Setup, spec: Spec) -> Result<Backtest, BacktestError> {
         ));
     }
     let horizon = spec.horizon_days();
+    if horizon < HORIZONS[0] {
+        return fail(format!(
+            "--until {} is {horizon} days after --fit-until {}: forecasts are scored at {} and {} days, so it must be at least {} days after",
+            spec.until, spec.fit_until, HORIZONS[0], HORIZONS[1], HORIZONS[0]
+        ));
+    }
     if horizon > crate::scenario::MAX_HORIZON_DAYS {
         return fail(format!(
             "the back-test spans {horizon} days; at most {} are allowed",

@@ -164,6 +164,15 @@ pub(super) fn run(args: &HistoryArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// "1 row", "76 rows".
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 /// The summary as a plain-text table.
 pub fn summary_table(s: &HistorySummary) -> String {
     let n = |v: u64| crate::plot::fmt_num(v as f64, 0);
@@ -174,8 +183,10 @@ pub fn summary_table(s: &HistorySummary) -> String {
         w.from, w.to, s.record
     ));
     out.push_str(&format!(
-        "  {} rows on {} days, {} rounds (exchanges on consecutive days count as one)\n",
-        s.rows, s.exchange_days, s.rounds
+        "  {} on {}, {} (exchanges on consecutive days count as one)\n",
+        plural(s.rows, "row"),
+        plural(s.exchange_days, "day"),
+        plural(s.rounds, "round")
     ));
     out.push_str(&format!(
         "  returned to Ukraine: {} ({} rows without a figure); to Russia: {} ({} rows without a figure)\n\n",

@@ -840,3 +840,119 @@ impl ChartSpec for BacktestChart<'_> {
 pub fn draw_backtest_chart(chart: &BacktestChart, dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     write_chart(dir, chart)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backtest::{self, Setup, Spec};
+    use crate::calibrate::{self, Conditions};
+    use crate::history::record::Record;
+    use crate::history::summary::summarise;
+    use crate::scenario::ScenarioSource;
+    use std::collections::HashSet;
+    use std::error::Error;
+
+    type TestResult = Result<(), Box<dyn Error>>;
+
+    /// Checks a chart written as PNG and SVG: the PNG decodes at full size
+    /// and is not flat, and the SVG holds the title.
+    fn check(dir: &Path, stem: &str, title: &str) -> TestResult {
+        let file = std::io::BufReader::new(std::fs::File::open(dir.join(format!("{stem}.png")))?);
+        let mut reader = png::Decoder::new(file).read_info()?;
+        let mut buf = vec![0; reader.output_buffer_size().ok_or("PNG too large")?];
+        let info = reader.next_frame(&mut buf)?;
+        assert_eq!((info.width, info.height), super::super::PNG_SIZE, "{stem}");
+        let channels = info.color_type.samples();
+        let colours: HashSet<&[u8]> = buf[..info.buffer_size()].chunks(channels).collect();
+        assert!(
+            colours.len() > 50,
+            "{stem}.png has {} colours",
+            colours.len()
+        );
+        let svg = std::fs::read_to_string(dir.join(format!("{stem}.svg")))?;
+        assert!(svg.contains(title), "{stem}.svg lacks {title:?}");
+        assert!(
+            svg.contains("SHA-256 06e965f4e641"),
+            "{stem}.svg lacks the record's hash"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn the_record_calibration_and_backtest_charts_draw_readably() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let record = Record::shipped()?;
+        let d = |s: &str| s.parse::<NaiveDate>();
+        let window = Window::new(d("2022-03-01")?, record.end()).ok_or("window")?;
+        let (summary, rounds) = summarise(&record, window);
+        let written = draw_history_charts(&summary, &rounds, dir.path())?;
+        assert_eq!(written.len(), 4);
+        check(
+            dir.path(),
+            "timeline",
+            "Prisoner exchanges between Ukraine and Russia",
+        )?;
+        check(
+            dir.path(),
+            "cumulative",
+            "People returned to Ukraine in exchanges",
+        )?;
+
+        let base = ScenarioSource::builtin().parse()?;
+        let conditions = Conditions::simulate(&base)?;
+        let sizes = Window::new(d("2024-01-01")?, record.end()).ok_or("window")?;
+        let cal = calibrate::calibrate(&record, window, sizes, &base, &conditions)?;
+        let (_, days) = calibrate::window_rounds(&record, window);
+        let params = cal.timing.params();
+        let states = calibrate::state_rows(&params, &days, window);
+        let gaps = calibrate::gap_rows(&days, &params, cal.timing.one_state.round.estimate, 170);
+        let (sz, _, _) = calibrate::window_sizes(&record, sizes);
+        let qq = calibrate::qq_rows(
+            &sz,
+            cal.sizes.mean_extra.estimate,
+            cal.sizes.dispersion.estimate,
+        );
+        let charts = CalibrationCharts {
+            calibration: &cal,
+            states: &states,
+            gaps: &gaps,
+            qq: &qq,
+        };
+        assert_eq!(draw_calibration_charts(&charts, dir.path())?.len(), 6);
+        check(
+            dir.path(),
+            "states",
+            "When was the exchange process suspended?",
+        )?;
+        check(dir.path(), "gaps", "Gaps between rounds")?;
+        check(
+            dir.path(),
+            "sizes_qq",
+            "Round sizes: the record against the fitted law",
+        )?;
+
+        let setup = Setup {
+            record: &record,
+            base: &base,
+            conditions: &conditions,
+            threads: Some(1),
+        };
+        let spec = Spec {
+            fit_from: d("2022-03-01")?,
+            sizes_from: d("2022-03-01")?,
+            fit_until: d("2024-03-31")?,
+            until: d("2024-09-27")?,
+            trials: 300,
+            seed: 3,
+        };
+        let b = backtest::run(&setup, spec)?;
+        let chart = BacktestChart {
+            backtest: &b,
+            record: &record.source_name,
+            record_sha256: &record.sha256,
+        };
+        assert_eq!(draw_backtest_chart(&chart, dir.path())?.len(), 2);
+        check(dir.path(), "backtest", "Back-test from 31 Mar 2024")?;
+        Ok(())
+    }
+}
