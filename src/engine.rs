@@ -56,8 +56,11 @@ pub mod component {
     pub fn common_outage() -> u64 {
         fnv1a("common_outage")
     }
-    pub fn exchange() -> u64 {
-        fnv1a("exchange")
+    /// The exchange process has one stream per kind of event, so that a
+    /// change in when one kind can happen does not shift the draws of the
+    /// others.
+    pub fn exchange(event: &str) -> u64 {
+        fnv1a(&format!("exchange:{event}"))
     }
     /// A mediator's stream is keyed by its name, so it is the same stream
     /// whatever other mediators a configuration has.
@@ -88,7 +91,12 @@ impl StreamKeys {
         TrialStreams {
             escalation: stream(seed, trial, component::escalation()),
             common_outage: stream(seed, trial, component::common_outage()),
-            exchange: stream(seed, trial, component::exchange()),
+            confirmation: stream(seed, trial, component::exchange("confirmation")),
+            suspension: stream(seed, trial, component::exchange("suspension")),
+            rounds: stream(seed, trial, component::exchange("rounds")),
+            resumption: stream(seed, trial, component::exchange("resumption")),
+            collapse: stream(seed, trial, component::exchange("collapse")),
+            sizes: stream(seed, trial, component::exchange("sizes")),
             mediators: self
                 .mediators
                 .iter()
@@ -235,7 +243,7 @@ mod tests {
         use rand::Rng;
         let a = stream(1, 0, component::escalation()).next_u64();
         let b = stream(1, 1, component::escalation()).next_u64();
-        let c = stream(1, 0, component::exchange()).next_u64();
+        let c = stream(1, 0, component::exchange("rounds")).next_u64();
         let d = stream(2, 0, component::escalation()).next_u64();
         assert!(a != b && a != c && a != d);
         assert_eq!(a, stream(1, 0, component::escalation()).next_u64());
