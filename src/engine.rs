@@ -171,6 +171,38 @@ impl TrialSink for Discard {
     }
 }
 
+/// Receives the results of every configuration for each trial, in the
+/// order the configurations were given. The same contract as
+/// [`TrialSink`]: blocks arrive whole and in trial order, and `merge` is
+/// exact.
+pub trait PairedSink: Send {
+    fn record(&mut self, trial: u64, outcomes: &[TrialOutcome], traces: &[TrialTrace]);
+    fn end_block(&mut self) {}
+    fn merge(&mut self, other: Self);
+}
+
+/// A single-configuration sink seen as a paired one.
+struct One<S>(S);
+
+impl<S: TrialSink> PairedSink for One<S> {
+    fn record(&mut self, trial: u64, outcomes: &[TrialOutcome], traces: &[TrialTrace]) {
+        self.0.record(trial, &outcomes[0], &traces[0]);
+    }
+    fn end_block(&mut self) {
+        self.0.end_block();
+    }
+    fn merge(&mut self, other: Self) {
+        self.0.merge(other.0);
+    }
+}
+
+/// One configuration to simulate: its compiled model and stream keys.
+#[derive(Debug, Clone, Copy)]
+pub struct Configuration<'a> {
+    pub model: &'a Model,
+    pub keys: &'a StreamKeys,
+}
+
 /// Runs trials `trials` of `model` under `seed` on `threads` threads (all
 /// cores when `None`), feeding a sink made by `new_sink`. `progress` is
 /// called with the number of trials finished so far after each block.
@@ -187,6 +219,34 @@ where
     S: TrialSink,
     F: Fn() -> S + Sync,
 {
+    let configs = [Configuration { model, keys }];
+    run_paired(
+        &configs,
+        seed,
+        trials,
+        threads,
+        || One(new_sink()),
+        progress,
+    )
+    .map(|one| one.0)
+}
+
+/// Runs every configuration on the same trials: trial n of each uses the
+/// streams of (seed, n), so the configurations face the same escalation and
+/// the same draws wherever their rules agree (common random numbers), and
+/// the sink sees them side by side.
+pub fn run_paired<S, F>(
+    configs: &[Configuration],
+    seed: u64,
+    trials: Range<u64>,
+    threads: Option<usize>,
+    new_sink: F,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<S, rayon::ThreadPoolBuildError>
+where
+    S: PairedSink,
+    F: Fn() -> S + Sync,
+{
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .build()?;
@@ -198,27 +258,34 @@ where
     // holding daily tables) small; the exact merge makes the split irrelevant
     // to the result.
     let min_len = (chunks / (pool.current_num_threads() as u64 * 8)).max(1) as usize;
+    let fresh = || {
+        (
+            new_sink(),
+            vec![TrialTrace::default(); configs.len()],
+            Vec::with_capacity(configs.len()),
+        )
+    };
     let sink = pool.install(|| {
         (0..chunks as usize)
             .into_par_iter()
             .with_min_len(min_len)
-            .fold(
-                || (new_sink(), TrialTrace::default()),
-                |(mut sink, mut trace), chunk| {
-                    let lo = start + chunk as u64 * CHUNK_TRIALS;
-                    let hi = (lo + CHUNK_TRIALS).min(trials.end);
-                    for trial in lo..hi {
-                        let mut streams = keys.trial_streams(seed, trial);
-                        let outcome = model.simulate(&mut streams, &mut trace);
-                        sink.record(trial, &outcome, &trace);
+            .fold(fresh, |(mut sink, mut traces, mut outcomes), chunk| {
+                let lo = start + chunk as u64 * CHUNK_TRIALS;
+                let hi = (lo + CHUNK_TRIALS).min(trials.end);
+                for trial in lo..hi {
+                    outcomes.clear();
+                    for (c, trace) in configs.iter().zip(traces.iter_mut()) {
+                        let mut streams = c.keys.trial_streams(seed, trial);
+                        outcomes.push(c.model.simulate(&mut streams, trace));
                     }
-                    sink.end_block();
-                    let finished = done.fetch_add(hi - lo, Ordering::Relaxed) + (hi - lo);
-                    progress(finished);
-                    (sink, trace)
-                },
-            )
-            .map(|(sink, _)| sink)
+                    sink.record(trial, &outcomes, &traces);
+                }
+                sink.end_block();
+                let finished = done.fetch_add(hi - lo, Ordering::Relaxed) + (hi - lo);
+                progress(finished);
+                (sink, traces, outcomes)
+            })
+            .map(|(sink, _, _)| sink)
             .reduce_with(|mut a, b| {
                 a.merge(b);
                 a

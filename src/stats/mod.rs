@@ -10,6 +10,7 @@
 //! standard errors, Hyndman–Fan type 7 quantiles, Wilson score intervals,
 //! and survival curves.
 
+pub mod compare;
 pub mod histogram;
 pub mod interval;
 
