@@ -106,6 +106,17 @@ impl StreamKeys {
     }
 }
 
+/// The trials of shard `k` (1-based) of `n`: a contiguous run of whole
+/// blocks of [`CHUNK_TRIALS`], so that every block is simulated and summed
+/// exactly as in a single run. Shards differ in size by at most one block;
+/// when there are fewer blocks than shards, some shards are empty.
+pub fn shard_range(trials: u64, k: u64, n: u64) -> Range<u64> {
+    let blocks = trials.div_ceil(CHUNK_TRIALS);
+    let first = (k - 1) * blocks / n;
+    let end = k * blocks / n;
+    (first * CHUNK_TRIALS).min(trials)..(end * CHUNK_TRIALS).min(trials)
+}
+
 /// Receives the results of trials. `merge` must be exact: merging sinks in
 /// any grouping or order must give the same sink, or the results would
 /// depend on scheduling.
@@ -297,6 +308,19 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shards_cover_every_trial_once_in_whole_blocks() {
+        for (trials, n) in [(10_000, 3), (5_000, 7), (1_024, 2), (100_000, 1)] {
+            let ranges: Vec<Range<u64>> = (1..=n).map(|k| shard_range(trials, k, n)).collect();
+            assert_eq!(ranges[0].start, 0);
+            assert_eq!(ranges[n as usize - 1].end, trials);
+            for w in ranges.windows(2) {
+                assert_eq!(w[0].end, w[1].start);
+                assert_eq!(w[0].end % CHUNK_TRIALS, 0, "{trials} {n}");
+            }
+        }
+    }
 
     #[test]
     fn fnv1a_matches_the_published_test_vector() {

@@ -32,7 +32,7 @@ use rand_distr::{Distribution, Exp1, Gamma, Poisson};
 use serde::Serialize;
 
 /// Phase of the exchange process.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Announced, not yet confirmed by the counterparty.
