@@ -57,9 +57,14 @@ const MAX_FAN_BANDS: usize = 4;
 const MAX_LISTED: usize = 5;
 /// Most bins of the difference distribution.
 const MAX_DIFF_BINS: i64 = 60;
+/// Most configurations whose difference distributions share one plot;
+/// beyond that each gets a small panel.
+const MAX_OVERLAID: usize = 3;
+/// Space between small panels (SVG pixels).
+const PANEL_GAP: f64 = 24.0;
 
 /// Panels of the outcome charts, most important first; the first six with
-/// estimates are drawn (the comparison CSV has them all).
+/// estimates are drawn; the others are left to the tables.
 const PANEL_ORDER: [KeyOutcome; 10] = [
     KeyOutcome::TargetByDeadline,
     KeyOutcome::NoRoundByDeadline,
@@ -283,8 +288,6 @@ impl Compare<'_> {
         let deadline = self.deadline();
         let horizon = self.horizon_end();
         let pct = if change { "pp" } else { "%" };
-        let people = "people";
-        let days = "days";
         match outcome {
             KeyOutcome::TargetByDeadline => match self.scenario.target.pool {
                 Some(pool) => format!(
@@ -294,23 +297,17 @@ impl Compare<'_> {
                 None => format!("Whole pool returned by {deadline} ({pct})"),
             },
             KeyOutcome::NoRoundByDeadline => format!("No round by {deadline} ({pct})"),
-            KeyOutcome::MeanReturnedByDeadline => {
-                format!("Mean returned by {deadline} ({people})")
-            }
+            KeyOutcome::MeanReturnedByDeadline => format!("Mean returned by {deadline} (people)"),
             KeyOutcome::MedianReturnedByDeadline => {
-                format!("Median returned by {deadline} ({people})")
+                format!("Median returned by {deadline} (people)")
             }
-            KeyOutcome::MeanReturnedByHorizon => format!("Mean returned by {horizon} ({people})"),
-            KeyOutcome::MedianReturnedByHorizon => {
-                format!("Median returned by {horizon} ({people})")
+            KeyOutcome::MeanReturnedByHorizon => format!("Mean returned by {horizon} (people)"),
+            KeyOutcome::MedianReturnedByHorizon => format!("Median returned by {horizon} (people)"),
+            // A day index, but a difference of days.
+            KeyOutcome::MedianFirstSuspensionDay if change => {
+                "Median first suspension (days)".to_string()
             }
-            KeyOutcome::MedianFirstSuspensionDay => {
-                if change {
-                    format!("Median first suspension ({days})")
-                } else {
-                    "Median first suspension (day)".to_string()
-                }
-            }
+            KeyOutcome::MedianFirstSuspensionDay => "Median first suspension (day)".to_string(),
             KeyOutcome::MeanSuspensions => format!("Mean suspensions by {horizon}"),
             KeyOutcome::MeanDaysSuspended => format!("Mean days suspended by {horizon}"),
             KeyOutcome::Collapse => format!("Collapse by {horizon} ({pct})"),
@@ -455,8 +452,9 @@ impl Panel {
     }
 }
 
-/// Panels of `outcomes` for rows `configs`, in [`PANEL_ORDER`], keeping the
-/// first [`MAX_PANELS`] that have at least one value.
+/// Panels for the configurations `configs` (their estimates, or with
+/// `change` their differences from the reference), in [`PANEL_ORDER`],
+/// keeping the first [`MAX_PANELS`] outcomes with at least one value.
 fn panels(d: &Compare, configs: &[usize], change: bool) -> Vec<Panel> {
     let mut out = Vec::new();
     for outcome in PANEL_ORDER {
@@ -598,16 +596,18 @@ fn draw_dot_grid<DB: DrawingBackend>(
             .x_label_area_size(s.px(22.0))
             .y_label_area_size(0)
             .build_cartesian_2d(x_range.clone(), y_range.clone())?;
-        // A tick label that would reach more than a third of the gap beyond its
-        // panel is left out, so that the labels of neighbouring panels
+        // A tick label that would reach more than a third of the gap beyond
+        // its panel is left out, so that the labels of neighbouring panels
         // never run into each other.
         let plot_w = f64::from(chart.plotting_area().dim_in_pixel().0);
         let tick_font = s.font(TICK_SIZE);
         let overhang = f64::from(s.px(PANEL_GAP / 3.0));
         let tick = |v: &f64| {
             let text = panel.tick(*v);
-            let half = root
-                .estimate_text_size(&text, &tick_font)
+            // Measured from the font: the backend is busy drawing the mesh.
+            let half = tick_font
+                .font
+                .box_size(&text)
                 .map_or(0.0, |(w, _)| f64::from(w) / 2.0);
             let at = (v - x_range.start) / (x_range.end - x_range.start) * plot_w;
             if at - half < -overhang || at + half > plot_w + overhang {
@@ -768,9 +768,6 @@ fn draw_dot_grid<DB: DrawingBackend>(
     }
     Ok(())
 }
-
-/// Space between panels.
-const PANEL_GAP: f64 = 24.0;
 
 /// `text` cut to fit `width` pixels, with an ellipsis.
 fn shorten<DB: DrawingBackend>(
@@ -1236,9 +1233,11 @@ fn draw_difference_distribution<DB: DrawingBackend>(
 
     // Every panel shares both axes, so that panels compare at a glance.
     let w = width as f64;
+    // At least five people either side of zero, so that whole-number
+    // ticks appear even when every difference is zero.
     let x = guard_range(
-        (bin_of(lo, width) as f64 - 1.5) * w,
-        (bin_of(hi, width) as f64 + 1.5) * w,
+        ((bin_of(lo, width) as f64 - 1.5) * w).min(-5.5),
+        ((bin_of(hi, width) as f64 + 1.5) * w).max(5.5),
         2.0,
     );
     let top = steps.iter().map(|st| st.top).fold(0.0, f64::max);
@@ -1246,7 +1245,14 @@ fn draw_difference_distribution<DB: DrawingBackend>(
     let x_desc =
         format!("difference in people returned by {deadline} (configuration \u{2212} reference)");
     let y_desc = "share of trials (%)";
-    let x_tick = |v: &f64| signed(*v, fmt_tick(*v));
+    // Differences are whole people.
+    let x_tick = |v: &f64| {
+        if v.fract() == 0.0 {
+            signed(*v, fmt_tick(*v))
+        } else {
+            String::new()
+        }
+    };
 
     if overlay {
         let mut chart = plot_builder(&area, s).build_cartesian_2d(x.clone(), y.clone())?;
@@ -1382,9 +1388,6 @@ fn draw_difference_distribution<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Most configurations whose difference distributions share one plot.
-const MAX_OVERLAID: usize = 3;
-
 /// One configuration's binned differences as a closed step outline.
 struct Steps {
     config: usize,
@@ -1451,7 +1454,7 @@ mod tests {
         s
     }
 
-    /// The paired comparison of `scenarios` (the first is the reference)
+    /// The paired comparison of the `named` scenarios (the first is the reference)
     /// over `trials` trials, from the real engine on one thread.
     fn compare(named: &[(&str, Scenario)], trials: u64) -> Result<Comparison, Box<dyn Error>> {
         let names: Vec<String> = named.iter().map(|(n, _)| n.to_string()).collect();
