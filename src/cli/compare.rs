@@ -168,10 +168,16 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), Failure> {
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
     outputs.push(report::files::MANIFEST_JSON.to_string());
+    if args.common.report {
+        outputs.push(report::files::REPORT_HTML.to_string());
+    }
     let source = reference_source(args)?;
     let mut manifest = Manifest::new(&source, &configs[0].scenario, threads, wall, outputs);
     manifest.configurations = names.clone();
     report::write_json(&dir.join(report::files::MANIFEST_JSON), &manifest).map_err(other)?;
+    if args.common.report {
+        report::html::write_report(dir).map_err(other)?;
+    }
     let out = staging.commit().map_err(other)?;
     if !args.common.quiet {
         print_comparison(&cmp, &title, &out, wall);

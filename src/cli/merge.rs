@@ -147,6 +147,7 @@ pub(super) fn merge(args: &MergeArgs) -> Result<(), Failure> {
         1,
         wall,
         args.no_charts,
+        false,
     )?;
     if !args.quiet {
         say!(

@@ -78,6 +78,33 @@ pub enum Command {
     /// Check scenario files and report every problem with its line.
     #[command(after_help = VALIDATE_EXAMPLES)]
     Validate(ValidateArgs),
+    /// Write report.html, one self-contained page for readers who never run
+    /// swapsim, from the outputs of `run` or `compare`.
+    ///
+    /// The page holds the scenario's question, the key numbers with their
+    /// intervals, every chart with a caption on how to read it, the
+    /// assumptions with their sources, the comparison if any, and the
+    /// provenance. It needs no network: charts and styles are inline.
+    #[command(after_help = REPORT_EXAMPLES)]
+    Report(ReportArgs),
+}
+
+const REPORT_EXAMPLES: &str = "\
+Examples:
+  swapsim report output/istanbul-2025
+      Write output/istanbul-2025/report.html from an earlier run.
+  swapsim run --report
+      Run the default scenario and write the report with the other outputs.
+  swapsim compare scenarios/mediator-configurations.toml --report
+      The same for a comparison.";
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// An output directory written by `swapsim run`, `merge` or `compare`.
+    pub dir: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -136,6 +163,10 @@ pub struct CommonArgs {
     /// Skip the charts.
     #[arg(long)]
     pub no_charts: bool,
+    /// Also write report.html: one self-contained page with the question,
+    /// key numbers, charts, assumptions and provenance (see `swapsim report`).
+    #[arg(long)]
+    pub report: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -233,7 +264,24 @@ fn run_command(command: Command) -> Result<(), Failure> {
         Command::Compare(args) => compare::compare(&args),
         Command::Merge(args) => merge::merge(&args),
         Command::Validate(args) => validate(&args),
+        Command::Report(args) => report(&args),
     }
+}
+
+fn report(args: &ReportArgs) -> Result<(), Failure> {
+    use crate::report::{ReportError, html};
+    let path = html::write_report(&args.dir)
+        .and_then(|path| html::list_in_manifest(&args.dir).map(|()| path))
+        .map_err(|e| match e {
+            ReportError::NotReportable { .. } | ReportError::Unreadable { .. } => {
+                Failure::Input(e.into())
+            }
+            other => Failure::Other(other.into()),
+        })?;
+    if !args.quiet {
+        say!("report: {}", path.display());
+    }
+    Ok(())
 }
 
 pub(crate) fn load(path: Option<&Path>) -> Result<(ScenarioSource, Scenario), Failure> {

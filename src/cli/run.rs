@@ -36,6 +36,13 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Failure> {
             "--per-trial cannot be combined with --shard or --target-se".to_string(),
         ));
     }
+    if args.common.report && args.shard.is_some() {
+        return Err(input(
+            "--report cannot be combined with --shard: merge the shards with `swapsim merge`, \
+             then run `swapsim report` on the merged directory"
+                .to_string(),
+        ));
+    }
     if let Some(shard) = args.shard {
         return run_shard(args, &source, &scenario, shard);
     }
@@ -73,6 +80,7 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Failure> {
         threads,
         wall,
         args.common.no_charts,
+        args.common.report,
     )?;
     if !args.common.quiet {
         if args.target_se.is_some() {
@@ -100,6 +108,7 @@ pub(super) fn write_run(
     threads: usize,
     wall: f64,
     no_charts: bool,
+    with_report: bool,
 ) -> Result<PathBuf, Failure> {
     let dir = staging.path();
     let mut written = report::write_results(results, dir).map_err(other)?;
@@ -114,8 +123,16 @@ pub(super) fn write_run(
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
     outputs.push(report::files::MANIFEST_JSON.to_string());
+    if with_report {
+        outputs.push(report::files::REPORT_HTML.to_string());
+    }
     let manifest = Manifest::new(source, scenario, threads, wall, outputs);
     report::write_json(&dir.join(report::files::MANIFEST_JSON), &manifest).map_err(other)?;
+    // The report reads the finished outputs, manifest included, so it comes
+    // last, still before the commit.
+    if with_report {
+        report::html::write_report(dir).map_err(other)?;
+    }
     staging.commit().map_err(other)
 }
 

@@ -4,5 +4,6 @@ mod cli;
 mod compare;
 mod determinism;
 mod model_laws;
+mod report;
 mod scale;
 mod scenario_files;

@@ -6,6 +6,10 @@
 //! directory beside the target, and only a finished run replaces the
 //! previous results; a failed one leaves them untouched. The writers only
 //! format what `stats` computed; nothing here recomputes an estimate.
+//! [`html`] turns a finished output directory into one self-contained
+//! `report.html` for readers who will never run swapsim.
+
+pub mod html;
 
 use crate::model::TrialOutcome;
 use crate::scenario::{Scenario, ScenarioSource};
@@ -25,6 +29,8 @@ pub mod files {
     pub const PER_TRIAL_CSV: &str = "per_trial.csv";
     pub const MANIFEST_JSON: &str = "manifest.json";
     pub const PARTIAL_JSON: &str = "partial.json";
+    pub const COMPARISON_JSON: &str = "comparison.json";
+    pub const REPORT_HTML: &str = "report.html";
 }
 
 /// A failure to write results, naming the path.
@@ -47,6 +53,14 @@ pub enum ReportError {
          (no manifest.json written by swapsim); choose another --out or remove it"
     )]
     NotAnOutputDir(PathBuf),
+    /// `swapsim report` was pointed at a directory it cannot report on.
+    #[error(
+        "{dir} is not a swapsim output directory: {reason}; give the folder that \
+         `swapsim run` or `swapsim compare` wrote"
+    )]
+    NotReportable { dir: PathBuf, reason: String },
+    #[error("cannot read {path}: {message}")]
+    Unreadable { path: PathBuf, message: String },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {
@@ -388,6 +402,9 @@ pub struct Manifest<'a> {
     pub scenario_file: &'a str,
     /// SHA-256 of the scenario file's bytes.
     pub scenario_sha256: String,
+    /// The scenario file's text, comments included: `report.html` reads
+    /// each value's source ("record" or "assumed") from them.
+    pub scenario_text: &'a str,
     /// The scenario as simulated, with defaults filled in and command-line
     /// overrides (trials, seed) applied.
     pub scenario: &'a Scenario,
@@ -430,6 +447,7 @@ impl<'a> Manifest<'a> {
             swapsim_version: env!("CARGO_PKG_VERSION"),
             scenario_file: &source.display_name,
             scenario_sha256: sha256_hex(&source.text),
+            scenario_text: &source.text,
             scenario,
             seed: scenario.simulation.seed,
             trials: scenario.simulation.trials,
