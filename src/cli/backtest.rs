@@ -345,8 +345,8 @@ pub(super) fn run(args: &BacktestArgs) -> Result<(), Failure> {
     report::write_json(&dir.join(report::files::MANIFEST_JSON), &manifest).map_err(other)?;
     let out = staging.commit().map_err(other)?;
     if !args.quiet {
-        print!("{summary_text}");
-        println!("  results: {}", out.display());
+        say!("{}", summary_text.trim_end());
+        say!("  results: {}", out.display());
     }
     Ok(())
 }

@@ -188,18 +188,18 @@ pub(super) fn run(args: &CalibrateArgs) -> Result<(), Failure> {
         write_atomically(out, &text)?;
     }
     if !args.quiet {
-        print!(
+        say!(
             "{}",
-            calibration_table(&cal, &base.name, &source.display_name)
+            calibration_table(&cal, &base.name, &source.display_name).trim_end()
         );
-        println!(
+        say!(
             "  calibrated scenario: {}{}",
             out_dir.join("calibrated.toml").display(),
             args.out
                 .as_ref()
                 .map_or(String::new(), |o| format!(" and {}", o.display()))
         );
-        println!("  results: {}", out_dir.display());
+        say!("  results: {}", out_dir.display());
     }
     Ok(())
 }

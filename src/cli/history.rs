@@ -158,8 +158,8 @@ pub(super) fn run(args: &HistoryArgs) -> Result<(), Failure> {
     report::write_json(&dir.join(report::files::MANIFEST_JSON), &manifest).map_err(other)?;
     let out = staging.commit().map_err(other)?;
     if !args.quiet {
-        print!("{}", summary_table(&summary));
-        println!("  results: {}", out.display());
+        say!("{}", summary_table(&summary).trim_end());
+        say!("  results: {}", out.display());
     }
     Ok(())
 }

@@ -122,7 +122,7 @@ fn round_days(events: &[TraceEvent]) -> Vec<bool> {
 
 #[test]
 fn the_two_state_fit_recovers_a_record_simulated_by_swapsim() {
-    let records: Vec<Vec<bool>> = simulate_events(&two_state_scenario(TRUTH, 20, "active", 1))
+    let records: Vec<Vec<bool>> = simulate_events(&two_state_scenario(TRUTH, 12, "active", 1))
         .iter()
         .map(|e| round_days(e))
         .collect();
@@ -148,32 +148,30 @@ fn the_two_state_fit_recovers_a_record_simulated_by_swapsim() {
         );
     }
 
-    // Twenty records: the mean estimate of each probability lies within
-    // three standard errors of the mean (the spread of the twenty estimates
-    // over sqrt(20)) of the truth, so a biased fit fails.
-    let fits: Vec<HmmParams> = records
-        .iter()
-        .map(|r| hmm::fit_point(r).expect("each record can be fitted").0)
-        .collect();
-    for (what, get, truth) in [
-        (
-            "suspend",
-            (|p: &HmmParams| p.suspend) as fn(&HmmParams) -> f64,
-            TRUTH.suspend,
-        ),
-        ("resume", |p: &HmmParams| p.resume, TRUTH.resume),
-        ("round", |p: &HmmParams| p.round, TRUTH.round),
-    ] {
-        let v: Vec<f64> = fits.iter().map(get).collect();
-        let n = v.len() as f64;
-        let mean = v.iter().sum::<f64>() / n;
-        let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-        let se = sd / n.sqrt();
-        assert!(
-            (mean - truth).abs() <= 3.0 * se,
-            "{what}: mean estimate {mean} is more than 3 x {se} from {truth}"
-        );
+    // Twelve records: each 95% profile interval covers the truth in at
+    // least 9 of them (expected 11.4; under a binomial(12, 0.95) count, 8 or
+    // fewer has probability below 0.5%). Coverage rather than the mean
+    // estimate is checked because the estimate of `suspend` is skewed: on
+    // some records frequent short suspensions explain the quiet days about
+    // as well as rarer rounds, and the mean is pulled far above the median.
+    let mut covered = [0; 3];
+    for record in records.iter().take(12) {
+        let f = hmm::fit(record).expect("each record can be fitted");
+        for (i, (est, truth)) in [
+            (&f.suspend, TRUTH.suspend),
+            (&f.resume, TRUTH.resume),
+            (&f.round, TRUTH.round),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            covered[i] += usize::from(est.ci95[0] <= truth && truth <= est.ci95[1]);
+        }
     }
+    assert!(
+        covered.iter().all(|&c| c >= 9),
+        "profile intervals covered (suspend, resume, round) {covered:?} of 12"
+    );
 }
 
 /// `n` sizes from `1 + NB(mean m, dispersion k)`, drawn as a Gamma-Poisson

@@ -3,7 +3,10 @@
 mod backtest;
 mod calibration;
 mod cli;
+mod compare;
 mod determinism;
 mod history_record;
 mod model_laws;
+mod report;
+mod scale;
 mod scenario_files;

@@ -1,0 +1,1105 @@
+//! `report.html`: one self-contained page for readers who never run swapsim.
+//!
+//! A policy team receives a file, not a tool. So the report is a single HTML
+//! file that opens offline on a phone or a desktop and prints cleanly: the
+//! question in plain words, the key numbers with their intervals, every chart
+//! (inlined SVG) with a caption on how to read it, the assumptions with their
+//! sources, the comparison where there is one, and the provenance needed to
+//! repeat the run. It is built only from the files of a finished output
+//! directory (`manifest.json`, `summary.json`, `comparison.json`, `*.svg`),
+//! so it formats what `stats` computed and recomputes nothing. Every text
+//! taken from those files is escaped: scenario names and descriptions are
+//! user input.
+
+use super::{ReportError, files, io_err};
+use serde_json::{Map, Value};
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Reads the outputs in `dir` (written by `swapsim run` or `swapsim
+/// compare`) and writes `dir/report.html`; returns its path. Fails with
+/// [`ReportError::NotReportable`] if `dir` is not such a directory.
+pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
+    let not = |reason: &str| ReportError::NotReportable {
+        dir: dir.to_path_buf(),
+        reason: reason.to_string(),
+    };
+    if !dir.is_dir() {
+        return Err(not("it does not exist or is not a directory"));
+    }
+    let manifest = read_json(&dir.join(files::MANIFEST_JSON))?
+        .filter(|m| m.get("swapsim_version").is_some())
+        .ok_or_else(|| not("it has no manifest.json written by swapsim"))?;
+    let summary = read_json(&dir.join(files::SUMMARY_JSON))?;
+    let comparison = read_json(&dir.join(files::COMPARISON_JSON))?;
+    if summary.is_none() && comparison.is_none() {
+        return Err(not(
+            "it holds neither summary.json nor comparison.json (a shard's partial result \
+             must be merged with `swapsim merge` first)",
+        ));
+    }
+    let charts = read_charts(dir)?;
+    let page = Page {
+        manifest: &manifest,
+        summary: summary.as_ref(),
+        comparison: comparison.as_ref(),
+        charts: &charts,
+    }
+    .render();
+    let path = dir.join(files::REPORT_HTML);
+    fs::write(&path, page).map_err(io_err(&path))?;
+    Ok(path)
+}
+
+/// Adds `report.html` to the outputs listed in `dir/manifest.json`, for a
+/// report written after the run (`swapsim report DIR`).
+pub fn list_in_manifest(dir: &Path) -> Result<(), ReportError> {
+    let path = dir.join(files::MANIFEST_JSON);
+    let Some(mut manifest) = read_json(&path)? else {
+        return Ok(());
+    };
+    if let Some(outputs) = manifest.get_mut("outputs").and_then(Value::as_array_mut)
+        && !outputs.iter().any(|o| o == files::REPORT_HTML)
+    {
+        outputs.push(Value::from(files::REPORT_HTML));
+        super::write_json(&path, &manifest)?;
+    }
+    Ok(())
+}
+
+/// The JSON in `path`, or `None` if there is no such file.
+fn read_json(path: &Path) -> Result<Option<Value>, ReportError> {
+    let text = match fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err(path)(e)),
+    };
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| ReportError::Unreadable {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+}
+
+/// A chart to embed: its file stem and its `<svg>` element.
+struct Chart {
+    stem: String,
+    svg: String,
+}
+
+/// Every `*.svg` in `dir`, known charts first in the order the README reads
+/// them, then any others by name.
+fn read_charts(dir: &Path) -> Result<Vec<Chart>, ReportError> {
+    let mut charts = Vec::new();
+    for entry in fs::read_dir(dir).map_err(io_err(dir))? {
+        let path = entry.map_err(io_err(dir))?.path();
+        if path.extension().is_some_and(|e| e == "svg") {
+            let text = fs::read_to_string(&path).map_err(io_err(&path))?;
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let svg = inline_svg(&text).ok_or_else(|| ReportError::Unreadable {
+                path: path.clone(),
+                message: "not an SVG chart written by swapsim (no <svg> element, or it holds \
+                          scripts or embedded HTML)"
+                    .to_string(),
+            })?;
+            charts.push(Chart { stem, svg });
+        }
+    }
+    let rank = |stem: &str| {
+        CAPTIONS
+            .iter()
+            .position(|(s, _, _)| *s == stem)
+            .unwrap_or(CAPTIONS.len())
+    };
+    charts.sort_by(|a, b| (rank(&a.stem), &a.stem).cmp(&(rank(&b.stem), &b.stem)));
+    Ok(charts)
+}
+
+/// The `<svg>` element of an SVG file, ready to inline: the XML prolog and
+/// doctype are dropped, and the root's fixed width and height are removed
+/// so that CSS can scale it by its viewBox. Returns `None` for anything that
+/// could run code in the page (a chart has no need for it).
+fn inline_svg(text: &str) -> Option<String> {
+    let start = text.find("<svg")?;
+    let svg = text[start..].trim_end();
+    let lower = svg.to_ascii_lowercase();
+    let active = [
+        "<script",
+        "<foreignobject",
+        "javascript:",
+        "<iframe",
+        " onload",
+        " onclick",
+    ];
+    if active.iter().any(|a| lower.contains(a)) || !lower.ends_with("</svg>") {
+        return None;
+    }
+    let tag_end = svg.find('>')?;
+    let (root, rest) = svg.split_at(tag_end);
+    let mut root = root.to_string();
+    let has_view_box = root.contains("viewBox=");
+    let mut size = Vec::new();
+    for attr in [" width=\"", " height=\""] {
+        if let Some(i) = root.find(attr) {
+            let value_start = i + attr.len();
+            let value_end = value_start + root[value_start..].find('"')?;
+            size.push(root[value_start..value_end].to_string());
+            root.replace_range(i..=value_end, "");
+        }
+    }
+    if !has_view_box && size.len() == 2 {
+        root.push_str(&format!(" viewBox=\"0 0 {} {}\"", size[0], size[1]));
+    }
+    Some(format!("{root} role=\"img\"{rest}"))
+}
+
+/// Each known chart: file stem, heading, and how to read it.
+const CAPTIONS: &[(&str, &str, &str)] = &[
+    (
+        "returned_by_deadline",
+        "How many people come home by the deadline",
+        "Each bar is a range of people returned by the deadline; its height is the share of \
+         simulated futures that end in that range. The dashed line is the target. A tall bar at \
+         zero means many futures in which no round happens in time.",
+    ),
+    (
+        "fan_chart",
+        "People returned over time",
+        "The line is the median future. The dark band holds the middle half of the futures \
+         (25th to 75th percentile), the light band 90% of them (5th to 95th). The vertical line \
+         is the deadline. The bands show how widely possible futures spread, not the \
+         uncertainty of an estimate.",
+    ),
+    (
+        "survival",
+        "How long until the process stalls",
+        "The share of futures in which the process has not yet been suspended, by date, with \
+         its 95% interval. Where the line crosses 50% is the median time to the first stall.",
+    ),
+    (
+        "phases",
+        "State of the process over time",
+        "For each date, the share of futures in which the process is pending (not yet \
+         confirmed), active, suspended, completed or collapsed. The shares add up to 100%.",
+    ),
+    (
+        "compare_outcomes",
+        "Key outcomes by configuration",
+        "Each configuration's estimate of the key outcomes with its 95% interval. Overlapping \
+         intervals do not mean two configurations are alike: read the paired differences for \
+         that.",
+    ),
+    (
+        "compare_differences",
+        "Differences from the reference",
+        "Each configuration's paired difference from the reference, with its 95% interval. A \
+         difference whose interval does not cross zero is one the simulation can tell apart \
+         from chance.",
+    ),
+    (
+        "compare_survival",
+        "How long until the process stalls, by configuration",
+        "The share of futures not yet suspended, by date, one line per configuration. A higher \
+         line means a more durable process.",
+    ),
+    (
+        "compare_fan",
+        "People returned over time, by configuration",
+        "The median number of people returned so far in each configuration, with the spread \
+         of futures around it. The bands show how widely futures spread, not the uncertainty \
+         of an estimate.",
+    ),
+    (
+        "compare_difference_distribution",
+        "Trial-by-trial differences in people returned",
+        "How the difference in people returned by the deadline between each configuration and \
+         the reference is spread across trials that face the same simulated war. Mass to the \
+         right of zero means the configuration brings more people home in the same future.",
+    ),
+];
+
+/// The page's style: system fonts only (nothing is fetched), one column
+/// that fits a 360 px phone, tables that scroll sideways rather than
+/// overflow, and print rules that keep each chart on one page.
+const CSS: &str = "
+:root { color-scheme: light; --ink: #1f2328; --muted: #59636e; --line: #d1d9e0; --accent: #0b5cad; }
+* { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; text-size-adjust: 100%; }
+body { margin: 0; color: var(--ink); background: #fff;
+  font: 16px/1.5 system-ui, -apple-system, \"Segoe UI\", Roboto, \"Helvetica Neue\", Arial, sans-serif; }
+main { max-width: 60rem; margin: 0 auto; padding: 1rem; }
+h1 { font-size: 1.6rem; line-height: 1.25; margin: 0.5rem 0; overflow-wrap: anywhere; }
+h2 { font-size: 1.25rem; margin: 2rem 0 0.5rem; padding-top: 0.5rem; border-top: 1px solid var(--line); }
+h3 { font-size: 1.05rem; margin: 0 0 0.5rem; }
+p, li { overflow-wrap: anywhere; }
+.question { font-size: 1.15rem; border-left: 4px solid var(--accent); padding: 0.25rem 0 0.25rem 0.75rem; margin: 1rem 0; }
+.muted, figcaption, .note { color: var(--muted); }
+.note { font-size: 0.9rem; }
+.numbers { display: grid; grid-template-columns: repeat(auto-fit, minmax(15rem, 1fr)); gap: 0.75rem; margin: 1rem 0; padding: 0; list-style: none; }
+.numbers li { border: 1px solid var(--line); border-radius: 6px; padding: 0.75rem; }
+.numbers .what { display: block; font-size: 0.9rem; color: var(--muted); }
+.numbers .value { display: block; font-size: 1.5rem; font-weight: 600; }
+.numbers .interval { display: block; font-size: 0.9rem; }
+figure { margin: 1.5rem 0; break-inside: avoid; page-break-inside: avoid; }
+figure svg { display: block; width: 100%; height: auto; max-width: 800px; border: 1px solid var(--line); }
+figcaption { font-size: 0.95rem; margin-top: 0.5rem; max-width: 800px; }
+.table-wrap { overflow-x: auto; margin: 0.75rem 0; }
+table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
+th, td { text-align: left; vertical-align: top; padding: 0.35rem 0.5rem; border-bottom: 1px solid var(--line); }
+th { background: #f6f8fa; }
+td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.param code { overflow-wrap: normal; }
+td.param { min-width: 9rem; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.85em; overflow-wrap: anywhere; }
+.tag { display: inline-block; padding: 0 0.4rem; border-radius: 4px; font-size: 0.8rem; white-space: nowrap; }
+.tag.record { background: #dafbe1; }
+.tag.assumed { background: #fff1c2; }
+.tag.other { background: #eef1f4; }
+dl.provenance { display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 1rem; }
+dl.provenance dt { font-weight: 600; }
+dl.provenance dd { margin: 0; overflow-wrap: anywhere; }
+@media (max-width: 30rem) {
+  main { padding: 0.75rem; }
+  h1 { font-size: 1.35rem; }
+  dl.provenance { grid-template-columns: 1fr; }
+  dl.provenance dd { margin-bottom: 0.5rem; }
+  /* The assumptions table becomes one card per parameter on a phone, so the
+     basis and source stay in view instead of off to the right. */
+  table.stack thead { display: none; }
+  table.stack tr { display: block; border-bottom: 1px solid var(--line); padding: 0.4rem 0; }
+  table.stack td { display: block; border: 0; padding: 0.1rem 0; }
+  table.stack td[data-label]::before { content: attr(data-label) \": \"; color: var(--muted); }
+}
+@media print {
+  body { font-size: 11pt; }
+  main { max-width: none; padding: 0; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  .table-wrap { overflow: visible; }
+  tr { break-inside: avoid; }
+}
+";
+
+struct Page<'a> {
+    manifest: &'a Value,
+    summary: Option<&'a Value>,
+    comparison: Option<&'a Value>,
+    charts: &'a [Chart],
+}
+
+impl Page<'_> {
+    fn render(&self) -> String {
+        let scenario = &self.manifest["scenario"];
+        let name = text(&scenario["name"]);
+        let title = match self.comparison {
+            Some(c) => text(&c["title"]),
+            None => name.clone(),
+        };
+        let mut h = String::with_capacity(64 * 1024);
+        h.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+        h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+        // No network: forbid every fetch; inline styles and images only.
+        h.push_str(
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
+             style-src 'unsafe-inline'; img-src data:\">\n",
+        );
+        let _ = writeln!(h, "<title>{} — swapsim report</title>", esc(&title));
+        let _ = writeln!(h, "<style>{CSS}</style>\n</head>\n<body>\n<main>");
+        let _ = writeln!(h, "<header>\n<p class=\"muted\">swapsim report</p>");
+        let _ = writeln!(h, "<h1>{}</h1>", esc(&title));
+        let description = text(&scenario["description"]);
+        if !description.is_empty() {
+            let _ = writeln!(
+                h,
+                "<p class=\"question\"><strong>The question:</strong> {}</p>",
+                esc(&description)
+            );
+        }
+        h.push_str(
+            "<p class=\"note\">This is a simulation of many possible futures under stated \
+             assumptions, not a forecast. The intervals below say how much a number would move \
+             if the simulation were repeated; they do not include the larger uncertainty in the \
+             assumptions themselves (see <a href=\"#assumptions\">Assumptions</a>).</p>\n\
+             </header>\n",
+        );
+        if let Some(s) = self.summary {
+            key_numbers(&mut h, s);
+        }
+        if let Some(c) = self.comparison {
+            comparison(&mut h, c);
+        }
+        self.charts(&mut h);
+        assumptions(&mut h, self.manifest);
+        self.provenance(&mut h);
+        h.push_str("</main>\n</body>\n</html>\n");
+        h
+    }
+
+    fn charts(&self, h: &mut String) {
+        h.push_str("<section id=\"charts\">\n<h2>Charts</h2>\n");
+        if self.charts.is_empty() {
+            h.push_str("<p>This output has no charts (it was written with --no-charts).</p>\n");
+        }
+        for chart in self.charts {
+            let (heading, how) = CAPTIONS
+                .iter()
+                .find(|(s, _, _)| *s == chart.stem)
+                .map(|(_, t, c)| (*t, *c))
+                .unwrap_or((
+                    "",
+                    "A chart written by swapsim; see its README for how to read it.",
+                ));
+            let _ = writeln!(h, "<figure id=\"chart-{}\">", esc(&chart.stem));
+            if !heading.is_empty() {
+                let _ = writeln!(h, "<h3>{heading}</h3>");
+            }
+            h.push_str(&chart.svg);
+            let _ = writeln!(
+                h,
+                "\n<figcaption><strong>How to read it.</strong> {how} <span class=\"muted\">\
+                 (<code>{}.svg</code>)</span></figcaption>\n</figure>",
+                esc(&chart.stem)
+            );
+        }
+        h.push_str("</section>\n");
+    }
+
+    fn provenance(&self, h: &mut String) {
+        let m = self.manifest;
+        h.push_str("<section id=\"provenance\">\n<h2>Provenance</h2>\n<dl class=\"provenance\">\n");
+        let mut row = |k: &str, v: String| {
+            let _ = writeln!(h, "<dt>{k}</dt><dd>{v}</dd>");
+        };
+        row("swapsim version", esc(&text(&m["swapsim_version"])));
+        row("scenario file", esc(&text(&m["scenario_file"])));
+        row(
+            "scenario SHA-256",
+            format!("<code>{}</code>", esc(&text(&m["scenario_sha256"]))),
+        );
+        row("seed", esc(&text(&m["seed"])));
+        row("trials", people(m["trials"].as_f64()));
+        if let Some(configs) = m["configurations"].as_array() {
+            let names: Vec<String> = configs.iter().map(|c| esc(&text(c))).collect();
+            row("configurations", names.join("; "));
+        }
+        row("threads", esc(&text(&m["threads"])));
+        if let Some(w) = m["wall_time_seconds"].as_f64() {
+            row("wall time", format!("{w:.2} s"));
+        }
+        row("finished", esc(&text(&m["finished_at"])));
+        h.push_str("</dl>\n");
+        if let Some(methods) = self.summary.and_then(|s| s["methods"].as_object()) {
+            h.push_str("<h3>Methods</h3>\n<ul>\n");
+            for (k, v) in methods {
+                let _ = writeln!(h, "<li><code>{}</code>: {}</li>", esc(k), esc(&text(v)));
+            }
+            h.push_str("</ul>\n");
+        }
+        h.push_str(
+            "<p class=\"note\">The same scenario file (same SHA-256), seed and number of trials \
+             give the same numbers on any machine and any number of threads.</p>\n</section>\n",
+        );
+    }
+}
+
+/// The headline numbers of a run, each with its 95% interval.
+fn key_numbers(h: &mut String, s: &Value) {
+    let deadline = text(&s["deadline"]);
+    let o = &s["outcomes"]["returned_by_deadline"];
+    let p = &s["probabilities"];
+    h.push_str("<section id=\"numbers\">\n<h2>Key numbers</h2>\n<ul class=\"numbers\">\n");
+    let mut card = |what: String, value: String, interval: String| {
+        let _ = writeln!(
+            h,
+            "<li><span class=\"what\">{what}</span><span class=\"value\">{value}</span>\
+             <span class=\"interval\">{interval}</span></li>"
+        );
+    };
+    card(
+        format!("People returned by {} (mean)", esc(&deadline)),
+        people(o["mean"].as_f64()),
+        format!(
+            "95% interval {} to {}; in 90% of futures between {} and {}",
+            people(o["ci95"][0].as_f64()),
+            people(o["ci95"][1].as_f64()),
+            people(o["p5"].as_f64()),
+            people(o["p95"].as_f64())
+        ),
+    );
+    card(
+        format!("People returned by {} (median)", esc(&deadline)),
+        people(o["p50"].as_f64()),
+        format!(
+            "95% interval {} to {}",
+            people(o["p50_ci95"][0].as_f64()),
+            people(o["p50_ci95"][1].as_f64())
+        ),
+    );
+    let mut prob = |what: String, v: &Value| {
+        if v.is_object() {
+            card(
+                what,
+                percent(v["estimate"].as_f64()),
+                format!(
+                    "95% interval {} to {}",
+                    percent(v["ci95"][0].as_f64()),
+                    percent(v["ci95"][1].as_f64())
+                ),
+            );
+        }
+    };
+    if let Some(pool) = s["pool"].as_f64() {
+        prob(
+            format!(
+                "Chance that all {} are returned by {}",
+                people(Some(pool)),
+                esc(&deadline)
+            ),
+            &p["target_by_deadline"],
+        );
+    }
+    prob(
+        format!("Chance of no exchange round by {}", esc(&deadline)),
+        &p["no_round_by_deadline"],
+    );
+    prob(
+        format!(
+            "Chance the process is suspended within {} days",
+            esc(&text(&s["horizon_days"]))
+        ),
+        &p["suspended_within_horizon"],
+    );
+    prob("Chance the process collapses".to_string(), &p["collapse"]);
+    for (key, what) in [
+        (
+            "first_suspension_day",
+            "Median time to the first suspension",
+        ),
+        ("target_day", "Median time until the whole pool is returned"),
+    ] {
+        let d = &s[key];
+        if !d.is_object() || (key == "target_day" && s["pool"].is_null()) {
+            continue;
+        }
+        let (value, reached) = match (d["median"].as_u64(), d["median_date"].as_str()) {
+            (Some(days), Some(date)) => (format!("{days} days ({})", esc(date)), true),
+            _ => ("beyond the horizon".to_string(), false),
+        };
+        if !reached && d["ci95"][0].is_null() {
+            card(
+                what.to_string(),
+                value,
+                "it does not happen in more than half of the futures within the horizon"
+                    .to_string(),
+            );
+            continue;
+        }
+        let day = |v: &Value| {
+            v.as_u64()
+                .map_or_else(|| "beyond the horizon".to_string(), |d| d.to_string())
+        };
+        card(
+            what.to_string(),
+            value,
+            format!(
+                "95% interval {} to {} days",
+                day(&d["ci95"][0]),
+                day(&d["ci95"][1])
+            ),
+        );
+    }
+    let _ = writeln!(
+        h,
+        "</ul>\n<p class=\"note\">From {} simulated futures starting {}, over {} days.</p>\n</section>",
+        people(s["trials"].as_f64()),
+        esc(&text(&s["start_date"])),
+        esc(&text(&s["horizon_days"]))
+    );
+}
+
+/// The configurations compared and, for each key outcome, every
+/// configuration's estimate and paired difference from the reference.
+fn comparison(h: &mut String, c: &Value) {
+    let reference = text(&c["reference"]);
+    h.push_str("<section id=\"comparison\">\n<h2>Comparison</h2>\n");
+    let _ = writeln!(
+        h,
+        "<p>{} configurations, each run on the same {} simulated futures (seed {}); the \
+         reference is <strong>{}</strong>.</p>",
+        c["configurations"].as_array().map_or(0, Vec::len),
+        people(c["trials"].as_f64()),
+        esc(&text(&c["seed"])),
+        esc(&reference)
+    );
+    h.push_str(
+        "<div class=\"table-wrap\"><table>\n<thead><tr><th>configuration</th><th>what it is</th>\
+         <th>mediators</th></tr></thead>\n<tbody>\n",
+    );
+    for config in c["configurations"].as_array().into_iter().flatten() {
+        let mediators: Vec<String> = config["mediators"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| esc(&text(m)))
+            .collect();
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&text(&config["name"])),
+            esc(&text(&config["description"])),
+            if mediators.is_empty() {
+                "none".to_string()
+            } else {
+                mediators.join(", ")
+            }
+        );
+    }
+    h.push_str("</tbody></table></div>\n");
+    let outcomes = c["outcomes"].as_array().cloned().unwrap_or_default();
+    let mut order: Vec<String> = Vec::new();
+    for o in &outcomes {
+        let key = text(&o["outcome"]);
+        if !order.contains(&key) {
+            order.push(key);
+        }
+    }
+    for key in order {
+        let rows: Vec<&Value> = outcomes
+            .iter()
+            .filter(|o| text(&o["outcome"]) == key)
+            .filter(|o| !o["estimate"].is_null() || !o["diff"].is_null())
+            .collect();
+        let Some(first) = rows.first() else {
+            continue;
+        };
+        let unit = text(&first["unit"]);
+        let _ = writeln!(h, "<h3>{}</h3>", esc(&text(&first["label"])));
+        h.push_str(
+            "<div class=\"table-wrap\"><table>\n<thead><tr><th>configuration</th>\
+             <th>estimate (95% interval)</th><th>difference from the reference (95% interval)</th>\
+             </tr></thead>\n<tbody>\n",
+        );
+        for o in rows {
+            let name = text(&o["configuration"]);
+            let diff = if name == reference {
+                "reference".to_string()
+            } else {
+                format!(
+                    "{} ({} to {})",
+                    quantity(o["diff"].as_f64(), &unit, true),
+                    quantity(o["diff_ci95"][0].as_f64(), &unit, true),
+                    quantity(o["diff_ci95"][1].as_f64(), &unit, true)
+                )
+            };
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td class=\"num\">{} ({} to {})</td><td class=\"num\">{}</td></tr>",
+                esc(&name),
+                quantity(o["estimate"].as_f64(), &unit, false),
+                quantity(o["ci95"][0].as_f64(), &unit, false),
+                quantity(o["ci95"][1].as_f64(), &unit, false),
+                diff
+            );
+        }
+        h.push_str("</tbody></table></div>\n");
+    }
+    h.push_str(
+        "<p class=\"note\"><strong>How to read a paired difference.</strong> Trial <em>n</em> \
+         of every configuration faces the same simulated war, so the difference is computed \
+         trial by trial and the luck both share cancels out. Its interval is therefore much \
+         narrower than the separate intervals suggest: when those overlap, the paired interval \
+         can still lie clearly on one side of zero, and that is the number to report. \
+         Differences of probabilities are in percentage points (pp).</p>\n</section>\n",
+    );
+}
+
+/// One row of the assumptions table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assumption {
+    /// Dotted path, mediators and regimes by name: `mediation.mediators[UAE].availability`.
+    pub parameter: String,
+    pub value: String,
+    pub unit: &'static str,
+    /// "record", "assumed", or how else the value was set.
+    pub basis: String,
+    pub source: String,
+}
+
+fn assumptions(h: &mut String, manifest: &Value) {
+    h.push_str("<section id=\"assumptions\">\n<h2>Assumptions</h2>\n");
+    h.push_str(
+        "<p>Every value the simulation used. <span class=\"tag record\">fitted</span> (or \
+         <span class=\"tag record\">record</span>) means fitted to the historical record of \
+         exchanges; <span class=\"tag assumed\">assumed</span> means a judgement that should \
+         be varied to see how much it matters. The source is the comment next to the value in \
+         the scenario file.</p>\n",
+    );
+    let text_of_file = manifest["scenario_text"].as_str();
+    if text_of_file.is_none() {
+        h.push_str(
+            "<p class=\"note\">This output's manifest does not hold the scenario file's text \
+             (it was written by an older swapsim), so the basis and source of each value \
+             cannot be shown.</p>\n",
+        );
+    }
+    let rows = assumption_rows(
+        &manifest["scenario"],
+        text_of_file.unwrap_or(""),
+        manifest["trials"].as_u64(),
+        manifest["seed"].as_u64(),
+    );
+    h.push_str(
+        "<div class=\"table-wrap\"><table class=\"stack\">\n<thead><tr><th>parameter</th><th>value</th>\
+         <th>unit</th><th>basis</th><th>source</th></tr></thead>\n<tbody>\n",
+    );
+    for r in rows {
+        let class = match r.basis.as_str() {
+            "record" | "fitted" => "record",
+            "assumed" => "assumed",
+            _ => "other",
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"param\"><code>{}</code></td><td data-label=\"value\">{}</td>\
+             <td data-label=\"unit\">{}</td><td data-label=\"basis\"><span class=\"tag \
+             {class}\">{}</span></td><td data-label=\"source\">{}</td></tr>",
+            // Long paths may break after a dot, never inside a word.
+            esc(&r.parameter).replace('.', ".<wbr>"),
+            esc(&r.value),
+            esc(r.unit),
+            esc(&r.basis),
+            if r.source.is_empty() {
+                "no comment in the file".to_string()
+            } else {
+                esc(&r.source)
+            }
+        );
+    }
+    h.push_str("</tbody></table></div>\n</section>\n");
+}
+
+/// The assumptions table: every value of the scenario as simulated
+/// (`resolved`, from the manifest), with the basis and source read from the
+/// comment on its line of the scenario file (`file_text`). `trials` and
+/// `seed` are the values actually used, which the command line may have
+/// overridden.
+pub fn assumption_rows(
+    resolved: &Value,
+    file_text: &str,
+    trials: Option<u64>,
+    seed: Option<u64>,
+) -> Vec<Assumption> {
+    let comments = file_comments(file_text);
+    let mut leaves = Vec::new();
+    if let Some(tables) = resolved.as_object() {
+        for (table, v) in tables {
+            // Top-level scalars are the name and description, not parameters.
+            if v.is_object() || v.is_array() {
+                flatten(table, v, 1, &mut leaves);
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for (path, value) in leaves {
+        // Derived from the deadline, not set by anyone.
+        if path == "target.deadline_day" {
+            continue;
+        }
+        let file_path = path.replace("collapse_base", "collapse");
+        let found = comments
+            .iter()
+            .filter(|(p, _)| file_path == *p || file_path.starts_with(&format!("{p}.")))
+            .max_by_key(|(p, _)| p.len());
+        let (mut basis, mut source) = match found {
+            Some((_, comment)) => classify(comment),
+            None if file_text.is_empty() => ("not recorded".to_string(), String::new()),
+            None => (
+                "default".to_string(),
+                "not in the file: swapsim's default (docs/model.md, section 4)".to_string(),
+            ),
+        };
+        let mut value = value;
+        for (key, used) in [("simulation.trials", trials), ("simulation.seed", seed)] {
+            let Some(used) = used.map(|u| u.to_string()) else {
+                continue;
+            };
+            if path == key && used != value {
+                source = format!("set on the command line (the file says {value})");
+                basis = "setting".to_string();
+                value = used;
+            }
+        }
+        // The run's settings and the question's target are choices of the
+        // question asked, not claims about the world.
+        if (path.starts_with("simulation.") || path.starts_with("target.")) && basis == "not stated"
+        {
+            basis = "setting".to_string();
+        }
+        let unit = unit_of(&path);
+        rows.push(Assumption {
+            parameter: path,
+            value,
+            unit,
+            basis,
+            source,
+        });
+    }
+    rows
+}
+
+/// Splits a comment into its basis ("record", "assumed", "fitted") and the
+/// reason given after it.
+fn classify(comment: &str) -> (String, String) {
+    let lower = comment.to_ascii_lowercase();
+    for basis in ["record", "assumed", "fitted"] {
+        if let Some(rest) = lower.strip_prefix(basis) {
+            let reason = comment[comment.len() - rest.len()..]
+                .trim_start_matches([':', ' ', '-', ','])
+                .trim();
+            return (basis.to_string(), reason.to_string());
+        }
+    }
+    ("not stated".to_string(), comment.to_string())
+}
+
+/// Flattens a resolved scenario into `(path, value)` rows. Items of arrays
+/// (regimes, mediators) are named by their `name`; a small table of plain
+/// values inside a table (`next`, `seasonal`, `confirmation`) stays one row,
+/// as it is one line in the file.
+fn flatten(path: &str, v: &Value, depth: usize, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(map) if depth >= 2 && map.values().all(is_scalar) => {
+            out.push((path.to_string(), inline_table(map)));
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                flatten(&format!("{path}.{k}"), v, depth + 1, out);
+            }
+        }
+        Value::Array(items) if !items.iter().all(is_scalar) => {
+            for (i, item) in items.iter().enumerate() {
+                let label = item["name"]
+                    .as_str()
+                    .map_or_else(|| i.to_string(), str::to_string);
+                if let Some(map) = item.as_object() {
+                    for (k, v) in map.iter().filter(|(k, _)| *k != "name") {
+                        flatten(&format!("{path}[{label}].{k}"), v, depth + 2, out);
+                    }
+                }
+            }
+        }
+        other => out.push((path.to_string(), scalar(other))),
+    }
+}
+
+fn is_scalar(v: &Value) -> bool {
+    !(v.is_object() || v.is_array())
+}
+
+fn inline_table(map: &Map<String, Value>) -> String {
+    map.iter()
+        .map(|(k, v)| format!("{k} = {}", scalar(v)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+            _ => n.to_string(),
+        },
+        Value::Array(items) => items.iter().map(scalar).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+/// The comment on each value's line of a scenario file, by dotted path
+/// (`exchange.round_rate`, `mediation.mediators[UAE].availability`).
+/// Tables of `[[variants]]` are left out: they are configurations, not
+/// assumptions of the base. A small line scanner rather than a TOML parser,
+/// because parsers drop comments.
+pub fn file_comments(file_text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut section = String::new();
+    let mut item: Option<String> = None;
+    let mut array_table = false;
+    // Keys of an array-of-tables item seen before its `name`.
+    let mut unnamed: Vec<(String, String)> = Vec::new();
+    let mut open = 0i32;
+    for line in file_text.lines() {
+        let (code, comment) = split_comment(line);
+        let code = code.trim();
+        if open > 0 {
+            open += depth_change(code);
+            continue;
+        }
+        if let Some(inner) = code.strip_prefix("[[") {
+            flush_unnamed(&mut unnamed, &section, item.as_deref(), &mut out);
+            section = inner.trim_end_matches("]]").trim().to_string();
+            item = None;
+            array_table = true;
+            continue;
+        }
+        if let Some(inner) = code.strip_prefix('[') {
+            flush_unnamed(&mut unnamed, &section, item.as_deref(), &mut out);
+            section = inner.trim_end_matches(']').trim().to_string();
+            item = None;
+            array_table = false;
+            continue;
+        }
+        let Some((key, value)) = code.split_once('=') else {
+            continue;
+        };
+        open = depth_change(value);
+        let key = key.trim().trim_matches('"').to_string();
+        if section == "variants" || section.starts_with("variants.") || section.is_empty() {
+            continue;
+        }
+        if array_table && key == "name" {
+            item = Some(value.trim().trim_matches('"').to_string());
+            flush_unnamed(&mut unnamed, &section, item.as_deref(), &mut out);
+            continue;
+        }
+        // Kept even without a comment: a value in the file is not a default.
+        let comment = comment.trim().to_string();
+        match (&item, array_table) {
+            (Some(name), true) => out.push((format!("{section}[{name}].{key}"), comment)),
+            (None, true) => unnamed.push((key, comment)),
+            _ => out.push((format!("{section}.{key}"), comment)),
+        }
+    }
+    flush_unnamed(&mut unnamed, &section, item.as_deref(), &mut out);
+    out
+}
+
+fn flush_unnamed(
+    unnamed: &mut Vec<(String, String)>,
+    section: &str,
+    item: Option<&str>,
+    out: &mut Vec<(String, String)>,
+) {
+    if let Some(name) = item {
+        for (key, comment) in unnamed.drain(..) {
+            out.push((format!("{section}[{name}].{key}"), comment));
+        }
+    }
+    unnamed.clear();
+}
+
+/// Splits a TOML line at a `#` outside a string.
+fn split_comment(line: &str) -> (&str, &str) {
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match quote {
+            Some('"') if escaped => escaped = false,
+            Some('"') if c == '\\' => escaped = true,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if c == '#' => return (&line[..i], &line[i + 1..]),
+            None => {}
+        }
+    }
+    (line, "")
+}
+
+/// Brackets opened minus closed, outside strings: a value continues on the
+/// next line while it is positive.
+fn depth_change(code: &str) -> i32 {
+    let mut depth = 0;
+    let mut in_string = false;
+    for c in code.chars() {
+        match c {
+            '"' => in_string = !in_string,
+            '[' | '{' if !in_string => depth += 1,
+            ']' | '}' if !in_string => depth -= 1,
+            _ => {}
+        }
+    }
+    depth
+}
+
+/// The unit of a parameter, from docs/model.md section 4.
+fn unit_of(path: &str) -> &'static str {
+    let key = path.rsplit('.').next().unwrap_or(path);
+    match key {
+        "trials" => "simulated futures",
+        "horizon_days"
+        | "shock_half_life_days"
+        | "mean_duration_days"
+        | "common_outage_mean_days"
+        | "mean_outage_days"
+        | "preparation_days"
+        | "min_days_between_rounds" => "days",
+        "start_date" | "deadline" => "date",
+        "seed" => "random seed",
+        "pool" => "people",
+        "initial_regime" => "regime",
+        "shock_daily_probability" | "common_outage_probability" => "probability per day",
+        "shock_mean_size" | "intensity" => "escalation units",
+        "seasonal" => "escalation units added in the month",
+        "next" => "relative weights of the next regime",
+        "combine" => "rule",
+        "availability" => "share of days open at no escalation",
+        "escalation_sensitivity" => "log hazard ratio of closing per escalation unit",
+        "effectiveness" => "weight in mediation strength, 0 to 1",
+        "initially_open" => "yes/no",
+        "initial_phase" => "phase",
+        "round_rate" => "rounds per day at full mediation",
+        "requires_mediator" => "yes/no",
+        "size_mean" => "people per round",
+        "size_dispersion" => "negative binomial k",
+        "size_escalation_coef" => "log ratio of size per escalation unit",
+        "confirmation" | "suspension" | "resumption" => {
+            "hazard per day (base); log hazard ratios (coefficients)"
+        }
+        "collapse_base" => "hazard per day",
+        _ => "",
+    }
+}
+
+/// Escapes text for HTML element content and quoted attributes.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A JSON value as plain text: strings without quotes, null as empty.
+fn text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A count of people (or trials), rounded, with thousands separators.
+fn people(v: Option<f64>) -> String {
+    let Some(v) = v.filter(|v| v.is_finite()) else {
+        return "n/a".to_string();
+    };
+    let digits = format!("{:.0}", v.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v.round() < 0.0 {
+        out.insert(0, '−');
+    }
+    out
+}
+
+fn percent(v: Option<f64>) -> String {
+    v.filter(|v| v.is_finite())
+        .map_or_else(|| "n/a".to_string(), |v| format!("{:.1}%", 100.0 * v))
+}
+
+/// A comparison value in its unit; differences carry a sign, and
+/// differences of probabilities are in percentage points.
+fn quantity(v: Option<f64>, unit: &str, signed: bool) -> String {
+    let Some(v) = v.filter(|v| v.is_finite()) else {
+        return "n/a".to_string();
+    };
+    match (unit, signed) {
+        ("probability", false) => format!("{:.1}%", 100.0 * v),
+        ("probability", true) => format!("{:+.1} pp", 100.0 * v),
+        (_, false) => format!("{v:.1}"),
+        (_, true) => format!("{v:+.1}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            esc("<script>alert(\"x\") & 'y'</script>"),
+            "&lt;script&gt;alert(&quot;x&quot;) &amp; &#39;y&#39;&lt;/script&gt;"
+        );
+    }
+
+    #[test]
+    fn inline_svg_drops_the_prolog_and_fixed_size() {
+        let svg = inline_svg(
+            "<?xml version=\"1.0\"?>\n<svg width=\"800\" height=\"500\" viewBox=\"0 0 800 500\" \
+             xmlns=\"http://www.w3.org/2000/svg\"><rect/></svg>\n",
+        )
+        .unwrap();
+        assert_eq!(
+            svg,
+            "<svg viewBox=\"0 0 800 500\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\"><rect/></svg>"
+        );
+    }
+
+    #[test]
+    fn inline_svg_refuses_scripts() {
+        assert!(inline_svg("<svg><script>alert(1)</script></svg>").is_none());
+        assert!(inline_svg("<svg onload=\"alert(1)\"></svg>").is_none());
+    }
+
+    #[test]
+    fn comments_are_read_by_path_with_items_by_name() {
+        let text = "name = \"x # not a comment\"\n[exchange]\nround_rate = 0.08 # record: gaps\n\
+                    [[mediation.mediators]]\navailability = 0.8 # assumed: open\nname = \"UAE\"\n\
+                    [[variants]]\nname = \"v\"\nset = { a = 1 } # assumed: ignored\n";
+        assert_eq!(
+            file_comments(text),
+            vec![
+                (
+                    "exchange.round_rate".to_string(),
+                    "record: gaps".to_string()
+                ),
+                (
+                    "mediation.mediators[UAE].availability".to_string(),
+                    "assumed: open".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn basis_and_reason_are_split_from_the_comment() {
+        assert_eq!(
+            classify("record: 186 per round"),
+            ("record".to_string(), "186 per round".to_string())
+        );
+        assert_eq!(
+            classify("Assumed: rare"),
+            ("assumed".to_string(), "rare".to_string())
+        );
+        assert_eq!(
+            classify("the day after"),
+            ("not stated".to_string(), "the day after".to_string())
+        );
+    }
+
+    #[test]
+    fn people_are_grouped_by_thousands() {
+        assert_eq!(people(Some(1200.0)), "1,200");
+        assert_eq!(people(Some(20000.4)), "20,000");
+        assert_eq!(people(Some(12.0)), "12");
+        assert_eq!(people(None), "n/a");
+    }
+}
