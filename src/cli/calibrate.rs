@@ -23,8 +23,9 @@ Examples:
   swapsim calibrate --from 2022-03-01 --to 2025-11-15 --sizes-from 2024-01-01
       Timing fitted on the whole record, round sizes on 2024-25 only (the
       values of the shipped scenarios).
-  swapsim calibrate --base scenarios/turkey-only.toml --out my-calibrated.toml
-      Calibrate another scenario and also write the result to a file.";
+  swapsim calibrate --base my-scenario.toml --out my-calibrated.toml
+      Calibrate the baselines of your own scenario under its own escalation
+      and mediation, and also write the result to a file.";
 
 /// Last days of the gap chart beyond the longest gap.
 const GAP_CHART_MARGIN: u32 = 20;
