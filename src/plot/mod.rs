@@ -1434,8 +1434,10 @@ mod tests {
 
     #[test]
     fn two_year_horizon_without_pool_draws() -> TestResult {
-        let s =
-            Scenario::from_toml_str(include_str!("../../scenarios/long-run.toml"), "long-run.toml")?;
+        let s = Scenario::from_toml_str(
+            include_str!("../../scenarios/long-run.toml"),
+            "long-run.toml",
+        )?;
         assert_eq!(s.simulation.horizon_days, 730);
         let results = run_engine(&s, 200)?;
         let drawn = draw_and_check(&results, &s)?;
