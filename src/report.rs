@@ -163,7 +163,9 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), ReportErro
     fs::write(path, bytes).map_err(io_err(path))
 }
 
-fn write_csv<T: Serialize>(
+/// Writes rows as CSV: a header from the field names of a struct row, or
+/// none for rows that are plain lists of values.
+pub fn write_csv<T: Serialize>(
     path: &Path,
     rows: impl IntoIterator<Item = T>,
 ) -> Result<(), ReportError> {

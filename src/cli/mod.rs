@@ -6,6 +6,8 @@
 //! else (an unwritable directory, a full disk).
 
 mod run;
+mod sensitivity;
+mod sweep;
 
 use crate::scenario::{Scenario, ScenarioError, ScenarioSource};
 use clap::{Args, Parser, Subcommand};
@@ -52,6 +54,20 @@ pub enum Command {
     /// Check scenario files and report every problem with its line.
     #[command(after_help = VALIDATE_EXAMPLES)]
     Validate(ValidateArgs),
+    /// Run a scenario at several values of one parameter, on common random
+    /// numbers.
+    ///
+    /// Writes sweep.csv, sweep.json, manifest.json and a chart of each key
+    /// outcome against the parameter into output/<scenario file name>-sweep/.
+    #[command(after_help = sweep::EXAMPLES)]
+    Sweep(sweep::SweepArgs),
+    /// Find which uncertain assumptions drive the results: tornado, Sobol
+    /// indices or Morris screening over the scenario's [uncertainties].
+    ///
+    /// Writes tables, the raw design, manifest.json and charts into
+    /// output/<scenario file name>-sensitivity/<method>/.
+    #[command(after_help = sensitivity::EXAMPLES)]
+    Sensitivity(sensitivity::SensitivityArgs),
 }
 
 #[derive(Debug, Args)]
@@ -147,6 +163,8 @@ fn run_command(command: Command) -> Result<(), Failure> {
     match command {
         Command::Run(args) => run::run(&args),
         Command::Validate(args) => validate(&args),
+        Command::Sweep(args) => sweep::run(&args),
+        Command::Sensitivity(args) => sensitivity::run(&args),
     }
 }
 

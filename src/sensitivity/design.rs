@@ -108,7 +108,7 @@ pub fn morris<R: Rng>(
     levels: usize,
     rng: &mut R,
 ) -> Result<Vec<Trajectory>, DesignError> {
-    if !(2..=20).contains(&levels) || levels % 2 != 0 {
+    if !(2..=20).contains(&levels) || !levels.is_multiple_of(2) {
         return Err(DesignError::Levels(levels));
     }
     if !(2..=10_000).contains(&r) {

@@ -25,11 +25,13 @@
 //! same random numbers (common random numbers) and differences between
 //! points come from the parameters alone.
 
+pub mod analysis;
 pub mod design;
 pub mod evaluate;
 pub mod morris;
 pub mod outcomes;
 pub mod sobol;
+pub mod tables;
 pub mod tornado;
 
 use serde::Serialize;
