@@ -20,6 +20,7 @@
 use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -317,6 +318,29 @@ fn range_label(u: &Uncertainty) -> String {
     format!("{} to {}, {}", fmt_param(lo), fmt_param(hi), u.law.name())
 }
 
+/// A dashed vertical line across the rows at value `v`, if it is on the
+/// axis.
+fn noise_line<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    s: Scale,
+    rows: &Rows,
+    v: f64,
+) -> DrawResult<(), DB> {
+    if !v.is_finite() || v < rows.x0 || v > rows.x1 {
+        return Ok(());
+    }
+    let x = rows.x(v);
+    area.draw(&DashedPathElement::new(
+        vec![(x, rows.top), (x, rows.bottom)],
+        s.px(5.0),
+        s.px(4.0),
+        s.line(NOISE_COLOUR, 1.5),
+    ))
+}
+
+/// Colour of the inner-noise level.
+const NOISE_COLOUR: RGBColor = super::GREY;
+
 /// Items beyond [`MAX_BARS`], as a sentence for the notes.
 fn hidden_note(names: &[String]) -> Option<String> {
     (names.len() > MAX_BARS).then(|| {
@@ -367,10 +391,10 @@ impl ChartSpec for SweepChart<'_> {
         pts.sort_by(|a, b| a.0.total_cmp(&b.0));
         let band_colour = tint(BLUE, 0.3);
         let mut notes = vec![format!(
-            "{} at each value of {}, every other parameter as written. Every value is run with \
-             the same random numbers, so the curve shows the parameter's effect; the band is \
-             the 95% interval of each estimate, and differences between values are known \
-             more precisely than the band suggests.",
+            "{} at each value of {}, every other parameter as written, each value run with \
+             the same random numbers. The band is the 95% interval of each estimate; sharing \
+             random numbers usually makes differences between values more precise than the \
+             band suggests.",
             outcome_title(o, self.scenario),
             param.path
         )];
@@ -533,8 +557,8 @@ impl ChartSpec for TornadoChart<'_> {
                 fmt_outcome(o, base)
             ),
             format!(
-                "Each end is estimated with a standard error of at most {}{}; with common \
-                 random numbers the swing itself is more precise.",
+                "Each end has a Monte Carlo standard error of at most {}{}: a bar much shorter \
+                 than that cannot be told from no effect, unless its width is exactly zero.",
                 fmt_outcome(o, se),
                 match o {
                     KeyOutcome::ReturnedByDeadline | KeyOutcome::ReturnedByHorizon => " people",
@@ -733,6 +757,7 @@ impl ChartSpec for SobolChart<'_> {
         s: Scale,
     ) -> DrawResult<(), DB> {
         let (o, ix) = &self.result.indices[self.outcome];
+        let noise = self.result.noise_share[self.outcome];
         let u = self.uncertainties;
         let mut order: Vec<usize> = (0..u.len()).collect();
         order.sort_by(|&a, &b| {
@@ -752,12 +777,14 @@ impl ChartSpec for SobolChart<'_> {
                 format!(
                     "Saltelli design, N = {} ({} points); lines: bootstrap 95% intervals. Mean \
                      {}, standard deviation {} across the design; first-order indices sum to \
-                     {:.2}, the rest is interaction.",
+                     {:.2}. The inner trials' noise makes up {:.0}% of the variance (dashed \
+                     line): total indices below it may be noise.",
                     fmt_num(n as f64, 0),
                     fmt_num(self.result.points.len() as f64, 0),
                     fmt_outcome(*o, ix.mean),
                     fmt_outcome(*o, ix.variance.sqrt()),
-                    first_sum
+                    first_sum,
+                    100.0 * noise
                 )
             } else {
                 "The outcome is the same at every design point, so it has no variance to \
@@ -776,6 +803,7 @@ impl ChartSpec for SobolChart<'_> {
                 ("total order".to_string(), Key::Fill(TOTAL_COLOUR)),
                 ("first order".to_string(), Key::Fill(FIRST_COLOUR)),
                 ("95% interval".to_string(), Key::Line(INK)),
+                ("inner-trial noise".to_string(), Key::Line(NOISE_COLOUR)),
             ],
         };
         let area = frame(root, s, &f, &footer(self.ctx, "Sobol indices"))?;
@@ -784,7 +812,7 @@ impl ChartSpec for SobolChart<'_> {
             .map(|&i| (u[i].parameter.label(), Some(range_label(&u[i]))))
             .collect();
         let mut lo: f64 = 0.0;
-        let mut hi: f64 = 0.1;
+        let mut hi: f64 = finite(noise).max(0.1);
         for &i in shown {
             for x in [&ix.first_order[i], &ix.total_order[i]] {
                 lo = lo.min(finite(x.estimate)).min(finite(x.ci95[0]));
@@ -806,6 +834,7 @@ impl ChartSpec for SobolChart<'_> {
             vec![(x0, rows.top), (x0, rows.bottom)],
             s.line(MUTED, 1.0),
         ))?;
+        noise_line(&area, s, &rows, noise)?;
         for (row, &i) in shown.iter().enumerate() {
             for (x, colour, offset) in [
                 (&ix.total_order[i], TOTAL_COLOUR, -0.17),
@@ -867,6 +896,7 @@ impl ChartSpec for MorrisChart<'_> {
         s: Scale,
     ) -> DrawResult<(), DB> {
         let (o, effects) = &self.result.effects[self.outcome];
+        let floor = self.result.noise_floor[self.outcome];
         let u = self.uncertainties;
         let mut order: Vec<usize> = (0..u.len()).collect();
         order.sort_by(|&a, &b| {
@@ -894,7 +924,9 @@ impl ChartSpec for MorrisChart<'_> {
                 }
             ),
             format!(
-                "{} trajectories on {} levels ({} points); line: bootstrap 95% interval of mu*.",
+                "{} trajectories on {} levels ({} points); line: bootstrap 95% interval of mu*. \
+                 Dashed: the mu* the inner trials' noise alone could give; effects near it \
+                 may be noise.",
                 self.result.trajectories.len(),
                 self.result.levels,
                 fmt_num(self.result.points.len() as f64, 0)
@@ -914,6 +946,7 @@ impl ChartSpec for MorrisChart<'_> {
                     Key::Fill(SIGMA_COLOUR),
                 ),
                 ("95% interval of mu*".to_string(), Key::Line(INK)),
+                ("inner-trial noise".to_string(), Key::Line(NOISE_COLOUR)),
             ],
         };
         let area = frame(root, s, &f, &footer(self.ctx, "Morris screening"))?;
@@ -922,7 +955,7 @@ impl ChartSpec for MorrisChart<'_> {
             .map(|&i| (u[i].parameter.label(), Some(range_label(&u[i]))))
             .collect();
         let cv = |v: f64| finite(chart_value(*o, v));
-        let mut hi: f64 = 0.0;
+        let mut hi: f64 = cv(floor);
         for &i in shown {
             let e = &effects[i];
             hi = hi
@@ -940,6 +973,7 @@ impl ChartSpec for MorrisChart<'_> {
             Some(0.0),
             &format!("effect ({unit})"),
         )?;
+        noise_line(&area, s, &rows, cv(floor))?;
         for (row, &i) in shown.iter().enumerate() {
             let e = &effects[i];
             bar(

@@ -143,6 +143,18 @@ fn settings_at(uncertainties: &[Uncertainty], unit: &[f64]) -> Settings {
         .collect()
 }
 
+/// Mean squared Monte Carlo standard error of an outcome over design
+/// points: the variance that the inner trials add to each point's output.
+fn inner_variance(estimates: &[KeyEstimates], o: KeyOutcome) -> f64 {
+    let sum: f64 = estimates
+        .iter()
+        .map(|e| e.get(o).se)
+        .filter(|se| se.is_finite())
+        .map(|se| se * se)
+        .sum();
+    sum / estimates.len().max(1) as f64
+}
+
 /// Sobol indices of every key outcome.
 #[derive(Debug, Clone)]
 pub struct SobolResult {
@@ -151,6 +163,13 @@ pub struct SobolResult {
     pub points: Vec<Settings>,
     pub estimates: Vec<KeyEstimates>,
     pub indices: Vec<(KeyOutcome, SobolIndices)>,
+    /// For each entry of `indices`, the share of the output's variance over
+    /// the design that the inner trials' Monte Carlo noise accounts for:
+    /// mean squared standard error over the `A` and `B` points divided by
+    /// the variance of their outputs. It attenuates first-order indices by
+    /// about this factor, and a total index below it cannot be told from
+    /// noise unless common random numbers couple the parameter exactly.
+    pub noise_share: Vec<f64>,
 }
 
 /// A Saltelli design of `n` base samples over the uncertainties, run on
@@ -171,7 +190,7 @@ pub fn sobol(
         .map(|p| settings_at(uncertainties, p))
         .collect();
     let estimates = run_points(eval, &points, threads, progress)?;
-    let indices = outcomes
+    let indices: Vec<(KeyOutcome, SobolIndices)> = outcomes
         .iter()
         .map(|&o| {
             let y: Vec<f64> = estimates.iter().map(|e| e.get(o).estimate).collect();
@@ -181,11 +200,23 @@ pub fn sobol(
             (o, ix)
         })
         .collect();
+    let stride = design.stride();
+    let a_and_b: Vec<KeyEstimates> = estimates
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| k % stride == 0 || k % stride == stride - 1)
+        .map(|(_, e)| *e)
+        .collect();
+    let noise_share = indices
+        .iter()
+        .map(|(o, ix)| inner_variance(&a_and_b, *o) / ix.variance)
+        .collect();
     Ok(SobolResult {
         design,
         points,
         estimates,
         indices,
+        noise_share,
     })
 }
 
@@ -197,6 +228,13 @@ pub struct MorrisResult {
     pub points: Vec<Settings>,
     pub estimates: Vec<KeyEstimates>,
     pub effects: Vec<(KeyOutcome, Vec<Effects>)>,
+    /// For each entry of `effects`, the mean |EE| that the inner trials'
+    /// noise alone would give a parameter with no effect, were the two
+    /// points of a step not coupled: `sqrt(2 s^2) sqrt(2/pi) / delta`, with
+    /// `s^2` the mean squared standard error over the design (the mean
+    /// absolute value of a normal difference of two independent estimates,
+    /// per unit of the step). A mu* near it may be noise.
+    pub noise_floor: Vec<f64>,
 }
 
 /// `r` Morris trajectories on `levels` levels over the uncertainties, run
@@ -218,7 +256,7 @@ pub fn morris(
         .flat_map(|t| t.points.iter().map(|p| settings_at(uncertainties, p)))
         .collect();
     let estimates = run_points(eval, &points, threads, progress)?;
-    let effects = outcomes
+    let effects: Vec<(KeyOutcome, Vec<Effects>)> = outcomes
         .iter()
         .map(|&o| {
             let y: Vec<f64> = estimates.iter().map(|e| e.get(o).estimate).collect();
@@ -229,11 +267,20 @@ pub fn morris(
             )
         })
         .collect();
+    let delta = levels as f64 / (2.0 * (levels - 1) as f64);
+    let noise_floor = effects
+        .iter()
+        .map(|(o, _)| {
+            (2.0 * inner_variance(&estimates, *o)).sqrt() * (2.0 / std::f64::consts::PI).sqrt()
+                / delta
+        })
+        .collect();
     Ok(MorrisResult {
         levels,
         trajectories,
         points,
         estimates,
         effects,
+        noise_floor,
     })
 }

@@ -208,7 +208,7 @@ pub fn sobol_rows(u: &[Uncertainty], r: &SobolResult) -> Vec<SobolRow> {
 
 pub fn sobol_json(ctx: &Context, u: &[Uncertainty], r: &SobolResult) -> Value {
     let mut outcomes = Map::new();
-    for (o, ix) in &r.indices {
+    for ((o, ix), noise) in r.indices.iter().zip(&r.noise_share) {
         let per: Vec<Value> = u
             .iter()
             .enumerate()
@@ -222,7 +222,12 @@ pub fn sobol_json(ctx: &Context, u: &[Uncertainty], r: &SobolResult) -> Value {
             .collect();
         outcomes.insert(
             o.key().to_string(),
-            json!({ "mean": ix.mean, "variance": ix.variance, "indices": per }),
+            json!({
+                "mean": ix.mean,
+                "variance": ix.variance,
+                "inner_noise_share": noise,
+                "indices": per,
+            }),
         );
     }
     json!({
@@ -235,6 +240,9 @@ pub fn sobol_json(ctx: &Context, u: &[Uncertainty], r: &SobolResult) -> Value {
         "first_order_estimator": "Saltelli et al. (2010): mean of f_B (f_ABi - f_A) / Var(Y)",
         "total_order_estimator": "Jansen (1999): mean of (f_A - f_ABi)^2 / 2 / Var(Y)",
         "variance": "variance (divisor 2N) of the outputs at A and B",
+        "inner_noise_share": "mean squared Monte Carlo standard error at the A and B points \
+                              divided by the variance: the share of the variance due to the \
+                              inner trials",
         "intervals": format!(
             "bootstrap percentile intervals: {BOOTSTRAP_REPLICATES} resamples of the N rows, \
              2.5th and 97.5th percentiles (Hyndman-Fan type 7)"
@@ -278,7 +286,7 @@ pub fn morris_rows(u: &[Uncertainty], r: &MorrisResult) -> Vec<MorrisRow> {
 
 pub fn morris_json(ctx: &Context, u: &[Uncertainty], r: &MorrisResult) -> Value {
     let mut outcomes = Map::new();
-    for (o, effects) in &r.effects {
+    for ((o, effects), floor) in r.effects.iter().zip(&r.noise_floor) {
         let per: Vec<Value> = u
             .iter()
             .zip(effects)
@@ -291,7 +299,10 @@ pub fn morris_json(ctx: &Context, u: &[Uncertainty], r: &MorrisResult) -> Value 
                 })
             })
             .collect();
-        outcomes.insert(o.key().to_string(), Value::Array(per));
+        outcomes.insert(
+            o.key().to_string(),
+            json!({ "noise_floor": floor, "effects": per }),
+        );
     }
     json!({
         "analysis": "morris",
@@ -308,6 +319,8 @@ pub fn morris_json(ctx: &Context, u: &[Uncertainty], r: &MorrisResult) -> Value 
              {BOOTSTRAP_REPLICATES} resamples of trajectories"
         ),
         "sigma": "standard deviation of EE, divisor r - 1",
+        "noise_floor": "sqrt(2 mean se^2) sqrt(2/pi) / delta: the mu* that the inner trials' \
+                        noise alone would give an uncoupled parameter with no effect",
         "point_estimators": POINT_ESTIMATORS,
         "uncertainties": u.iter().map(uncertainty_json).collect::<Vec<_>>(),
         "outcomes": outcomes,

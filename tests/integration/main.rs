@@ -4,3 +4,4 @@ mod cli;
 mod determinism;
 mod model_laws;
 mod scenario_files;
+mod sensitivity;
