@@ -415,3 +415,37 @@ fn a_design_point_invalid_in_combination_is_named_before_anything_runs() {
     );
     assert!(!tmp.path().join("output/corner-sensitivity/morris").exists());
 }
+
+#[test]
+fn every_shipped_scenario_declares_its_uncertainties_with_a_reason_for_each() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 6, "{files:?}");
+    for path in files {
+        let text = fs::read_to_string(&path).unwrap();
+        let u = uncertainty::parse(&text, &path.display().to_string()).unwrap();
+        assert!(
+            u.len() >= 5,
+            "{} declares {} uncertainties",
+            path.display(),
+            u.len()
+        );
+        // Each entry of the table sits under a comment giving its reason.
+        let table = text.split("\n[uncertainties]\n").nth(1).unwrap();
+        let lines: Vec<&str> = table.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if line.starts_with('"') {
+                assert!(
+                    i > 0 && lines[i - 1].starts_with("# "),
+                    "{}: {line} has no reason above it",
+                    path.display()
+                );
+            }
+        }
+    }
+}
