@@ -314,7 +314,7 @@ fn whisker<DB: DrawingBackend>(
 
 /// "0.6 to 0.95, uniform": the range of an uncertainty under its label.
 fn range_label(u: &Uncertainty) -> String {
-    let (lo, hi) = u.law.bounds();
+    let (lo, hi) = (u.value_at(0.0), u.value_at(1.0));
     format!("{} to {}, {}", fmt_param(lo), fmt_param(hi), u.law.name())
 }
 
@@ -777,8 +777,8 @@ impl ChartSpec for SobolChart<'_> {
                 format!(
                     "Saltelli design, N = {} ({} points); lines: bootstrap 95% intervals. Mean \
                      {}, standard deviation {} across the design; first-order indices sum to \
-                     {:.2}. The inner trials' noise makes up {:.0}% of the variance (dashed \
-                     line): total indices below it may be noise.",
+                     {:.2}. Inner-trial noise: {:.0}% of the variance (dashed line); total \
+                     indices below it may be noise.",
                     fmt_num(n as f64, 0),
                     fmt_num(self.result.points.len() as f64, 0),
                     fmt_outcome(*o, ix.mean),

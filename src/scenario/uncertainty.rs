@@ -528,6 +528,17 @@ pub fn configuration_tree(text: &str) -> Result<toml::Table, String> {
 /// scenario rejects a decimal there, and both ends must give a valid
 /// scenario. Errors are messages about the path.
 pub fn resolve(tree: &toml::Table, path: &str, probe: [f64; 2]) -> Result<Parameter, String> {
+    resolve_with(tree, path, |_| probe)
+}
+
+/// [`resolve`] with probe values that depend on the kind of number the
+/// parameter turns out to take (an uncertainty's ends are rounded for a
+/// whole-number parameter).
+fn resolve_with(
+    tree: &toml::Table,
+    path: &str,
+    probe: impl Fn(Kind) -> [f64; 2],
+) -> Result<Parameter, String> {
     if path.split('.').any(str::is_empty) {
         return Err(format!(
             "{path:?} is not a parameter path: write keys separated by single dots, \
@@ -568,7 +579,7 @@ pub fn resolve(tree: &toml::Table, path: &str, probe: [f64; 2]) -> Result<Parame
             kind,
             base,
         };
-        for v in probe {
+        for v in probe(kind) {
             if let Err(problems) = scenario_with(tree, &[(&param, v)]) {
                 let list: Vec<String> = problems
                     .iter()
@@ -645,25 +656,24 @@ fn check(
                 continue;
             }
         };
-        let (lo, hi) = law.bounds();
-        match resolve(tree, path, [lo, hi]) {
+        // Both ends are checked at the values the parameter will take.
+        let ends = |kind: Kind| {
+            let p = Parameter {
+                path: path.clone(),
+                kind,
+                base: None,
+            };
+            [p.value_at(&law, 0.0), p.value_at(&law, 1.0)]
+        };
+        match resolve_with(tree, path, ends) {
             Ok(parameter) => {
-                // Whole-number parameters are checked again at the values
-                // they will actually take.
                 let u = Uncertainty { parameter, law };
-                let ends = [u.value_at(0.0), u.value_at(1.0)];
-                if u.parameter.kind == Kind::Whole
-                    && let Err(m) = resolve(tree, path, ends)
-                {
-                    problems.push(locator.problem(&at(path), m));
-                    continue;
-                }
-                if u.parameter.kind == Kind::Whole && ends[0] == ends[1] {
+                let (lo, hi) = (u.value_at(0.0), u.value_at(1.0));
+                if u.parameter.kind == Kind::Whole && lo == hi {
                     problems.push(locator.problem(
                         &at(path),
                         format!(
-                            "{path} takes whole numbers, and this range holds only {}: widen it",
-                            ends[0]
+                            "{path} takes whole numbers, and this range holds only {lo}: widen it"
                         ),
                     ));
                     continue;
@@ -903,6 +913,22 @@ mod tests {
             assert!(err.contains(want), "{err}\n does not contain\n{want}");
             assert!(err.starts_with("t.toml:"), "{err} has no line");
         }
+    }
+
+    #[test]
+    fn whole_number_parameters_accept_any_law_and_absent_ones_are_typed_by_validation() {
+        let text = with(
+            r#""exchange.preparation_days" = { distribution = "lognormal", median = 7, gsd = 1.5 }"#,
+        )
+        .replace("pool = 1200 ", "# pool = 1200 ");
+        let text = format!("{text}\"target.pool\" = {{ min = 500, max = 1500 }}\n");
+        let u = parse(&text, "t.toml").unwrap();
+        assert_eq!(u[0].parameter.kind, Kind::Whole);
+        // 7 * 1.5^(-/+3.09), rounded.
+        assert_eq!((u[0].value_at(0.0), u[0].value_at(1.0)), (2.0, 25.0));
+        assert_eq!(u[1].parameter.path, "target.pool");
+        assert_eq!(u[1].parameter.kind, Kind::Whole);
+        assert_eq!(u[1].parameter.base, None);
     }
 
     #[test]
