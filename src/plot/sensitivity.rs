@@ -128,15 +128,24 @@ fn footer(ctx: &Context, what: &str) -> String {
 fn nice_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
     let span = (hi - lo).max(1e-12);
     let raw = span / max.max(2) as f64;
-    let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * mag)
-        .find(|st| span / st <= max as f64)
-        .unwrap_or(10.0 * mag);
+    let e = raw.log10().floor() as i32;
+    // A tick is (k * m) * 10^e, computed with an exact power of ten so that
+    // 3 * 0.2 is 0.6 and not 0.6000000000000001.
+    let scale = |units: i64| {
+        if e < 0 {
+            units as f64 / 10f64.powi(-e)
+        } else {
+            units as f64 * 10f64.powi(e)
+        }
+    };
+    let m = [1, 2, 5, 10]
+        .into_iter()
+        .find(|&m| span / scale(m) <= max as f64)
+        .unwrap_or(10);
+    let step = scale(m);
     let first = (lo / step).ceil() as i64;
     let last = (hi / step).floor() as i64;
-    (first..=last).map(|k| k as f64 * step).collect()
+    (first..=last).map(|k| scale(k * m)).collect()
 }
 
 /// A horizontal bar chart laid out by hand: one row per item, a value axis
