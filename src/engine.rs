@@ -56,8 +56,11 @@ pub mod component {
     pub fn common_outage() -> u64 {
         fnv1a("common_outage")
     }
-    pub fn exchange() -> u64 {
-        fnv1a("exchange")
+    /// The exchange process has one stream per kind of event, so that a
+    /// change in when one kind can happen does not shift the draws of the
+    /// others.
+    pub fn exchange(event: &str) -> u64 {
+        fnv1a(&format!("exchange:{event}"))
     }
     /// A mediator's stream is keyed by its name, so it is the same stream
     /// whatever other mediators a configuration has.
@@ -88,7 +91,12 @@ impl StreamKeys {
         TrialStreams {
             escalation: stream(seed, trial, component::escalation()),
             common_outage: stream(seed, trial, component::common_outage()),
-            exchange: stream(seed, trial, component::exchange()),
+            confirmation: stream(seed, trial, component::exchange("confirmation")),
+            suspension: stream(seed, trial, component::exchange("suspension")),
+            rounds: stream(seed, trial, component::exchange("rounds")),
+            resumption: stream(seed, trial, component::exchange("resumption")),
+            collapse: stream(seed, trial, component::exchange("collapse")),
+            sizes: stream(seed, trial, component::exchange("sizes")),
             mediators: self
                 .mediators
                 .iter()
@@ -96,6 +104,17 @@ impl StreamKeys {
                 .collect(),
         }
     }
+}
+
+/// The trials of shard `k` (1-based) of `n`: a contiguous run of whole
+/// blocks of [`CHUNK_TRIALS`], so that every block is simulated and summed
+/// exactly as in a single run. Shards differ in size by at most one block;
+/// when there are fewer blocks than shards, some shards are empty.
+pub fn shard_range(trials: u64, k: u64, n: u64) -> Range<u64> {
+    let blocks = trials.div_ceil(CHUNK_TRIALS);
+    let first = (k - 1) * blocks / n;
+    let end = k * blocks / n;
+    (first * CHUNK_TRIALS).min(trials)..(end * CHUNK_TRIALS).min(trials)
 }
 
 /// Receives the results of trials. `merge` must be exact: merging sinks in
@@ -163,6 +182,38 @@ impl TrialSink for Discard {
     }
 }
 
+/// Receives the results of every configuration for each trial, in the
+/// order the configurations were given. The same contract as
+/// [`TrialSink`]: blocks arrive whole and in trial order, and `merge` is
+/// exact.
+pub trait PairedSink: Send {
+    fn record(&mut self, trial: u64, outcomes: &[TrialOutcome], traces: &[TrialTrace]);
+    fn end_block(&mut self) {}
+    fn merge(&mut self, other: Self);
+}
+
+/// A single-configuration sink seen as a paired one.
+struct One<S>(S);
+
+impl<S: TrialSink> PairedSink for One<S> {
+    fn record(&mut self, trial: u64, outcomes: &[TrialOutcome], traces: &[TrialTrace]) {
+        self.0.record(trial, &outcomes[0], &traces[0]);
+    }
+    fn end_block(&mut self) {
+        self.0.end_block();
+    }
+    fn merge(&mut self, other: Self) {
+        self.0.merge(other.0);
+    }
+}
+
+/// One configuration to simulate: its compiled model and stream keys.
+#[derive(Debug, Clone, Copy)]
+pub struct Configuration<'a> {
+    pub model: &'a Model,
+    pub keys: &'a StreamKeys,
+}
+
 /// Runs trials `trials` of `model` under `seed` on `threads` threads (all
 /// cores when `None`), feeding a sink made by `new_sink`. `progress` is
 /// called with the number of trials finished so far after each block.
@@ -179,6 +230,34 @@ where
     S: TrialSink,
     F: Fn() -> S + Sync,
 {
+    let configs = [Configuration { model, keys }];
+    run_paired(
+        &configs,
+        seed,
+        trials,
+        threads,
+        || One(new_sink()),
+        progress,
+    )
+    .map(|one| one.0)
+}
+
+/// Runs every configuration on the same trials: trial n of each uses the
+/// streams of (seed, n), so the configurations face the same escalation and
+/// the same draws wherever their rules agree (common random numbers), and
+/// the sink sees them side by side.
+pub fn run_paired<S, F>(
+    configs: &[Configuration],
+    seed: u64,
+    trials: Range<u64>,
+    threads: Option<usize>,
+    new_sink: F,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<S, rayon::ThreadPoolBuildError>
+where
+    S: PairedSink,
+    F: Fn() -> S + Sync,
+{
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .build()?;
@@ -190,27 +269,34 @@ where
     // holding daily tables) small; the exact merge makes the split irrelevant
     // to the result.
     let min_len = (chunks / (pool.current_num_threads() as u64 * 8)).max(1) as usize;
+    let fresh = || {
+        (
+            new_sink(),
+            vec![TrialTrace::default(); configs.len()],
+            Vec::with_capacity(configs.len()),
+        )
+    };
     let sink = pool.install(|| {
         (0..chunks as usize)
             .into_par_iter()
             .with_min_len(min_len)
-            .fold(
-                || (new_sink(), TrialTrace::default()),
-                |(mut sink, mut trace), chunk| {
-                    let lo = start + chunk as u64 * CHUNK_TRIALS;
-                    let hi = (lo + CHUNK_TRIALS).min(trials.end);
-                    for trial in lo..hi {
-                        let mut streams = keys.trial_streams(seed, trial);
-                        let outcome = model.simulate(&mut streams, &mut trace);
-                        sink.record(trial, &outcome, &trace);
+            .fold(fresh, |(mut sink, mut traces, mut outcomes), chunk| {
+                let lo = start + chunk as u64 * CHUNK_TRIALS;
+                let hi = (lo + CHUNK_TRIALS).min(trials.end);
+                for trial in lo..hi {
+                    outcomes.clear();
+                    for (c, trace) in configs.iter().zip(traces.iter_mut()) {
+                        let mut streams = c.keys.trial_streams(seed, trial);
+                        outcomes.push(c.model.simulate(&mut streams, trace));
                     }
-                    sink.end_block();
-                    let finished = done.fetch_add(hi - lo, Ordering::Relaxed) + (hi - lo);
-                    progress(finished);
-                    (sink, trace)
-                },
-            )
-            .map(|(sink, _)| sink)
+                    sink.record(trial, &outcomes, &traces);
+                }
+                sink.end_block();
+                let finished = done.fetch_add(hi - lo, Ordering::Relaxed) + (hi - lo);
+                progress(finished);
+                (sink, traces, outcomes)
+            })
+            .map(|(sink, _, _)| sink)
             .reduce_with(|mut a, b| {
                 a.merge(b);
                 a
@@ -253,6 +339,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn shards_cover_every_trial_once_in_whole_blocks() {
+        for (trials, n) in [(10_000, 3), (5_000, 7), (1_024, 2), (100_000, 1)] {
+            let ranges: Vec<Range<u64>> = (1..=n).map(|k| shard_range(trials, k, n)).collect();
+            assert_eq!(ranges[0].start, 0);
+            assert_eq!(ranges[n as usize - 1].end, trials);
+            for w in ranges.windows(2) {
+                assert_eq!(w[0].end, w[1].start);
+                assert_eq!(w[0].end % CHUNK_TRIALS, 0, "{trials} {n}");
+            }
+        }
+    }
+
+    #[test]
     fn fnv1a_matches_the_published_test_vector() {
         // FNV-1a 64 of "a" (Fowler/Noll/Vo reference values).
         assert_eq!(fnv1a("a"), 0xaf63_dc4c_8601_ec8c);
@@ -264,7 +363,7 @@ mod tests {
         use rand::Rng;
         let a = stream(1, 0, component::escalation()).next_u64();
         let b = stream(1, 1, component::escalation()).next_u64();
-        let c = stream(1, 0, component::exchange()).next_u64();
+        let c = stream(1, 0, component::exchange("rounds")).next_u64();
         let d = stream(2, 0, component::escalation()).next_u64();
         assert!(a != b && a != c && a != d);
         assert_eq!(a, stream(1, 0, component::escalation()).next_u64());

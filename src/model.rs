@@ -27,12 +27,12 @@
 
 use crate::scenario::{Combine, InitialPhase, Scenario};
 use chrono::Datelike;
-use rand::Rng;
+use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Exp1, Gamma, Poisson};
 use serde::Serialize;
 
 /// Phase of the exchange process.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Announced, not yet confirmed by the counterparty.
@@ -77,8 +77,18 @@ pub struct TrialStreams<R> {
     pub escalation: R,
     /// Start and end of common outages.
     pub common_outage: R,
-    /// Phase changes, rounds and round sizes.
-    pub exchange: R,
+    /// Candidate days of confirmation (Pending to Active).
+    pub confirmation: R,
+    /// Candidate days of suspension (Active to Suspended).
+    pub suspension: R,
+    /// Candidate days of rounds.
+    pub rounds: R,
+    /// Candidate days of resumption (Suspended to Active).
+    pub resumption: R,
+    /// Candidate days of collapse.
+    pub collapse: R,
+    /// Round sizes, a fixed number of draws per round.
+    pub sizes: R,
     /// One stream per mediator, in scenario order.
     pub mediators: Vec<R>,
 }
@@ -396,7 +406,7 @@ impl Model {
 
     /// Simulates one trial, writing its daily path into `trace` and
     /// returning its outcomes.
-    pub fn simulate<R: Rng>(
+    pub fn simulate<R: Rng + SeedableRng>(
         &self,
         streams: &mut TrialStreams<R>,
         trace: &mut TrialTrace,
@@ -435,7 +445,7 @@ impl Model {
             m_min,
             m_max,
         };
-        self.exchange_pass(&mut streams.exchange, trace, bounds)
+        self.exchange_pass(streams, trace, bounds)
     }
 
     /// `E_t` for every day: regime intensity plus shock level plus seasonal
@@ -578,12 +588,15 @@ impl Model {
 
     /// Phases, rounds and sizes, given the escalation and mediation paths.
     ///
-    /// Event-driven: each phase draws candidate days for its events by
-    /// thinning (see [`Thinned`]), so the cost grows with the number of
-    /// candidates, not with the horizon.
-    fn exchange_pass<R: Rng>(
+    /// Each event process draws its candidate days from its own stream as
+    /// one fixed sequence over the horizon (see [`Candidates`]), whatever
+    /// the phase; a candidate counts only on a day the process is at risk.
+    /// With bounds that do not depend on the mediators, two configurations
+    /// that differ only in their mediators see the same candidate days and
+    /// the same acceptance draws, so their paired difference is small.
+    fn exchange_pass<R: Rng + SeedableRng>(
         &self,
-        rng: &mut R,
+        streams: &mut TrialStreams<R>,
         trace: &mut TrialTrace,
         bounds: PathBounds,
     ) -> TrialOutcome {
@@ -610,21 +623,35 @@ impl Model {
         // First day that begins in the current phase.
         let mut t = 0u32;
         // First day allowed by the gap since the last round, and first day
-        // allowed by the preparation since the last (re)activation. An
-        // Active start is past its preparation and has held no round.
+        // allowed by both gap and preparation. An Active start is past its
+        // preparation and has held no round.
         let mut gap_ok_from = 0u32;
         let mut eligible_from = 0u32;
 
-        let confirmation = Thinned::log_linear(&self.confirmation, bounds);
-        let suspension = Thinned::log_linear(&self.suspension, bounds);
-        let resumption = Thinned::log_linear(&self.resumption, bounds);
-        let round_bound = if self.requires_mediator {
-            self.round_rate * bounds.m_max
-        } else {
-            self.round_rate
+        let m_range = PathBounds {
+            m_min: 0.0,
+            m_max: 1.0,
+            ..bounds
         };
-        let rounds = Thinned::new(round_bound);
-        let collapse = Thinned::new(self.collapse);
+        let round_bound = self.round_rate;
+        let mut confirmation = Candidates::new(
+            &mut streams.confirmation,
+            Thinned::log_linear(&self.confirmation, m_range),
+            h,
+        );
+        let mut suspension = Candidates::new(
+            &mut streams.suspension,
+            Thinned::log_linear(&self.suspension, m_range),
+            h,
+        );
+        let mut resumption = Candidates::new(
+            &mut streams.resumption,
+            Thinned::log_linear(&self.resumption, m_range),
+            h,
+        );
+        let mut rounds = Candidates::new(&mut streams.rounds, Thinned::new(round_bound), h);
+        let mut collapse = Candidates::new(&mut streams.collapse, Thinned::new(self.collapse), h);
+        let sizes = &mut streams.sizes;
 
         while t < h {
             // The day of this phase's change, if any, and the phase it leads to.
@@ -632,7 +659,7 @@ impl Model {
             match phase {
                 Phase::Pending => {
                     let hazard = |d: u32| self.confirmation.at(es[d as usize], ms[d as usize]);
-                    if let Some(d) = confirmation.first_event(t, h, hazard, rng) {
+                    if let Some(d) = confirmation.first_event(t, h, hazard) {
                         change = Some((d, Phase::Active));
                     }
                 }
@@ -645,59 +672,53 @@ impl Model {
                             self.round_rate
                         }
                     };
-                    let mut next_s = suspension.next_candidate(t, h, rng);
-                    let mut next_x = rounds.next_candidate(t.max(eligible_from), h, rng);
+                    let mut day = t;
                     loop {
+                        let next_s = suspension.next_from(day);
+                        let next_x = rounds.next_from(day.max(eligible_from));
                         let d = next_s.min(next_x);
                         if d >= h {
                             break;
                         }
-                        if next_s == d {
-                            if suspension.accept(s_hazard(d), rng) {
-                                out.suspensions += 1;
-                                out.first_suspension_day.get_or_insert(d);
-                                change = Some((d, Phase::Suspended));
+                        if next_s == d && suspension.accept(s_hazard(d)) {
+                            out.suspensions += 1;
+                            out.first_suspension_day.get_or_insert(d);
+                            change = Some((d, Phase::Suspended));
+                            break;
+                        }
+                        if next_x == d && rounds.accept(x_hazard(d)) {
+                            let size = self.round_size(es[d as usize], sizes);
+                            returned = match self.pool {
+                                Some(pool) => returned.saturating_add(size).min(pool),
+                                None => returned.saturating_add(size),
+                            };
+                            out.rounds += 1;
+                            if d <= self.deadline_day {
+                                out.returned_by_deadline = returned;
+                                out.rounds_by_deadline = out.rounds;
+                            }
+                            trace.events.push(TraceEvent::Round { day: d, returned });
+                            if self.pool.is_some_and(|p| returned >= p) {
+                                out.target_day = Some(d);
+                                change = Some((d, Phase::Completed));
                                 break;
                             }
-                            next_s = suspension.next_candidate(d + 1, h, rng);
+                            // The next round may come min_gap days later,
+                            // and never on the same day.
+                            gap_ok_from = d + self.min_gap.max(1);
+                            eligible_from = gap_ok_from;
                         }
-                        if next_x == d {
-                            if rounds.accept(x_hazard(d), rng) {
-                                let size = self.round_size(es[d as usize], rng);
-                                returned = match self.pool {
-                                    Some(pool) => returned.saturating_add(size).min(pool),
-                                    None => returned.saturating_add(size),
-                                };
-                                out.rounds += 1;
-                                if d <= self.deadline_day {
-                                    out.returned_by_deadline = returned;
-                                    out.rounds_by_deadline = out.rounds;
-                                }
-                                trace.events.push(TraceEvent::Round { day: d, returned });
-                                if self.pool.is_some_and(|p| returned >= p) {
-                                    out.target_day = Some(d);
-                                    change = Some((d, Phase::Completed));
-                                    break;
-                                }
-                                // The next round may come min_gap days later,
-                                // and never on the same day.
-                                gap_ok_from = d + self.min_gap.max(1);
-                                eligible_from = gap_ok_from;
-                                next_x = rounds.next_candidate(eligible_from, h, rng);
-                            } else {
-                                next_x = rounds.next_candidate(d + 1, h, rng);
-                            }
-                        }
+                        day = d + 1;
                     }
                 }
                 Phase::Suspended => {
-                    let next_k = collapse.next_candidate(t, h, rng);
+                    let next_k = collapse.next_from(t);
                     let r_hazard = |d: u32| self.resumption.at(es[d as usize], ms[d as usize]);
                     // Resumption is drawn only on days before the collapse;
                     // on the collapse day itself the collapse comes first.
-                    match resumption.first_event(t, next_k.min(h), r_hazard, rng) {
+                    match resumption.first_event(t, next_k.min(h), r_hazard) {
                         Some(d) => change = Some((d, Phase::Active)),
-                        None if next_k < h => {
+                        None if next_k < h && collapse.accept(self.collapse) => {
                             out.collapse_day = Some(next_k);
                             change = Some((next_k, Phase::Collapsed));
                         }
@@ -739,18 +760,24 @@ impl Model {
 
     /// `1 + NB(mean m_t, dispersion k)` with `m_t = (size_mean - 1) *
     /// exp(-size_escalation_coef * E)`, drawn as a Gamma–Poisson mixture.
-    fn round_size<R: Rng>(&self, e: f64, rng: &mut R) -> u64 {
+    /// The Gamma draw does not depend on `E`, and the Poisson draw comes
+    /// from a generator seeded by one word of `rng`, so every round uses the
+    /// same stretch of `rng` in every configuration: round k of one
+    /// configuration is coupled with round k of another.
+    fn round_size<R: Rng + SeedableRng>(&self, e: f64, rng: &mut R) -> u64 {
         let Some(gamma) = &self.size_gamma else {
             return 1;
         };
+        let g = gamma.sample(rng);
+        let mut poisson_rng = R::seed_from_u64(rng.next_u64());
         let mean = self.size_extra_mean * (-self.size_escalation_coef * e).exp();
-        let lambda = gamma.sample(rng) * mean / self.size_dispersion;
+        let lambda = g * mean / self.size_dispersion;
         // Also catches a NaN, which cannot arise from validated inputs.
         if lambda.is_nan() || lambda <= 0.0 {
             return 1;
         }
         match Poisson::new(lambda) {
-            Ok(p) => 1 + p.sample(rng) as u64,
+            Ok(p) => 1 + p.sample(&mut poisson_rng) as u64,
             // Only a lambda beyond 1.8e19 fails, far above any pool.
             Err(_) => u64::MAX / 2,
         }
@@ -892,13 +919,13 @@ impl Thinned {
         }
     }
 
-    /// Whether a candidate with hazard `h` (at most `h_max`) is an event.
+    /// Whether a candidate with hazard `h` (at most `h_max`) and
+    /// acceptance draw `u` is an event: `u < p_t / p_max`.
     #[inline]
-    fn accept<R: Rng>(&self, h: f64, rng: &mut R) -> bool {
+    fn keeps(&self, u: f64, h: f64) -> bool {
         if h >= self.h_max {
             return true;
         }
-        let u: f64 = rand::RngExt::random(rng);
         let target = u * self.p_max;
         // h - h^2/2 <= 1 - exp(-h) <= h: most candidates are settled by
         // these bounds without evaluating the exponential.
@@ -921,7 +948,8 @@ impl Thinned {
     ) -> Option<u32> {
         let mut d = self.next_candidate(from, end, rng);
         while d < end {
-            if self.accept(hazard(d), rng) {
+            let u: f64 = rand::RngExt::random(rng);
+            if self.keeps(u, hazard(d)) {
                 return Some(d);
             }
             d = self.next_candidate(d + 1, end, rng);
@@ -930,11 +958,76 @@ impl Thinned {
     }
 }
 
+/// The candidate days of one event process over the whole horizon, each
+/// with its acceptance draw, produced lazily from the process's own stream.
+/// The sequence is a fixed function of the stream and the bound, whatever
+/// the phases of the trial: a candidate on a day the process is not at risk
+/// is passed over with its draws. This keeps configurations in step (common
+/// random numbers) without changing the law of any day.
+struct Candidates<'a, R> {
+    rng: &'a mut R,
+    thin: Thinned,
+    end: u32,
+    /// The next candidate day (`end` or later when there is none).
+    day: u32,
+    /// Its acceptance draw, uniform on [0, 1).
+    u: f64,
+}
+
+impl<'a, R: Rng> Candidates<'a, R> {
+    fn new(rng: &'a mut R, thin: Thinned, end: u32) -> Self {
+        let mut c = Candidates {
+            rng,
+            thin,
+            end,
+            day: 0,
+            u: 0.0,
+        };
+        c.draw_from(0);
+        c
+    }
+
+    fn draw_from(&mut self, from: u32) {
+        self.day = self.thin.next_candidate(from, self.end, self.rng);
+        if self.day < self.end {
+            self.u = rand::RngExt::random(self.rng);
+        }
+    }
+
+    /// The first candidate day at or after `from` (`end` or later if none),
+    /// passing over earlier candidates.
+    fn next_from(&mut self, from: u32) -> u32 {
+        while self.day < from && self.day < self.end {
+            self.draw_from(self.day + 1);
+        }
+        self.day
+    }
+
+    /// Whether the current candidate, with hazard `h` on its day, is an
+    /// event; moves on to the next candidate either way.
+    fn accept(&mut self, h: f64) -> bool {
+        let event = self.thin.keeps(self.u, h);
+        self.draw_from(self.day + 1);
+        event
+    }
+
+    /// The first event day in `from .. until`, if any.
+    fn first_event(&mut self, from: u32, until: u32, hazard: impl Fn(u32) -> f64) -> Option<u32> {
+        loop {
+            let d = self.next_from(from);
+            if d >= until || d >= self.end {
+                return None;
+            }
+            if self.accept(hazard(d)) {
+                return Some(d);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand_xoshiro::Xoshiro256PlusPlus;
-    use rand_xoshiro::rand_core::SeedableRng;
 
     fn scenario() -> Scenario {
         crate::scenario::ScenarioSource::builtin().parse().unwrap()
@@ -972,14 +1065,8 @@ mod tests {
         let mut trace = TrialTrace::default();
         let mut completed = 0;
         for seed in 0..500u64 {
-            let mut streams = TrialStreams {
-                escalation: Xoshiro256PlusPlus::seed_from_u64(seed),
-                common_outage: Xoshiro256PlusPlus::seed_from_u64(seed + 10_000),
-                exchange: Xoshiro256PlusPlus::seed_from_u64(seed + 20_000),
-                mediators: (0..2)
-                    .map(|i| Xoshiro256PlusPlus::seed_from_u64(seed + 30_000 + i))
-                    .collect(),
-            };
+            let keys = crate::engine::StreamKeys::new(["Turkey", "UAE"]);
+            let mut streams = keys.trial_streams(1, seed);
             let o = model.simulate(&mut streams, &mut trace);
             assert!(o.returned_by_horizon <= 1200);
             assert!(o.returned_by_deadline <= o.returned_by_horizon);

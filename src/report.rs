@@ -24,6 +24,7 @@ pub mod files {
     pub const DISTRIBUTION_CSV: &str = "returned_by_deadline.csv";
     pub const PER_TRIAL_CSV: &str = "per_trial.csv";
     pub const MANIFEST_JSON: &str = "manifest.json";
+    pub const PARTIAL_JSON: &str = "partial.json";
 }
 
 /// A failure to write results, naming the path.
@@ -160,6 +161,16 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), ReportErro
         source: e.into(),
     })?;
     bytes.push(b'\n');
+    fs::write(path, bytes).map_err(io_err(path))
+}
+
+/// Writes `value` as compact JSON: for machine-read files such as partial
+/// results, where layout only costs space.
+pub fn write_json_compact<T: Serialize>(path: &Path, value: &T) -> Result<(), ReportError> {
+    let bytes = serde_json::to_vec(value).map_err(|e| ReportError::Io {
+        path: path.to_path_buf(),
+        source: e.into(),
+    })?;
     fs::write(path, bytes).map_err(io_err(path))
 }
 
@@ -338,6 +349,38 @@ pub fn write_per_trial(
     Ok(path)
 }
 
+/// The format name and version of `partial.json`.
+pub const PARTIAL_FORMAT: &str = "swapsim-partial";
+pub const PARTIAL_VERSION: u32 = 1;
+
+/// The result of one shard of a run: exact sufficient statistics, mergeable
+/// with the other shards into the outputs of a single run. Written as
+/// `partial.json`.
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct Partial {
+    /// Always [`PARTIAL_FORMAT`].
+    pub format: String,
+    /// [`PARTIAL_VERSION`]; partials of other versions are refused.
+    pub format_version: u32,
+    pub swapsim_version: String,
+    /// The scenario file as named on the command line, its stem, its text
+    /// (so that merging needs nothing else) and the text's SHA-256.
+    pub scenario_file: String,
+    pub scenario_stem: String,
+    pub scenario_text: String,
+    pub scenario_sha256: String,
+    pub seed: u64,
+    /// Trials of the whole run, all shards together.
+    pub trials: u64,
+    /// This shard, 1-based, and the number of shards.
+    pub shard: u64,
+    pub shards: u64,
+    /// The trials of this shard, `[first, end)`.
+    pub first_trial: u64,
+    pub end_trial: u64,
+    pub statistics: crate::stats::Accumulator,
+}
+
 /// How a run was made: enough to repeat it and to tell two runs apart.
 /// Unlike `summary.json`, it holds timings and dates.
 #[derive(Debug, Serialize)]
@@ -360,6 +403,10 @@ pub struct Manifest<'a> {
     pub finished_at: String,
     /// The output files, relative to the output directory.
     pub outputs: Vec<String>,
+    /// Names of the configurations compared, the reference first (for
+    /// `compare`; empty otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub configurations: Vec<String>,
 }
 
 /// SHA-256 of a text, as lower-case hex.
@@ -392,6 +439,7 @@ impl<'a> Manifest<'a> {
             wall_time_seconds,
             finished_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             outputs,
+            configurations: Vec::new(),
         }
     }
 }

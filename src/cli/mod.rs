@@ -5,9 +5,22 @@
 //! success, 2 for bad input (arguments or scenario files), 1 for anything
 //! else (an unwritable directory, a full disk).
 
+/// `println!` that ignores a closed standard output: `swapsim run | head`
+/// must not end in a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+mod compare;
+mod merge;
 mod run;
 mod sensitivity;
 mod sweep;
+
+pub use run::{CONVERGENCE_BATCH, converge};
 
 use crate::scenario::{Scenario, ScenarioError, ScenarioSource};
 use clap::{Args, Parser, Subcommand};
@@ -51,6 +64,19 @@ pub enum Command {
     /// name>/, replacing earlier results there only when the run succeeds.
     #[command(after_help = RUN_EXAMPLES)]
     Run(RunArgs),
+    /// Compare configurations side by side, paired on common random numbers.
+    ///
+    /// Runs a scenario's base and its [[variants]], or generated mediator
+    /// configurations (--knockout), or several scenario files, on the same
+    /// trials. For each key outcome it reports every configuration's
+    /// estimate and its paired difference from the reference, each with a
+    /// 95% interval, into output/<file name>-compare/.
+    #[command(after_help = compare::EXAMPLES)]
+    Compare(compare::CompareArgs),
+    /// Combine the partial results of shards (run --shard K/N) into the
+    /// outputs of a single run.
+    #[command(after_help = merge::EXAMPLES)]
+    Merge(MergeArgs),
     /// Check scenario files and report every problem with its line.
     #[command(after_help = VALIDATE_EXAMPLES)]
     Validate(ValidateArgs),
@@ -75,6 +101,41 @@ pub struct RunArgs {
     /// Scenario file (TOML). Without one, the built-in default is run: the
     /// same file as scenarios/istanbul-2025.toml.
     pub scenario: Option<PathBuf>,
+    /// Also write per_trial.csv, one row per trial (memory grows with trials).
+    #[arg(long)]
+    pub per_trial: bool,
+    /// Run only shard K of N (1-based) and write a partial result for
+    /// `swapsim merge`, in output/<file name>-shard-K-of-N/.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(u64, u64)>,
+    /// Run batches of 16,384 trials until the Monte Carlo standard error of
+    /// --metric falls below this value (--trials, if given, caps the run).
+    #[arg(long, value_name = "SE")]
+    pub target_se: Option<f64>,
+    /// The quantity whose standard error --target-se controls.
+    #[arg(long, value_enum, default_value = "p_target_by_deadline")]
+    pub metric: crate::stats::Metric,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Parses `K/N` with 1 <= K <= N.
+fn parse_shard(text: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("{text:?} is not a shard: write K/N with 1 <= K <= N, such as 2/4");
+    let (k, n) = text.split_once('/').ok_or_else(bad)?;
+    let (k, n): (u64, u64) = (
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if k == 0 || n == 0 || k > n || n > 100_000 {
+        return Err(bad());
+    }
+    Ok((k, n))
+}
+
+/// Options shared by the commands that simulate.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
     /// Number of trials, overriding the file's `simulation.trials`.
     #[arg(long, value_name = "N")]
     pub trials: Option<u64>,
@@ -84,12 +145,35 @@ pub struct RunArgs {
     /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
+    /// Output directory [default: a folder under output/ named after the
+    /// scenario file].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Skip the charts.
+    #[arg(long)]
+    pub no_charts: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl CommonArgs {
+    /// Worker threads to use.
+    pub fn threads(&self) -> usize {
+        self.threads
+            .map(usize::from)
+            .unwrap_or_else(rayon::current_num_threads)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Shard directories (or their partial.json files), all shards of one run.
+    #[arg(required = true)]
+    pub partials: Vec<PathBuf>,
     /// Output directory [default: output/<scenario file name>].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Also write per_trial.csv, one row per trial (memory grows with trials).
-    #[arg(long)]
-    pub per_trial: bool,
     /// Skip the charts.
     #[arg(long)]
     pub no_charts: bool,
@@ -162,6 +246,8 @@ pub fn main() -> i32 {
 fn run_command(command: Command) -> Result<(), Failure> {
     match command {
         Command::Run(args) => run::run(&args),
+        Command::Compare(args) => compare::compare(&args),
+        Command::Merge(args) => merge::merge(&args),
         Command::Validate(args) => validate(&args),
         Command::Sweep(args) => sweep::run(&args),
         Command::Sensitivity(args) => sensitivity::run(&args),
@@ -180,11 +266,25 @@ pub(crate) fn load(path: Option<&Path>) -> Result<(ScenarioSource, Scenario), Fa
 fn validate(args: &ValidateArgs) -> Result<(), Failure> {
     let mut failed = 0;
     for path in &args.scenarios {
-        match load(Some(path)) {
-            Ok((_, s)) => println!("{}: ok: {}", path.display(), one_line(&s)),
-            Err(f) => {
+        let checked = ScenarioSource::read(path).and_then(|source| {
+            crate::scenario::variants::parse_set(&source.text, &source.display_name)
+        });
+        match checked {
+            Ok(set) => {
+                let mut line = format!("{}: ok: {}", path.display(), one_line(&set.base));
+                if !set.variants.is_empty() {
+                    let names: Vec<String> = set
+                        .variants
+                        .iter()
+                        .map(|v| format!("{:?}", v.name))
+                        .collect();
+                    line.push_str(&format!("; variants {}", names.join(", ")));
+                }
+                say!("{line}");
+            }
+            Err(e) => {
                 failed += 1;
-                eprintln!("{}", f.error());
+                eprintln!("{e}");
             }
         }
     }

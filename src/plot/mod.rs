@@ -13,6 +13,8 @@
 //! registered once as "sans-serif", so drawing needs no installed font and
 //! no fontconfig.
 
+pub mod compare;
+
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

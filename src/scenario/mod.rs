@@ -270,7 +270,7 @@ impl Scenario {
             source_name: source_name.to_string(),
             problems,
         })?;
-        let scenario = validate_raw(&raw, &locator).map_err(|problems| ScenarioError {
+        let scenario = validate_raw(&raw, &locator, false).map_err(|problems| ScenarioError {
             source_name: source_name.to_string(),
             problems,
         })?;
@@ -346,10 +346,17 @@ fn serde_path<E>(e: &serde_path_to_error::Error<E>) -> String {
 }
 
 /// Validates raw structs; problems are located through `locator`.
-fn validate_raw(raw: &RawScenario, locator: &Locator) -> Result<Scenario, Vec<Problem>> {
+/// `derived` is true for a configuration derived from a file (a variant,
+/// a design point), false for a scenario file itself.
+fn validate_raw(
+    raw: &RawScenario,
+    locator: &Locator,
+    derived: bool,
+) -> Result<Scenario, Vec<Problem>> {
     let mut checker = Checker {
         locator,
         problems: Vec::new(),
+        derived,
     };
     match validate(raw, &mut checker) {
         Some(s) if checker.problems.is_empty() => Ok(s),
@@ -361,6 +368,8 @@ fn validate_raw(raw: &RawScenario, locator: &Locator) -> Result<Scenario, Vec<Pr
 struct Checker<'a> {
     locator: &'a Locator<'a>,
     problems: Vec<Problem>,
+    /// Whether the scenario is derived from a file rather than written.
+    derived: bool,
 }
 
 impl Checker<'_> {
@@ -450,13 +459,7 @@ impl Checker<'_> {
     /// spaces, `-` and `_`, so that it can never act as a path or break a
     /// dotted parameter path.
     fn identifier(&mut self, path: &TomlPath, name: &str) {
-        let ok = !name.is_empty()
-            && name.chars().count() <= 64
-            && name.trim() == name
-            && name
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == ' ' || c == '-' || c == '_');
-        if !ok {
+        if !is_valid_name(name) {
             self.fail(
                 path,
                 format!(
@@ -466,6 +469,18 @@ impl Checker<'_> {
             );
         }
     }
+}
+
+/// The rule for names used as keys (regimes, mediators, variants): 1 to 64
+/// letters, digits, spaces, `-` or `_`, without leading or trailing space,
+/// so a name can never act as a path or break a dotted parameter path.
+pub fn is_valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.chars().count() <= 64
+        && name.trim() == name
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == ' ' || c == '-' || c == '_')
 }
 
 /// Formats a number as a reader wrote it, naming NaN and infinities.
@@ -839,7 +854,9 @@ fn validate(raw: &RawScenario, c: &mut Checker) -> Option<Scenario> {
         ),
     ) as u32;
     let round_rate = c.base_hazard(&ex.key("round_rate"), x.round_rate);
-    if x.requires_mediator && m.mediators.is_empty() {
+    // In a file, rounds that need a mediator with none named are a mistake;
+    // in a derived configuration ("no mediators") they are the question.
+    if x.requires_mediator && m.mediators.is_empty() && !c.derived {
         c.fail(
             &ex.key("requires_mediator"),
             "rounds require a mediator but [mediation] names none, so no round could ever take \

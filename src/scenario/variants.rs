@@ -62,12 +62,7 @@ pub fn parse_set(text: &str, source_name: &str) -> Result<ScenarioSet, ScenarioE
     for (i, v) in raw.variants.iter().enumerate() {
         let at = TomlPath::root().key("variants").index(i);
         let here = |path: &TomlPath, message: String| locator.problem(path, message);
-        let name_ok = !v.name.is_empty()
-            && v.name.chars().count() <= 64
-            && v.name
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == ' ' || c == '-' || c == '_');
-        if !name_ok {
+        if !super::is_valid_name(&v.name) {
             problems.push(here(
                 &at.key("name"),
                 format!(
@@ -155,7 +150,7 @@ pub fn scenario_from_tree(tree: toml::Table) -> Result<Scenario, Vec<Problem>> {
                 message: explain_serde_message(e.inner().message()),
             }]
         })?;
-    validate_raw(&raw, &Locator::new(""))
+    validate_raw(&raw, &Locator::new(""), true)
 }
 
 fn mediators(tree: &mut toml::Table) -> Result<&mut Vec<toml::Value>, String> {

@@ -8,10 +8,10 @@
 //! narrower ones), so memory stays bounded; the width finally used depends
 //! only on the largest value seen, never on the order of merging.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Counts of whole-number values in bins of width `2^shift`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IntHistogram {
     shift: u32,
     counts: Vec<u64>,

@@ -10,6 +10,7 @@
 //! standard errors, Hyndman–Fan type 7 quantiles, Wilson score intervals,
 //! and survival curves.
 
+pub mod compare;
 pub mod histogram;
 pub mod interval;
 
@@ -18,7 +19,7 @@ use crate::model::{Phase, TraceEvent, TrialOutcome, TrialTrace};
 use crate::scenario::Scenario;
 use histogram::{HistogramBar, IntHistogram, bars};
 use interval::{mean_se, wilson95};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Bins of each outcome histogram before bins are widened (exact for
 /// values below this).
@@ -34,7 +35,7 @@ pub const CHART_BARS: usize = 40;
 pub const QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 
 /// Sum, sum of squares and histogram of one whole-number outcome.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct OutcomeAcc {
     sum: u128,
     sum_sq: u128,
@@ -97,7 +98,7 @@ impl OutcomeAcc {
 /// For each day, the change in the number of trials per bin of people
 /// returned so far. A trial's running total changes only on round days, so
 /// recording changes costs one update per round instead of one per day.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct DailySteps {
     shift: u32,
     rows: Vec<Vec<i64>>,
@@ -150,8 +151,10 @@ impl DailySteps {
     }
 }
 
-/// Exact running statistics of a set of trials.
-#[derive(Debug, Clone, PartialEq)]
+/// Exact running statistics of a set of trials. It serialises exactly
+/// (integers as integers), so partial results of shards can be merged into
+/// the same statistics as one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Accumulator {
     horizon: u32,
     deadline_day: u32,
@@ -220,6 +223,44 @@ impl Accumulator {
     pub fn trials(&self) -> u64 {
         self.trials
     }
+
+    /// The estimate of `metric` from the trials so far and its Monte Carlo
+    /// standard error (`sqrt(p(1-p)/n)` for a probability, `s/sqrt(n)` for a
+    /// mean); `None` for P(target) without a pool.
+    pub fn estimate(&self, metric: Metric, has_pool: bool) -> Option<(f64, f64)> {
+        let n = self.trials;
+        let proportion = |count: u64| {
+            let p = count as f64 / n as f64;
+            (p, (p * (1.0 - p) / n as f64).sqrt())
+        };
+        let mean = |o: &OutcomeAcc| mean_se(n, o.sum, o.sum_sq);
+        match metric {
+            Metric::TargetByDeadline => has_pool.then(|| proportion(self.target_by_deadline)),
+            Metric::NoRoundByDeadline => Some(proportion(self.no_round_by_deadline)),
+            Metric::SuspendedWithinHorizon => Some(proportion(self.first_suspension.iter().sum())),
+            Metric::Collapse => Some(proportion(self.collapsed)),
+            Metric::MeanReturnedByDeadline => Some(mean(&self.returned_by_deadline)),
+            Metric::MeanReturnedByHorizon => Some(mean(&self.returned_by_horizon)),
+        }
+    }
+}
+
+/// Quantities whose precision a run can be asked to reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    #[value(name = "p_target_by_deadline")]
+    TargetByDeadline,
+    #[value(name = "p_no_round_by_deadline")]
+    NoRoundByDeadline,
+    #[value(name = "p_suspended_within_horizon")]
+    SuspendedWithinHorizon,
+    #[value(name = "p_collapse")]
+    Collapse,
+    #[value(name = "mean_returned_by_deadline")]
+    MeanReturnedByDeadline,
+    #[value(name = "mean_returned_by_horizon")]
+    MeanReturnedByHorizon,
 }
 
 /// `v` (non-negative, finite) in units of 2^-32, rounded half up.

@@ -1,0 +1,456 @@
+//! `swapsim compare`: configurations side by side, on common random numbers.
+
+use super::run::progress_bar;
+use super::{CommonArgs, Failure, load};
+use crate::engine::{self, Configuration, StreamKeys};
+use crate::model::Model;
+use crate::report::{self, Manifest, Staging};
+use crate::scenario::variants::{self, BASE_NAME};
+use crate::scenario::{Scenario, ScenarioSource, error::nearest};
+use crate::stats::compare::{CompareAccumulator, ComparedOutcome, Comparison, KeyOutcome};
+use clap::Args;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub(super) const EXAMPLES: &str = "\
+Examples:
+  swapsim compare scenarios/mediator-configurations.toml
+      Compare the scenario with each of its [[variants]] (the base is the
+      reference).
+  swapsim compare scenarios/istanbul-2025.toml --knockout
+      Generate the configurations: all mediators, each one alone, all but
+      each one, and none.
+  swapsim compare scenarios/istanbul-2025.toml scenarios/uae-only.toml
+      Compare whole files; the first is the reference, and its seed and
+      trials are used for all.";
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// One scenario file (its base and variants are compared), or several
+    /// (the first is the reference). Without one: the built-in default.
+    pub scenarios: Vec<PathBuf>,
+    /// Compare only these variants of the file, by name (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub variants: Vec<String>,
+    /// Generate mediator configurations instead of reading variants: all
+    /// mediators, each one alone, all but each one, and none.
+    #[arg(long)]
+    pub knockout: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// One configuration of a comparison.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub name: String,
+    pub description: String,
+    pub scenario: Scenario,
+}
+
+/// The configuration of a comparison as written to `comparison.json`.
+#[derive(Debug, Serialize)]
+struct ConfigInfo<'a> {
+    name: &'a str,
+    description: &'a str,
+    mediators: Vec<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+struct ComparisonFile<'a> {
+    title: &'a str,
+    reference: &'a str,
+    trials: u64,
+    seed: u64,
+    configurations: Vec<ConfigInfo<'a>>,
+    outcomes: &'a [ComparedOutcome],
+    methods: Methods,
+}
+
+#[derive(Debug, Serialize)]
+struct Methods {
+    pairing: &'static str,
+    mean_difference: &'static str,
+    median_difference: &'static str,
+    variance_reduction: &'static str,
+}
+
+const METHODS: Methods = Methods {
+    pairing: "trial n of every configuration uses the random streams of (seed, n): the same escalation, and the same draws wherever the rules agree",
+    mean_difference: "mean of per-trial differences +/- 1.96 paired standard errors",
+    median_difference: "difference of medians +/- t(31) x standard error from 32 batch-median differences (batch = trial mod 32)",
+    variance_reduction: "(variance of the difference of two independent estimates) / (variance of the paired difference)",
+};
+
+#[derive(Debug, Serialize)]
+struct TidyRow<'a> {
+    configuration: &'a str,
+    outcome: &'static str,
+    estimate: Option<f64>,
+    ci_low: Option<f64>,
+    ci_high: Option<f64>,
+    diff: Option<f64>,
+    diff_ci_low: Option<f64>,
+    diff_ci_high: Option<f64>,
+    variance_reduction: Option<f64>,
+}
+
+fn input(message: String) -> Failure {
+    Failure::Input(anyhow::anyhow!(message))
+}
+
+fn other<E: Into<anyhow::Error>>(e: E) -> Failure {
+    Failure::Other(e.into())
+}
+
+pub(super) fn compare(args: &CompareArgs) -> Result<(), Failure> {
+    let (stem, title, mut configs) = configurations(args)?;
+    for c in &mut configs {
+        if let Some(n) = args.common.trials {
+            c.scenario = c.scenario.clone().with_trials(n).map_err(input)?;
+        }
+    }
+    check_comparable(&configs)?;
+    let reference = &configs[0].scenario;
+    let seed = args.common.seed.unwrap_or(reference.simulation.seed);
+    let trials = reference.simulation.trials;
+    for c in &mut configs {
+        c.scenario = c.scenario.clone().with_seed(seed);
+        c.scenario.simulation.trials = trials;
+    }
+
+    let target = args
+        .common
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(format!("{stem}-compare")));
+    let staging = Staging::new(&target).map_err(other)?;
+
+    let threads = args.common.threads();
+    let scenarios: Vec<&Scenario> = configs.iter().map(|c| &c.scenario).collect();
+    let names: Vec<String> = configs.iter().map(|c| c.name.clone()).collect();
+    let models: Vec<Model> = scenarios.iter().map(|s| Model::new(s)).collect();
+    let keys: Vec<StreamKeys> = scenarios
+        .iter()
+        .map(|s| StreamKeys::new(s.mediation.mediators.iter().map(|m| m.name.as_str())))
+        .collect();
+    let runs: Vec<Configuration> = models
+        .iter()
+        .zip(&keys)
+        .map(|(model, keys)| Configuration { model, keys })
+        .collect();
+    let progress = progress_bar(trials, args.common.quiet);
+    let started = Instant::now();
+    let acc = engine::run_paired(
+        &runs,
+        seed,
+        0..trials,
+        Some(threads),
+        || CompareAccumulator::new(&scenarios),
+        &|done| progress.set_position(done),
+    )
+    .map_err(other)?;
+    let cmp = acc.finish(&names, &scenarios);
+    let wall = started.elapsed().as_secs_f64();
+    progress.finish_and_clear();
+
+    let dir = staging.path();
+    let mut written = write_comparison(&cmp, &configs, &title, seed, dir)?;
+    if !args.common.no_charts {
+        written.extend(
+            crate::plot::compare::draw_compare_charts(&cmp, &configs[0].scenario, &title, dir)
+                .map_err(other)?,
+        );
+    }
+    let mut outputs: Vec<String> = written
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    outputs.push(report::files::MANIFEST_JSON.to_string());
+    let source = reference_source(args)?;
+    let mut manifest = Manifest::new(&source, &configs[0].scenario, threads, wall, outputs);
+    manifest.configurations = names.clone();
+    report::write_json(&dir.join(report::files::MANIFEST_JSON), &manifest).map_err(other)?;
+    let out = staging.commit().map_err(other)?;
+    if !args.common.quiet {
+        print_comparison(&cmp, &title, &out, wall);
+    }
+    Ok(())
+}
+
+/// The source of the reference, for the manifest's hash.
+fn reference_source(args: &CompareArgs) -> Result<ScenarioSource, Failure> {
+    Ok(match args.scenarios.first() {
+        Some(p) => ScenarioSource::read(p)?,
+        None => ScenarioSource::builtin(),
+    })
+}
+
+/// The configurations to compare, reference first, with the stem that
+/// names the output directory and a title for charts.
+fn configurations(args: &CompareArgs) -> Result<(String, String, Vec<Config>), Failure> {
+    if args.scenarios.len() >= 2 {
+        if args.knockout || !args.variants.is_empty() {
+            return Err(input(
+                "--knockout and --variants apply to one scenario file; with several files, the \
+                 files themselves are the configurations"
+                    .to_string(),
+            ));
+        }
+        let mut configs: Vec<Config> = Vec::new();
+        for path in &args.scenarios {
+            let (source, scenario) = load(Some(path))?;
+            let mut name = source.stem.clone();
+            if configs.iter().any(|c| c.name == name) {
+                name = format!("{name} ({})", configs.len() + 1);
+            }
+            configs.push(Config {
+                name,
+                description: scenario.name.clone(),
+                scenario,
+            });
+        }
+        let stem = ScenarioSource::read(&args.scenarios[0])?.stem;
+        let title = format!("{}: scenario files", configs[0].scenario.name);
+        return Ok((stem, title, configs));
+    }
+    let source = match args.scenarios.first() {
+        Some(p) => ScenarioSource::read(p)?,
+        None => ScenarioSource::builtin(),
+    };
+    let set = variants::parse_set(&source.text, &source.display_name)?;
+    if args.knockout {
+        if !args.variants.is_empty() {
+            return Err(input(
+                "use either --knockout or --variants, not both".to_string(),
+            ));
+        }
+        let title = format!("{}: mediator knock-out", set.base.name);
+        return Ok((source.stem, title, knockout(&set.base)));
+    }
+    if set.variants.is_empty() {
+        return Err(input(format!(
+            "{} has no [[variants]] tables to compare: add some (see the README, \"Comparing \
+             configurations\"), or use --knockout",
+            source.display_name
+        )));
+    }
+    let available: Vec<&str> = set.variants.iter().map(|v| v.name.as_str()).collect();
+    for wanted in &args.variants {
+        if !available.contains(&wanted.as_str()) {
+            let hint = nearest(wanted, available.iter().copied())
+                .map(|g| format!(" (did you mean {g:?}?)"))
+                .unwrap_or_default();
+            return Err(input(format!(
+                "--variants: {} has no variant named {wanted:?}{hint}; variants: {}",
+                source.display_name,
+                available
+                    .iter()
+                    .map(|n| format!("{n:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    let mut configs = vec![Config {
+        name: BASE_NAME.to_string(),
+        description: set.base.name.clone(),
+        scenario: set.base.clone(),
+    }];
+    configs.extend(
+        set.variants
+            .into_iter()
+            .filter(|v| args.variants.is_empty() || args.variants.contains(&v.name))
+            .map(|v| Config {
+                name: v.name,
+                description: v.description,
+                scenario: v.scenario,
+            }),
+    );
+    let title = set.base.name.clone();
+    Ok((source.stem, title, configs))
+}
+
+/// All mediators, each alone, all but each, and none, without repeating a
+/// set of mediators already listed.
+pub fn knockout(base: &Scenario) -> Vec<Config> {
+    let names: Vec<String> = base
+        .mediation
+        .mediators
+        .iter()
+        .map(|m| m.name.clone())
+        .collect();
+    let keep = |label: String, description: String, kept: &dyn Fn(&str) -> bool| {
+        let mut s = base.clone();
+        s.mediation.mediators.retain(|m| kept(&m.name));
+        Config {
+            name: label,
+            description,
+            scenario: s,
+        }
+    };
+    let mut out = vec![keep(
+        "all mediators".to_string(),
+        format!("{} (reference)", names.join(" and ")),
+        &|_| true,
+    )];
+    for n in &names {
+        out.push(keep(
+            format!("only {n}"),
+            format!("{n}'s channel alone"),
+            &|m| m == n,
+        ));
+    }
+    for n in &names {
+        out.push(keep(
+            format!("without {n}"),
+            format!("every channel but {n}'s"),
+            &|m| m != n,
+        ));
+    }
+    out.push(keep(
+        "no mediators".to_string(),
+        "no channel open: no round can take place where rounds need a mediator".to_string(),
+        &|_| false,
+    ));
+    let mut seen: Vec<Vec<String>> = Vec::new();
+    out.retain(|c| {
+        let set: Vec<String> = c
+            .scenario
+            .mediation
+            .mediators
+            .iter()
+            .map(|m| m.name.clone())
+            .collect();
+        let new = !seen.contains(&set);
+        seen.push(set);
+        new
+    });
+    out
+}
+
+/// Paired comparison needs the same days: horizon, start date and deadline
+/// must agree.
+fn check_comparable(configs: &[Config]) -> Result<(), Failure> {
+    let r = &configs[0].scenario;
+    for c in &configs[1..] {
+        let s = &c.scenario;
+        let same = s.simulation.horizon_days == r.simulation.horizon_days
+            && s.simulation.start_date == r.simulation.start_date
+            && s.target.deadline == r.target.deadline;
+        if !same {
+            return Err(input(format!(
+                "configuration {:?} does not share the reference's days (horizon {} days from \
+                 {}, deadline {}): compared configurations must have the same horizon_days, \
+                 start_date and deadline",
+                c.name, r.simulation.horizon_days, r.simulation.start_date, r.target.deadline
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn write_comparison(
+    cmp: &Comparison,
+    configs: &[Config],
+    title: &str,
+    seed: u64,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, Failure> {
+    let json = dir.join("comparison.json");
+    let file = ComparisonFile {
+        title,
+        reference: &configs[0].name,
+        trials: cmp.trials,
+        seed,
+        configurations: configs
+            .iter()
+            .map(|c| ConfigInfo {
+                name: &c.name,
+                description: &c.description,
+                mediators: c
+                    .scenario
+                    .mediation
+                    .mediators
+                    .iter()
+                    .map(|m| m.name.as_str())
+                    .collect(),
+            })
+            .collect(),
+        outcomes: &cmp.outcomes,
+        methods: METHODS,
+    };
+    report::write_json(&json, &file).map_err(other)?;
+    let csv_path = dir.join("comparison.csv");
+    let rows = cmp.outcomes.iter().map(|o| TidyRow {
+        configuration: &o.configuration,
+        outcome: o.outcome.name(),
+        estimate: o.estimate,
+        ci_low: o.ci95[0],
+        ci_high: o.ci95[1],
+        diff: o.diff,
+        diff_ci_low: o.diff_ci95[0],
+        diff_ci_high: o.diff_ci95[1],
+        variance_reduction: o.variance_reduction,
+    });
+    report::write_csv(&csv_path, rows).map_err(other)?;
+    let diff_path = dir.join("differences.csv");
+    report::write_csv(&diff_path, &cmp.differences).map_err(other)?;
+    Ok(vec![json, csv_path, diff_path])
+}
+
+fn print_comparison(cmp: &Comparison, title: &str, out: &Path, wall: f64) {
+    say!("{title}");
+    say!(
+        "  {} trials per configuration on common random numbers; {:.2} s",
+        cmp.trials,
+        wall
+    );
+    let show = |o: &ComparedOutcome, v: Option<f64>| match (v, o.unit) {
+        (Some(v), "probability") => format!("{:.1}%", 100.0 * v),
+        (Some(v), _) => format!("{v:.1}"),
+        (None, _) => "n/a".to_string(),
+    };
+    let shown = [
+        KeyOutcome::TargetByDeadline,
+        KeyOutcome::MeanReturnedByDeadline,
+        KeyOutcome::NoRoundByDeadline,
+        KeyOutcome::MedianFirstSuspensionDay,
+        KeyOutcome::Collapse,
+    ];
+    for name in &cmp.names {
+        say!("  {name}:");
+        for o in cmp
+            .outcomes
+            .iter()
+            .filter(|o| &o.configuration == name && shown.contains(&o.outcome))
+        {
+            if o.estimate.is_none() && o.diff.is_none() {
+                continue;
+            }
+            let mut line = format!(
+                "    {}: {} (95% CI {} to {})",
+                o.label,
+                show(o, o.estimate),
+                show(o, o.ci95[0]),
+                show(o, o.ci95[1])
+            );
+            if name != &cmp.names[0] {
+                let pp = |v: Option<f64>| match (v, o.unit) {
+                    (Some(v), "probability") => format!("{:+.1} pp", 100.0 * v),
+                    (Some(v), _) => format!("{v:+.1}"),
+                    (None, _) => "n/a".to_string(),
+                };
+                line.push_str(&format!(
+                    "; vs reference {} (95% CI {} to {})",
+                    pp(o.diff),
+                    pp(o.diff_ci95[0]),
+                    pp(o.diff_ci95[1])
+                ));
+            }
+            say!("{line}");
+        }
+    }
+    say!("  results: {}", out.display());
+}
