@@ -87,13 +87,13 @@ fn p_suspended_never_falls_as_the_suspension_base_rises() {
     // A higher suspension hazard makes a suspension more likely on every
     // path of escalation and mediation, and those paths are the same in
     // every configuration. The model draws suspensions by thinning
-    // candidate days from the exchange stream at a rate bounded by the
-    // hazard, so a new base also changes which draws later events use: the
-    // coupling is partial, and about a quarter of the trials change status
-    // between neighbouring values here. The paired standard error of a
-    // step is sqrt(discordant trials) / n, about 0.56 percentage points at
-    // 8,000 trials, while each step raises P by about 3.6 points: a fall
-    // would be more than 6 standard errors from the expected rise.
+    // candidate days spaced according to a bound proportional to the base,
+    // so a new base moves the candidates too: the coupling is partial, and
+    // about one trial in eight changes status, in either direction, between
+    // neighbouring values here. The paired standard error of a step is
+    // sqrt(discordant trials) / n, about 0.4 percentage points at 8,000
+    // trials, while each step raises P by 2.4 to 4.4 points: a fall would be
+    // more than 6 standard errors from the expected rise.
     let values: Vec<f64> = (0..7).map(|k| 0.001 + 0.0002 * f64::from(k)).collect();
     let r = sweep_default("exchange.suspension.base", &values, 8000);
     let p = series(&r, KeyOutcome::SuspendedWithinHorizon);
