@@ -914,18 +914,17 @@ impl ChartSpec for MorrisChart<'_> {
         });
         let names: Vec<String> = order.iter().map(|&i| u[i].parameter.label()).collect();
         let shown = &order[..order.len().min(MAX_BARS)];
-        let unit = if o.is_probability() {
-            "percentage points"
-        } else {
-            axis_title(*o)
+        let unit = match o {
+            KeyOutcome::ReturnedByDeadline | KeyOutcome::ReturnedByHorizon => "people",
+            KeyOutcome::Suspensions => "suspensions",
+            _ => "percentage points",
         };
         let mut notes = vec![
             format!(
-                "Elementary effects on {}: the change when one uncertainty moves {} of the way \
-                 across its range (on its probability scale), the others held, scaled to a \
-                 move across the whole range. mu*: mean size of the change, a ranking of \
-                 influence; sigma: how much it varies with the other uncertainties \
-                 (interactions, curvature).",
+                "Elementary effects on {}: the change when one uncertainty moves {} of its \
+                 range (on its probability scale), the others held, scaled to the whole range. \
+                 mu*: mean size of the change (influence); sigma: its spread (interactions, \
+                 curvature).",
                 lowercase_first(&outcome_title(*o, self.scenario)),
                 match self.result.levels {
                     4 => "two thirds".to_string(),
@@ -933,9 +932,8 @@ impl ChartSpec for MorrisChart<'_> {
                 }
             ),
             format!(
-                "{} trajectories on {} levels ({} points); line: bootstrap 95% interval of mu*. \
-                 Dashed: the mu* the inner trials' noise alone could give; effects near it \
-                 may be noise.",
+                "{} trajectories on {} levels ({} points); line: bootstrap 95% interval of mu*; \
+                 dashed: what the inner trials' noise alone could give.",
                 self.result.trajectories.len(),
                 self.result.levels,
                 fmt_num(self.result.points.len() as f64, 0)
