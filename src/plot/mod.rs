@@ -31,6 +31,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use crate::scenario::Scenario;
 use crate::stats::{DailyRow, Proportion, Results};
 
+pub mod sensitivity;
+
 /// Error drawing or writing a chart (names the file).
 #[derive(Debug, thiserror::Error)]
 pub enum PlotError {
