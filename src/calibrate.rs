@@ -660,7 +660,58 @@ pub fn calibrated_text(base_text: &str, c: &Calibration) -> Result<String, Calib
         );
         set_value(&mut doc, m.path, m.value, &comment)?;
     }
+    update_uncertainties(&mut doc, &c.values);
     Ok(format!("{}\n{}", header_block(c), doc))
+}
+
+/// Restates, in the base scenario's `[uncertainties]` table, the entries of
+/// the fitted values as what the fit says of them, so that a sensitivity
+/// analysis of the calibrated file ranges them over their 95% intervals:
+/// a triangular law from one end of the interval to the other with its mode
+/// at the value; for the two baseline hazards, whose intervals span orders
+/// of magnitude, a lognormal around the value whose upper 2.5% point is the
+/// interval's upper end, cut to the interval. Only entries the base declares
+/// are restated; an interval with an open end leaves its entry as it was.
+pub fn update_uncertainties(doc: &mut toml_edit::DocumentMut, values: &MappedValues) {
+    let Some(table) = doc.get_mut("uncertainties").and_then(|t| t.as_table_mut()) else {
+        return;
+    };
+    for m in values.all() {
+        let [lo, hi] = m.ci95;
+        let usable = lo.is_finite() && hi.is_finite() && lo < m.value && m.value < hi;
+        if !table.contains_key(m.path) || !usable {
+            continue;
+        }
+        let mut law = toml_edit::InlineTable::new();
+        let lognormal = m.path.ends_with(".base");
+        let comment = if lognormal {
+            // Upper end 1.96 standard deviations above the median on the log
+            // scale; one decimal is as precise as such an interval allows.
+            let gsd = ((hi / m.value).ln() / crate::stats::interval::Z95).exp();
+            let gsd = ((gsd * 10.0).round() / 10.0).max(1.1);
+            law.insert("distribution", "lognormal".into());
+            law.insert("median", m.value.into());
+            law.insert("gsd", gsd.into());
+            "# Fitted: lognormal around the calibrated value, its upper 2.5% point at the end\n\
+             # of the 95% interval, cut to that interval (swapsim calibrate; see the header).\n"
+        } else {
+            law.insert("distribution", "triangular".into());
+            law.insert("min", lo.into());
+            law.insert("mode", m.value.into());
+            law.insert("max", hi.into());
+            "# Fitted: the 95% interval of the calibrated value (swapsim calibrate; see the header).\n"
+        };
+        if lognormal {
+            law.insert("min", lo.into());
+            law.insert("max", hi.into());
+        }
+        if let Some(item) = table.get_mut(m.path) {
+            *item = toml_edit::value(law);
+        }
+        if let Some(mut key) = table.key_mut(m.path) {
+            key.leaf_decor_mut().set_prefix(comment);
+        }
+    }
 }
 
 /// Sets the number at dotted `path` and the comment at the end of its line.
@@ -768,6 +819,48 @@ mod tests {
             "[exchange]\nround_rate = 0.0702  # fitted\nsuspension = { base = 0.0041, escalation_coef = 1.0 }  # fitted too\n"
         );
         assert!(set_value(&mut doc, "exchange.nothing", 1.0, "x").is_err());
+    }
+
+    #[test]
+    fn declared_uncertainties_of_fitted_values_become_their_intervals() {
+        let text = "[exchange]\nround_rate = 0.08\n\n[uncertainties]\n\
+                    # a guess\n\"exchange.round_rate\" = { min = 0.05, max = 0.12 }\n\
+                    # another guess\n\"exchange.suspension.base\" = { distribution = \"lognormal\", median = 0.002, gsd = 2 }\n\
+                    # kept\n\"exchange.preparation_days\" = { min = 3, max = 14 }\n";
+        let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
+        let m = |path, value, ci95| Mapped {
+            path,
+            value,
+            ci95,
+            base_value: 0.0,
+        };
+        let values = MappedValues {
+            round_rate: m("exchange.round_rate", 0.0927, [0.06725, 0.1273]),
+            suspension_base: m("exchange.suspension.base", 0.001824, [0.00002251, 0.01103]),
+            resumption_base: m(
+                "exchange.resumption.base",
+                0.01645,
+                [0.00214, f64::INFINITY],
+            ),
+            size_mean: m("exchange.size_mean", 239.4, [170.8, 350.0]),
+            size_dispersion: m("exchange.size_dispersion", 1.548, [0.8465, 2.606]),
+        };
+        update_uncertainties(&mut doc, &values);
+        let out = doc.to_string();
+        assert!(out.contains(
+            "# Fitted: the 95% interval of the calibrated value (swapsim calibrate; see the header).\n\
+             \"exchange.round_rate\" = { distribution = \"triangular\", min = 0.06725, mode = 0.0927, max = 0.1273 }"
+        ), "{out}");
+        assert!(out.contains(
+            "\"exchange.suspension.base\" = { distribution = \"lognormal\", median = 0.001824, gsd = 2.5, min = 0.00002251, max = 0.01103 }"
+        ), "{out}");
+        assert!(
+            out.contains("# kept\n\"exchange.preparation_days\" = { min = 3, max = 14 }"),
+            "{out}"
+        );
+        // Entries the base does not declare are not added.
+        assert!(!out.contains("exchange.size_mean"), "{out}");
+        assert!(!out.contains("a guess"), "{out}");
     }
 
     #[test]

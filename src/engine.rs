@@ -305,6 +305,35 @@ where
     Ok(sink.unwrap_or_else(new_sink))
 }
 
+/// Runs trials `trials` of `model` under `seed` in the calling thread,
+/// block by block as [`run`] does, so the sink receives the same trials in
+/// the same blocks and an exact sink ends up identical to one from [`run`].
+/// For callers that run many small configurations in parallel themselves
+/// (sweeps and sensitivity designs), where a thread pool per configuration
+/// would cost more than the trials.
+pub fn run_serial<S: TrialSink>(
+    model: &Model,
+    keys: &StreamKeys,
+    seed: u64,
+    trials: Range<u64>,
+    mut sink: S,
+) -> S {
+    let mut trace = TrialTrace::default();
+    let mut lo = trials.start;
+    while lo < trials.end {
+        // Blocks of CHUNK_TRIALS from the first trial, as in `run`.
+        let hi = lo.saturating_add(CHUNK_TRIALS).min(trials.end);
+        for trial in lo..hi {
+            let mut streams = keys.trial_streams(seed, trial);
+            let outcome = model.simulate(&mut streams, &mut trace);
+            sink.record(trial, &outcome, &trace);
+        }
+        sink.end_block();
+        lo = hi;
+    }
+    sink
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,4 +15,5 @@ pub mod model;
 pub mod plot;
 pub mod report;
 pub mod scenario;
+pub mod sensitivity;
 pub mod stats;

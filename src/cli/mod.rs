@@ -20,6 +20,8 @@ mod compare;
 mod history;
 mod merge;
 mod run;
+mod sensitivity;
+mod sweep;
 
 pub use run::{CONVERGENCE_BATCH, converge};
 
@@ -101,6 +103,20 @@ pub enum Command {
     /// provenance. It needs no network: charts and styles are inline.
     #[command(after_help = REPORT_EXAMPLES)]
     Report(ReportArgs),
+    /// Run a scenario at several values of one parameter, on common random
+    /// numbers.
+    ///
+    /// Writes sweep.csv, sweep.json, manifest.json and a chart of each key
+    /// outcome against the parameter into output/<scenario file name>-sweep/.
+    #[command(after_help = sweep::EXAMPLES)]
+    Sweep(sweep::SweepArgs),
+    /// Find which uncertain assumptions drive the results: tornado, Sobol
+    /// indices or Morris screening over the scenario's [uncertainties].
+    ///
+    /// Writes tables, the raw design, manifest.json and charts into
+    /// output/<scenario file name>-sensitivity/<method>/.
+    #[command(after_help = sensitivity::EXAMPLES)]
+    Sensitivity(sensitivity::SensitivityArgs),
 }
 
 const REPORT_EXAMPLES: &str = "\
@@ -282,6 +298,8 @@ fn run_command(command: Command) -> Result<(), Failure> {
         Command::Calibrate(args) => calibrate::run(&args),
         Command::Backtest(args) => backtest::run(&args),
         Command::Report(args) => report(&args),
+        Command::Sweep(args) => sweep::run(&args),
+        Command::Sensitivity(args) => sensitivity::run(&args),
     }
 }
 

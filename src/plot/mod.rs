@@ -32,6 +32,7 @@ use crate::scenario::Scenario;
 use crate::stats::{DailyRow, Proportion, Results};
 
 pub mod history;
+pub mod sensitivity;
 
 /// Error drawing or writing a chart (names the file).
 #[derive(Debug, thiserror::Error)]

@@ -188,7 +188,8 @@ pub fn write_json_compact<T: Serialize>(path: &Path, value: &T) -> Result<(), Re
     fs::write(path, bytes).map_err(io_err(path))
 }
 
-/// Writes `rows` as CSV with a header row, one row per item.
+/// Writes rows as CSV: a header from the field names of a struct row, or
+/// none for rows that are plain lists of values.
 pub fn write_csv<T: Serialize>(
     path: &Path,
     rows: impl IntoIterator<Item = T>,

@@ -9,6 +9,7 @@
 
 pub mod error;
 pub mod raw;
+pub mod uncertainty;
 pub mod variants;
 
 use chrono::{Datelike, NaiveDate};
@@ -269,10 +270,16 @@ impl Scenario {
             source_name: source_name.to_string(),
             problems,
         })?;
-        validate_raw(&raw, &locator, false).map_err(|problems| ScenarioError {
+        let scenario = validate_raw(&raw, &locator, false).map_err(|problems| ScenarioError {
             source_name: source_name.to_string(),
             problems,
-        })
+        })?;
+        // Uncertainties are checked against the valid scenario they vary.
+        uncertainty::check_raw(text, &raw, &locator).map_err(|problems| ScenarioError {
+            source_name: source_name.to_string(),
+            problems,
+        })?;
+        Ok(scenario)
     }
 
     /// The same scenario with another number of trials (for `--trials`).

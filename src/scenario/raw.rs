@@ -44,6 +44,10 @@ pub struct RawScenario {
     /// Named changes to this scenario, compared by `swapsim compare`.
     #[serde(default)]
     pub variants: Vec<RawVariant>,
+    /// Uncertain parameters by dotted path, each a range or distribution;
+    /// checked by `scenario::uncertainty`.
+    #[serde(default)]
+    pub uncertainties: toml::Table,
 }
 
 /// One `[[variants]]` table: a name and changes to the base scenario.

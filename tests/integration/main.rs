@@ -10,3 +10,4 @@ mod model_laws;
 mod report;
 mod scale;
 mod scenario_files;
+mod sensitivity;

@@ -1,0 +1,487 @@
+//! `swapsim sensitivity`: which uncertain assumptions drive the answer.
+//!
+//! Reads the scenario's `[uncertainties]`, runs a tornado, Sobol or Morris
+//! design on common random numbers, and writes tables, the raw design and
+//! charts into `output/<scenario>-sensitivity/<method>/`. The helpers at
+//! the end are shared with `swapsim sweep`.
+
+use super::{Failure, load};
+use crate::plot::sensitivity as charts;
+use crate::report::{self, Manifest, Staging};
+use crate::scenario::uncertainty::{self, Uncertainty};
+use crate::scenario::{Scenario, ScenarioSource};
+use crate::sensitivity::analysis::{self, AnalysisError};
+use crate::sensitivity::evaluate::Evaluator;
+use crate::sensitivity::outcomes::KeyOutcome;
+use crate::sensitivity::tables::{self, Context};
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub(super) const EXAMPLES: &str = "\
+Examples:
+  swapsim sensitivity --method tornado
+      One-at-a-time swings of every uncertainty of the built-in default
+      scenario; tornado charts in output/istanbul-2025-sensitivity/tornado/.
+  swapsim sensitivity scenarios/long-run.toml --method sobol --samples 512
+      First- and total-order Sobol indices from 512 x (d + 2) design points.
+  swapsim sensitivity my-scenario.toml --method morris --trajectories 40
+      A cheap screen by elementary effects.
+
+The uncertainties are the scenario's [uncertainties] table; docs/sensitivity.md
+explains the methods, their cost and how to read the charts.";
+
+/// Default trials per design point of Sobol and Morris designs.
+pub const DEFAULT_INNER_TRIALS: u64 = 2000;
+/// Default base samples of a Sobol design.
+pub const DEFAULT_SAMPLES: usize = 1024;
+/// Default Morris trajectories and levels.
+pub const DEFAULT_TRAJECTORIES: usize = 20;
+pub const DEFAULT_LEVELS: usize = 4;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// One at a time, low and high value of each uncertainty (2d + 1 runs).
+    Tornado,
+    /// First- and total-order Sobol indices (N (d + 2) runs).
+    Sobol,
+    /// Morris elementary effects, mu* and sigma (r (d + 1) runs).
+    Morris,
+}
+
+impl Method {
+    fn name(self) -> &'static str {
+        match self {
+            Method::Tornado => "tornado",
+            Method::Sobol => "sobol",
+            Method::Morris => "morris",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SensitivityArgs {
+    /// Scenario file (TOML) with an [uncertainties] table. Without one, the
+    /// built-in default (scenarios/istanbul-2025.toml).
+    pub scenario: Option<PathBuf>,
+    /// Analysis to run.
+    #[arg(long, value_enum)]
+    pub method: Method,
+    /// Base samples N of a Sobol design: a power of two [default: 1024].
+    #[arg(long, value_name = "N")]
+    pub samples: Option<usize>,
+    /// Trials at every design point, all with the same seed [default: the
+    /// scenario's trials for tornado, 2000 for sobol and morris].
+    #[arg(long, value_name = "N")]
+    pub inner_trials: Option<u64>,
+    /// Morris trajectories r [default: 20].
+    #[arg(long, value_name = "R")]
+    pub trajectories: Option<usize>,
+    /// Morris grid levels, an even number [default: 4].
+    #[arg(long, value_name = "P")]
+    pub levels: Option<usize>,
+    /// Random seed, overriding the file's `simulation.seed`.
+    #[arg(long, value_name = "SEED")]
+    pub seed: Option<u64>,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Output directory [default: output/<scenario file name>-sensitivity/<method>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Skip the charts.
+    #[arg(long)]
+    pub no_charts: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn input(message: String) -> Failure {
+    Failure::Input(anyhow::anyhow!(message))
+}
+
+fn other<E: Into<anyhow::Error>>(e: E) -> Failure {
+    Failure::Other(e.into())
+}
+
+/// The scenario, its source and its uncertainties, with a seed override.
+fn load_uncertain(
+    path: Option<&Path>,
+    seed: Option<u64>,
+) -> Result<(ScenarioSource, Scenario, Vec<Uncertainty>), Failure> {
+    let (source, scenario) = load(path)?;
+    let uncertainties = uncertainty::parse(&source.text, &source.display_name)?;
+    let scenario = match seed {
+        Some(s) => scenario.with_seed(s),
+        None => scenario,
+    };
+    Ok((source, scenario, uncertainties))
+}
+
+/// Rejects options that the chosen method would silently ignore.
+fn check_options(args: &SensitivityArgs) -> Result<(), Failure> {
+    let stray = |flag: &str, method: &str| {
+        input(format!(
+            "{flag} applies to --method {method} only, not to --method {}",
+            args.method.name()
+        ))
+    };
+    if args.samples.is_some() && args.method != Method::Sobol {
+        return Err(stray("--samples", "sobol"));
+    }
+    if args.method != Method::Morris {
+        if args.trajectories.is_some() {
+            return Err(stray("--trajectories", "morris"));
+        }
+        if args.levels.is_some() {
+            return Err(stray("--levels", "morris"));
+        }
+    }
+    if args.inner_trials == Some(0) {
+        return Err(input(
+            "--inner-trials 0 is not allowed: every design point needs at least 1 trial".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn run(args: &SensitivityArgs) -> Result<(), Failure> {
+    check_options(args)?;
+    let (source, scenario, uncertainties) = load_uncertain(args.scenario.as_deref(), args.seed)?;
+    if uncertainties.is_empty() {
+        return Err(input(format!(
+            "{} declares no [uncertainties]: add a table of parameter paths and ranges, such as\n\
+             [uncertainties]\n\"exchange.suspension.escalation_coef\" = {{ min = 0.5, max = 2.0 }}\n\
+             (docs/sensitivity.md lists the laws)",
+            source.display_name
+        )));
+    }
+    let trials = args.inner_trials.unwrap_or(match args.method {
+        Method::Tornado => scenario.simulation.trials,
+        _ => DEFAULT_INNER_TRIALS,
+    });
+    let scenario = scenario
+        .with_trials(trials)
+        .map_err(|e| input(e.replace("--trials", "--inner-trials")))?;
+    let target = args.out.clone().unwrap_or_else(|| {
+        Path::new("output")
+            .join(format!("{}-sensitivity", source.stem))
+            .join(args.method.name())
+    });
+    let staging = Staging::new(&target).map_err(other)?;
+    let threads = threads(args.threads);
+    let tree = uncertainty::configuration_tree(&source.text).map_err(input)?;
+    let parameters: Vec<_> = uncertainties.iter().map(|u| u.parameter.clone()).collect();
+    let eval = Evaluator {
+        tree: &tree,
+        parameters: &parameters,
+        trials,
+        seed: scenario.simulation.seed,
+    };
+    let ctx = Context {
+        scenario: scenario.name.clone(),
+        trials_per_point: trials,
+        seed: scenario.simulation.seed,
+        outcomes: KeyOutcome::of(&scenario),
+    };
+    let bar = design_bar(args.quiet);
+    let progress = |done: u64, total: u64| {
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    let dir = staging.path().to_path_buf();
+    let started = Instant::now();
+    let fail = |e: AnalysisError| {
+        if e.is_input() {
+            input(e.to_string())
+        } else {
+            other(e)
+        }
+    };
+    let mut written: Vec<PathBuf> = Vec::new();
+    let design_points;
+    let mut summary = Vec::new();
+    match args.method {
+        Method::Tornado => {
+            let r = analysis::tornado(&eval, &uncertainties, threads, &progress).map_err(fail)?;
+            bar.finish_and_clear();
+            design_points = 2 * uncertainties.len() + 1;
+            written.push(write_csv(
+                &dir,
+                "tornado.csv",
+                tables::tornado_rows(&ctx, &uncertainties, &r),
+            )?);
+            written.push(write_json(
+                &dir,
+                "tornado.json",
+                &tables::tornado_json(&ctx, &uncertainties, &r),
+            )?);
+            if !args.no_charts {
+                written.extend(
+                    charts::tornado_charts(&dir, &scenario, &ctx, &uncertainties, &r)
+                        .map_err(other)?,
+                );
+            }
+            for &o in &ctx.outcomes {
+                let bars = r.swings(o);
+                let top: Vec<String> = bars
+                    .iter()
+                    .take(3)
+                    .map(|s| {
+                        format!(
+                            "{} {} to {}",
+                            uncertainties[s.input].parameter.label(),
+                            charts::fmt_outcome(o, s.at_low),
+                            charts::fmt_outcome(o, s.at_high)
+                        )
+                    })
+                    .collect();
+                summary.push(format!(
+                    "{} (as written {}): {}",
+                    charts::outcome_title(o, &scenario),
+                    charts::fmt_outcome(o, r.base.get(o).estimate),
+                    top.join("; ")
+                ));
+            }
+        }
+        Method::Sobol => {
+            let n = args.samples.unwrap_or(DEFAULT_SAMPLES);
+            let r = analysis::sobol(&eval, &uncertainties, n, &ctx.outcomes, threads, &progress)
+                .map_err(fail)?;
+            bar.finish_and_clear();
+            design_points = r.points.len();
+            written.push(write_csv(
+                &dir,
+                "sobol.csv",
+                tables::sobol_rows(&uncertainties, &r),
+            )?);
+            written.push(write_json(
+                &dir,
+                "sobol.json",
+                &tables::sobol_json(&ctx, &uncertainties, &r),
+            )?);
+            let refs: Vec<_> = parameters.iter().collect();
+            written.push(write_csv(
+                &dir,
+                "design.csv",
+                tables::design_records(
+                    &ctx,
+                    &refs,
+                    &["row", "matrix"],
+                    &tables::saltelli_labels(&r),
+                    &r.points,
+                    &r.estimates,
+                ),
+            )?);
+            if !args.no_charts {
+                written.extend(
+                    charts::sobol_charts(&dir, &scenario, &ctx, &uncertainties, &r)
+                        .map_err(other)?,
+                );
+            }
+            for (o, ix) in &r.indices {
+                let mut order: Vec<usize> = (0..uncertainties.len()).collect();
+                order.sort_by(|&a, &b| {
+                    ix.total_order[b]
+                        .estimate
+                        .total_cmp(&ix.total_order[a].estimate)
+                });
+                let top: Vec<String> = order
+                    .iter()
+                    .take(3)
+                    .filter(|&&i| ix.total_order[i].estimate.is_finite())
+                    .map(|&i| {
+                        let t = &ix.total_order[i];
+                        format!(
+                            "{} {:.2} ({:.2} to {:.2})",
+                            uncertainties[i].parameter.label(),
+                            t.estimate,
+                            t.ci95[0],
+                            t.ci95[1]
+                        )
+                    })
+                    .collect();
+                summary.push(if top.is_empty() {
+                    format!(
+                        "{}: does not vary over the design",
+                        charts::outcome_title(*o, &scenario)
+                    )
+                } else {
+                    format!(
+                        "{}: total-order index {}",
+                        charts::outcome_title(*o, &scenario),
+                        top.join("; ")
+                    )
+                });
+            }
+        }
+        Method::Morris => {
+            let r = analysis::morris(
+                &eval,
+                &uncertainties,
+                args.trajectories.unwrap_or(DEFAULT_TRAJECTORIES),
+                args.levels.unwrap_or(DEFAULT_LEVELS),
+                &ctx.outcomes,
+                threads,
+                &progress,
+            )
+            .map_err(fail)?;
+            bar.finish_and_clear();
+            design_points = r.points.len();
+            written.push(write_csv(
+                &dir,
+                "morris.csv",
+                tables::morris_rows(&uncertainties, &r),
+            )?);
+            written.push(write_json(
+                &dir,
+                "morris.json",
+                &tables::morris_json(&ctx, &uncertainties, &r),
+            )?);
+            let refs: Vec<_> = parameters.iter().collect();
+            written.push(write_csv(
+                &dir,
+                "design.csv",
+                tables::design_records(
+                    &ctx,
+                    &refs,
+                    &["trajectory", "step"],
+                    &tables::morris_labels(&r),
+                    &r.points,
+                    &r.estimates,
+                ),
+            )?);
+            if !args.no_charts {
+                written.extend(
+                    charts::morris_charts(&dir, &scenario, &ctx, &uncertainties, &r)
+                        .map_err(other)?,
+                );
+            }
+            for (o, effects) in &r.effects {
+                let mut order: Vec<usize> = (0..uncertainties.len()).collect();
+                order.sort_by(|&a, &b| {
+                    effects[b]
+                        .mu_star
+                        .estimate
+                        .total_cmp(&effects[a].mu_star.estimate)
+                });
+                let top: Vec<String> = order
+                    .iter()
+                    .take(3)
+                    .map(|&i| {
+                        format!(
+                            "{} {}",
+                            uncertainties[i].parameter.label(),
+                            charts::fmt_change(*o, effects[i].mu_star.estimate)
+                        )
+                    })
+                    .collect();
+                summary.push(format!(
+                    "{}: mu* {}",
+                    charts::outcome_title(*o, &scenario),
+                    top.join("; ")
+                ));
+            }
+        }
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let details = serde_json::json!({
+        "method": args.method,
+        "design_points": design_points,
+        "trials_per_point": trials,
+        "samples": (args.method == Method::Sobol).then(|| args.samples.unwrap_or(DEFAULT_SAMPLES)),
+        "trajectories": (args.method == Method::Morris)
+            .then(|| args.trajectories.unwrap_or(DEFAULT_TRAJECTORIES)),
+        "levels": (args.method == Method::Morris).then(|| args.levels.unwrap_or(DEFAULT_LEVELS)),
+        "uncertainties": uncertainties.iter().map(|u| &u.parameter.path).collect::<Vec<_>>(),
+    });
+    let out = finish(staging, &source, &scenario, threads, wall, written, details)?;
+    if !args.quiet {
+        println!("{}", scenario.name);
+        println!(
+            "  {} sensitivity: {} uncertainties, {} design points x {} trials (seed {}); {:.1} s",
+            args.method.name(),
+            uncertainties.len(),
+            design_points,
+            trials,
+            scenario.simulation.seed,
+            wall
+        );
+        for line in summary {
+            println!("  {line}");
+        }
+        println!("  results: {}", out.display());
+    }
+    Ok(())
+}
+
+/// Worker threads: the option, or all cores.
+pub(super) fn threads(option: Option<u16>) -> usize {
+    option
+        .map(usize::from)
+        .unwrap_or_else(rayon::current_num_threads)
+}
+
+/// A progress bar over design points with an ETA on stderr, drawn only on
+/// a terminal.
+pub(super) fn design_bar(quiet: bool) -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    if quiet || !std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    } else if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} simulating [{bar:40}] {human_pos}/{human_len} design points, ETA {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+pub(super) fn write_csv<T: Serialize>(
+    dir: &Path,
+    name: &str,
+    rows: impl IntoIterator<Item = T>,
+) -> Result<PathBuf, Failure> {
+    let path = dir.join(name);
+    report::write_csv(&path, rows).map_err(other)?;
+    Ok(path)
+}
+
+pub(super) fn write_json<T: Serialize>(
+    dir: &Path,
+    name: &str,
+    value: &T,
+) -> Result<PathBuf, Failure> {
+    let path = dir.join(name);
+    report::write_json(&path, value).map_err(other)?;
+    Ok(path)
+}
+
+/// Writes the manifest (the run's manifest plus `analysis`, what the
+/// design was) and moves the staged results into place.
+pub(super) fn finish(
+    staging: Staging,
+    source: &ScenarioSource,
+    scenario: &Scenario,
+    threads: usize,
+    wall: f64,
+    written: Vec<PathBuf>,
+    analysis: serde_json::Value,
+) -> Result<PathBuf, Failure> {
+    let mut outputs: Vec<String> = written
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    outputs.push(report::files::MANIFEST_JSON.to_string());
+    let manifest = Manifest::new(source, scenario, threads, wall, outputs);
+    let mut value = serde_json::to_value(&manifest).map_err(other)?;
+    if let Some(map) = value.as_object_mut() {
+        map.insert("analysis".to_string(), analysis);
+    }
+    write_json(staging.path(), report::files::MANIFEST_JSON, &value)?;
+    staging.commit().map_err(other)
+}

@@ -1,0 +1,154 @@
+//! Running the simulator at the points of a design.
+//!
+//! A design point sets some parameters (by dotted path) and leaves the rest
+//! as the scenario has them. Each point becomes a scenario through the same
+//! validation as a file, so a design can never simulate a value a scenario
+//! could not hold, and then runs a fixed number of trials, always with the
+//! same seed. Trial `n` of every point therefore draws the same random
+//! numbers (common random numbers), and outputs differ between points only
+//! through the parameters: a parameter the model ignores changes nothing,
+//! to the last bit.
+//!
+//! Points run in parallel, one point per worker at a time, and each point's
+//! trials run in order on its worker ([`engine::run_serial`]). The results
+//! are collected in design order and each depends only on its own point, so
+//! they are identical for any number of threads.
+
+use super::outcomes::{KeyEstimates, KeySums};
+use crate::engine::{self, StreamKeys};
+use crate::model::Model;
+use crate::scenario::uncertainty::{Parameter, scenario_with};
+use crate::scenario::{Problem, Scenario};
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The values one design point sets: (index into the parameters, value).
+pub type Settings = Vec<(usize, f64)>;
+
+/// Why a design could not be evaluated.
+#[derive(Debug, thiserror::Error)]
+pub enum EvaluateError {
+    /// A design point is not a valid scenario (for example two ranges that
+    /// are valid alone but not together).
+    #[error("design point {point} ({values}) is not a valid scenario: {problems}")]
+    Invalid {
+        point: usize,
+        values: String,
+        problems: String,
+    },
+    #[error("cannot start worker threads: {0}")]
+    Threads(#[from] rayon::ThreadPoolBuildError),
+}
+
+/// Builds and simulates the configurations of a design.
+#[derive(Debug, Clone)]
+pub struct Evaluator<'a> {
+    /// The scenario's TOML tree, without variants and uncertainties.
+    pub tree: &'a toml::Table,
+    pub parameters: &'a [Parameter],
+    /// Trials per design point.
+    pub trials: u64,
+    /// The seed every design point uses.
+    pub seed: u64,
+}
+
+impl Evaluator<'_> {
+    /// The scenario of one design point, with this evaluator's trials and
+    /// seed.
+    pub fn scenario(&self, settings: &[(usize, f64)]) -> Result<Scenario, Vec<Problem>> {
+        let pairs: Vec<(&Parameter, f64)> = settings
+            .iter()
+            .map(|&(i, v)| (&self.parameters[i], v))
+            .collect();
+        let s = scenario_with(self.tree, &pairs)?;
+        let s = s.with_trials(self.trials).map_err(|message| {
+            vec![Problem {
+                line: None,
+                column: None,
+                path: "trials".to_string(),
+                message,
+            }]
+        })?;
+        Ok(s.with_seed(self.seed))
+    }
+
+    fn invalid(
+        &self,
+        point: usize,
+        settings: &[(usize, f64)],
+        problems: &[Problem],
+    ) -> EvaluateError {
+        let values = if settings.is_empty() {
+            "the scenario as written".to_string()
+        } else {
+            settings
+                .iter()
+                .map(|&(i, v)| format!("{} = {v}", self.parameters[i].path))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let problems = problems
+            .iter()
+            .map(|p| format!("{}: {}", p.path, p.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        EvaluateError::Invalid {
+            point,
+            values,
+            problems,
+        }
+    }
+
+    /// Simulates every design point on `threads` workers and returns their
+    /// key outcomes in design order. Every point is validated before any is
+    /// simulated, so a bad design fails at once; the error names the first
+    /// bad point and its values. `progress` is called with the number of
+    /// points finished.
+    pub fn run(
+        &self,
+        points: &[Settings],
+        threads: usize,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Vec<KeyEstimates>, EvaluateError> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()?;
+        pool.install(|| {
+            let first_bad = points
+                .par_iter()
+                .enumerate()
+                .filter_map(|(k, p)| self.scenario(p).err().map(|e| (k, e)))
+                .min_by_key(|(k, _)| *k);
+            if let Some((k, problems)) = first_bad {
+                return Err(self.invalid(k, &points[k], &problems));
+            }
+            let done = AtomicU64::new(0);
+            points
+                .par_iter()
+                .enumerate()
+                .map(|(k, p)| {
+                    let s = self
+                        .scenario(p)
+                        .map_err(|problems| self.invalid(k, p, &problems))?;
+                    let estimates = simulate(&s);
+                    progress(done.fetch_add(1, Ordering::Relaxed) + 1);
+                    Ok(estimates)
+                })
+                .collect()
+        })
+    }
+}
+
+/// The key outcomes of a scenario's trials, run in the calling thread.
+pub fn simulate(s: &Scenario) -> KeyEstimates {
+    let model = Model::new(s);
+    let keys = StreamKeys::new(s.mediation.mediators.iter().map(|m| m.name.as_str()));
+    engine::run_serial(
+        &model,
+        &keys,
+        s.simulation.seed,
+        0..s.simulation.trials,
+        KeySums::new(s),
+    )
+    .estimates()
+}
