@@ -1,15 +1,17 @@
 //! `swapsim compare`: configurations side by side, on common random numbers.
 
+use super::merge::{say_shard, write_shard};
 use super::run::progress_bar;
-use super::{CommonArgs, Failure, load};
-use crate::engine::{self, Configuration, StreamKeys};
+use super::{CommonArgs, Failure, MergeArgs};
+use crate::engine::{self, Configuration, PairedSink, StreamKeys};
 use crate::model::Model;
-use crate::report::{self, Manifest, Staging};
+use crate::report::{self, Job, Manifest, Partial, SourceRecord, Staging, Statistics};
 use crate::scenario::variants::{self, BASE_NAME};
 use crate::scenario::{Scenario, ScenarioSource, error::nearest};
 use crate::stats::compare::{CompareAccumulator, ComparedOutcome, Comparison, KeyOutcome};
 use clap::Args;
 use serde::Serialize;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -37,6 +39,10 @@ pub struct CompareArgs {
     /// mediators, each one alone, all but each one, and none.
     #[arg(long)]
     pub knockout: bool,
+    /// Run only shard K of N (1-based) of the trials and write a partial
+    /// result for `swapsim merge`, in output/<file name>-compare-shard-K-of-N/.
+    #[arg(long, value_name = "K/N", value_parser = super::parse_shard)]
+    pub shard: Option<(u64, u64)>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -104,63 +110,241 @@ fn other<E: Into<anyhow::Error>>(e: E) -> Failure {
     Failure::Other(e.into())
 }
 
-pub(super) fn compare(args: &CompareArgs) -> Result<(), Failure> {
-    let (stem, title, mut configs) = configurations(args)?;
-    for c in &mut configs {
-        if let Some(n) = args.common.trials {
-            c.scenario = c.scenario.clone().with_trials(n).map_err(input)?;
+/// A comparison ready to simulate: its configurations (reference first),
+/// seed and trials, and the names of its outputs.
+struct Plan {
+    stem: String,
+    title: String,
+    configs: Vec<Config>,
+    seed: u64,
+    trials: u64,
+}
+
+impl Plan {
+    /// Builds the configurations from the files as read, with the
+    /// command line's overrides of trials and seed. `swapsim merge` calls
+    /// it with the values a shard recorded, so it must depend on nothing
+    /// else.
+    fn new(
+        sources: &[ScenarioSource],
+        variants: &[String],
+        knockout: bool,
+        trials: Option<u64>,
+        seed: Option<u64>,
+    ) -> Result<Plan, Failure> {
+        let (title, mut configs) = configurations(sources, variants, knockout)?;
+        if let Some(n) = trials {
+            for c in &mut configs {
+                c.scenario = c.scenario.clone().with_trials(n).map_err(input)?;
+            }
         }
-    }
-    check_comparable(&configs)?;
-    let reference = &configs[0].scenario;
-    let seed = args.common.seed.unwrap_or(reference.simulation.seed);
-    let trials = reference.simulation.trials;
-    for c in &mut configs {
-        c.scenario = c.scenario.clone().with_seed(seed);
-        c.scenario.simulation.trials = trials;
+        check_comparable(&configs)?;
+        let reference = &configs[0].scenario;
+        let seed = seed.unwrap_or(reference.simulation.seed);
+        let trials = reference.simulation.trials;
+        for c in &mut configs {
+            c.scenario = c.scenario.clone().with_seed(seed);
+            c.scenario.simulation.trials = trials;
+        }
+        Ok(Plan {
+            stem: sources[0].stem.clone(),
+            title,
+            configs,
+            seed,
+            trials,
+        })
     }
 
+    fn scenarios(&self) -> Vec<&Scenario> {
+        self.configs.iter().map(|c| &c.scenario).collect()
+    }
+
+    /// Simulates `trials` of every configuration on common random numbers.
+    fn simulate(
+        &self,
+        trials: Range<u64>,
+        threads: usize,
+        quiet: bool,
+    ) -> Result<CompareAccumulator, Failure> {
+        let scenarios = self.scenarios();
+        let models: Vec<Model> = scenarios.iter().map(|s| Model::new(s)).collect();
+        let keys: Vec<StreamKeys> = scenarios
+            .iter()
+            .map(|s| StreamKeys::new(s.mediation.mediators.iter().map(|m| m.name.as_str())))
+            .collect();
+        let runs: Vec<Configuration> = models
+            .iter()
+            .zip(&keys)
+            .map(|(model, keys)| Configuration { model, keys })
+            .collect();
+        let progress = progress_bar(trials.end - trials.start, quiet);
+        let acc = engine::run_paired(
+            &runs,
+            self.seed,
+            trials,
+            Some(threads),
+            || CompareAccumulator::new(&scenarios),
+            &|done| progress.set_position(done),
+        )
+        .map_err(other)?;
+        progress.finish_and_clear();
+        Ok(acc)
+    }
+}
+
+pub(super) fn compare(args: &CompareArgs) -> Result<(), Failure> {
+    let sources: Vec<ScenarioSource> = if args.scenarios.is_empty() {
+        vec![ScenarioSource::builtin()]
+    } else {
+        args.scenarios
+            .iter()
+            .map(|p| ScenarioSource::read(p))
+            .collect::<Result<_, _>>()?
+    };
+    let plan = Plan::new(
+        &sources,
+        &args.variants,
+        args.knockout,
+        args.common.trials,
+        args.common.seed,
+    )?;
+    if args.common.report && args.shard.is_some() {
+        return Err(input(
+            "--report cannot be combined with --shard: merge the shards with `swapsim merge              --report`"
+                .to_string(),
+        ));
+    }
+    let target = args.common.out.clone().unwrap_or_else(|| {
+        let name = match args.shard {
+            Some((k, n)) => format!("{}-compare-shard-{k}-of-{n}", plan.stem),
+            None => format!("{}-compare", plan.stem),
+        };
+        Path::new("output").join(name)
+    });
+    let staging = Staging::new(&target).map_err(other)?;
+    let threads = args.common.threads();
+    let trials = match args.shard {
+        Some((k, n)) => engine::shard_range(plan.trials, k, n),
+        None => 0..plan.trials,
+    };
+    let started = Instant::now();
+    let acc = plan.simulate(trials.clone(), threads, args.common.quiet)?;
+    let wall = started.elapsed().as_secs_f64();
+    let reference = &plan.configs[0].scenario;
+    if let Some(shard) = args.shard {
+        let job = Job::Compare {
+            scenarios: sources.iter().map(SourceRecord::of).collect(),
+            variants: args.variants.clone(),
+            knockout: args.knockout,
+            seed: plan.seed,
+            trials: plan.trials,
+        };
+        let partial = Partial::new(job, shard, trials, Statistics::Compare(acc));
+        let out = write_shard(staging, &partial, &sources[0], reference, threads, wall)?;
+        if !args.common.quiet {
+            say_shard(&partial, &out);
+        }
+        return Ok(());
+    }
+    let written = Written {
+        threads,
+        wall,
+        charts: !args.common.no_charts,
+        report: args.common.report,
+    };
+    let (cmp, out) = write_outputs(staging, &plan, &sources[0], acc, &written)?;
+    if !args.common.quiet {
+        print_comparison(&cmp, &plan.title, &out, wall);
+    }
+    Ok(())
+}
+
+/// Merges the shards of a comparison (`swapsim merge`).
+pub(super) fn merge(
+    job: Job,
+    parts: Vec<CompareAccumulator>,
+    args: &MergeArgs,
+) -> Result<(), Failure> {
+    let Job::Compare {
+        scenarios,
+        variants,
+        knockout,
+        seed,
+        trials,
+    } = job
+    else {
+        return Err(input("not the partial result of a comparison".to_string()));
+    };
+    let sources: Vec<ScenarioSource> = scenarios.iter().map(SourceRecord::source).collect();
+    let plan = Plan::new(&sources, &variants, knockout, Some(trials), Some(seed))?;
     let target = args
-        .common
         .out
         .clone()
-        .unwrap_or_else(|| Path::new("output").join(format!("{stem}-compare")));
+        .unwrap_or_else(|| Path::new("output").join(format!("{}-compare", plan.stem)));
     let staging = Staging::new(&target).map_err(other)?;
-
-    let threads = args.common.threads();
-    let scenarios: Vec<&Scenario> = configs.iter().map(|c| &c.scenario).collect();
-    let names: Vec<String> = configs.iter().map(|c| c.name.clone()).collect();
-    let models: Vec<Model> = scenarios.iter().map(|s| Model::new(s)).collect();
-    let keys: Vec<StreamKeys> = scenarios
-        .iter()
-        .map(|s| StreamKeys::new(s.mediation.mediators.iter().map(|m| m.name.as_str())))
-        .collect();
-    let runs: Vec<Configuration> = models
-        .iter()
-        .zip(&keys)
-        .map(|(model, keys)| Configuration { model, keys })
-        .collect();
-    let progress = progress_bar(trials, args.common.quiet);
     let started = Instant::now();
-    let acc = engine::run_paired(
-        &runs,
-        seed,
-        0..trials,
-        Some(threads),
-        || CompareAccumulator::new(&scenarios),
-        &|done| progress.set_position(done),
-    )
-    .map_err(other)?;
-    let cmp = acc.finish(&names, &scenarios);
-    let wall = started.elapsed().as_secs_f64();
-    progress.finish_and_clear();
+    let mut parts = parts.into_iter();
+    let mut acc = parts
+        .next()
+        .ok_or_else(|| input("no partial results given".to_string()))?;
+    for part in parts {
+        acc.merge(part);
+    }
+    if acc.trials() != plan.trials {
+        return Err(input(format!(
+            "the partial results hold {} trials, not the {} of the comparison",
+            acc.trials(),
+            plan.trials
+        )));
+    }
+    let written = Written {
+        threads: 1,
+        wall: started.elapsed().as_secs_f64(),
+        charts: !args.no_charts,
+        report: args.report,
+    };
+    let (_, out) = write_outputs(staging, &plan, &sources[0], acc, &written)?;
+    if !args.quiet {
+        say!(
+            "merged the shards of a comparison ({} configurations, {} trials) into {}",
+            plan.configs.len(),
+            plan.trials,
+            out.display()
+        );
+    }
+    Ok(())
+}
 
+/// How outputs are written.
+struct Written {
+    threads: usize,
+    wall: f64,
+    charts: bool,
+    report: bool,
+}
+
+/// Writes the tables, charts, manifest and report of a finished
+/// comparison and moves them into place.
+fn write_outputs(
+    staging: Staging,
+    plan: &Plan,
+    source: &ScenarioSource,
+    acc: CompareAccumulator,
+    how: &Written,
+) -> Result<(Comparison, PathBuf), Failure> {
+    let names: Vec<String> = plan.configs.iter().map(|c| c.name.clone()).collect();
+    let cmp = acc.finish(&names, &plan.scenarios());
     let dir = staging.path();
-    let mut written = write_comparison(&cmp, &configs, &title, seed, dir)?;
-    if !args.common.no_charts {
+    let mut written = write_comparison(&cmp, &plan.configs, &plan.title, plan.seed, dir)?;
+    if how.charts {
         written.extend(
-            crate::plot::compare::draw_compare_charts(&cmp, &configs[0].scenario, &title, dir)
-                .map_err(other)?,
+            crate::plot::compare::draw_compare_charts(
+                &cmp,
+                &plan.configs[0].scenario,
+                &plan.title,
+                dir,
+            )
+            .map_err(other)?,
         );
     }
     let mut outputs: Vec<String> = written
@@ -168,36 +352,35 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), Failure> {
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
     outputs.push(report::files::MANIFEST_JSON.to_string());
-    if args.common.report {
+    if how.report {
         outputs.push(report::files::REPORT_HTML.to_string());
     }
-    let source = reference_source(args)?;
-    let mut manifest = Manifest::new(&source, &configs[0].scenario, threads, wall, outputs);
-    manifest.configurations = names.clone();
+    let mut manifest = Manifest::new(
+        source,
+        &plan.configs[0].scenario,
+        how.threads,
+        how.wall,
+        outputs,
+    );
+    manifest.configurations = names;
     report::write_json(&dir.join(report::files::MANIFEST_JSON), &manifest).map_err(other)?;
-    if args.common.report {
+    if how.report {
         report::html::write_report(dir).map_err(other)?;
     }
     let out = staging.commit().map_err(other)?;
-    if !args.common.quiet {
-        print_comparison(&cmp, &title, &out, wall);
-    }
-    Ok(())
+    Ok((cmp, out))
 }
 
-/// The source of the reference, for the manifest's hash.
-fn reference_source(args: &CompareArgs) -> Result<ScenarioSource, Failure> {
-    Ok(match args.scenarios.first() {
-        Some(p) => ScenarioSource::read(p)?,
-        None => ScenarioSource::builtin(),
-    })
-}
-
-/// The configurations to compare, reference first, with the stem that
-/// names the output directory and a title for charts.
-fn configurations(args: &CompareArgs) -> Result<(String, String, Vec<Config>), Failure> {
-    if args.scenarios.len() >= 2 {
-        if args.knockout || !args.variants.is_empty() {
+/// The configurations to compare, reference first, with a title for
+/// charts: the files themselves if there are several, otherwise the base
+/// of the one file and its variants, or its mediator knock-out.
+fn configurations(
+    sources: &[ScenarioSource],
+    variants: &[String],
+    knockout: bool,
+) -> Result<(String, Vec<Config>), Failure> {
+    if sources.len() >= 2 {
+        if knockout || !variants.is_empty() {
             return Err(input(
                 "--knockout and --variants apply to one scenario file; with several files, the \
                  files themselves are the configurations"
@@ -205,8 +388,8 @@ fn configurations(args: &CompareArgs) -> Result<(String, String, Vec<Config>), F
             ));
         }
         let mut configs: Vec<Config> = Vec::new();
-        for path in &args.scenarios {
-            let (source, scenario) = load(Some(path))?;
+        for source in sources {
+            let scenario = source.parse()?;
             let mut name = source.stem.clone();
             if configs.iter().any(|c| c.name == name) {
                 name = format!("{name} ({})", configs.len() + 1);
@@ -217,23 +400,19 @@ fn configurations(args: &CompareArgs) -> Result<(String, String, Vec<Config>), F
                 scenario,
             });
         }
-        let stem = ScenarioSource::read(&args.scenarios[0])?.stem;
         let title = format!("{}: scenario files", configs[0].scenario.name);
-        return Ok((stem, title, configs));
+        return Ok((title, configs));
     }
-    let source = match args.scenarios.first() {
-        Some(p) => ScenarioSource::read(p)?,
-        None => ScenarioSource::builtin(),
-    };
+    let source = &sources[0];
     let set = variants::parse_set(&source.text, &source.display_name)?;
-    if args.knockout {
-        if !args.variants.is_empty() {
+    if knockout {
+        if !variants.is_empty() {
             return Err(input(
                 "use either --knockout or --variants, not both".to_string(),
             ));
         }
         let title = format!("{}: mediator knock-out", set.base.name);
-        return Ok((source.stem, title, knockout(&set.base)));
+        return Ok((title, knockout_configs(&set.base)));
     }
     if set.variants.is_empty() {
         return Err(input(format!(
@@ -243,7 +422,7 @@ fn configurations(args: &CompareArgs) -> Result<(String, String, Vec<Config>), F
         )));
     }
     let available: Vec<&str> = set.variants.iter().map(|v| v.name.as_str()).collect();
-    for wanted in &args.variants {
+    for wanted in variants {
         if !available.contains(&wanted.as_str()) {
             let hint = nearest(wanted, available.iter().copied())
                 .map(|g| format!(" (did you mean {g:?}?)"))
@@ -267,7 +446,7 @@ fn configurations(args: &CompareArgs) -> Result<(String, String, Vec<Config>), F
     configs.extend(
         set.variants
             .into_iter()
-            .filter(|v| args.variants.is_empty() || args.variants.contains(&v.name))
+            .filter(|v| variants.is_empty() || variants.contains(&v.name))
             .map(|v| Config {
                 name: v.name,
                 description: v.description,
@@ -275,12 +454,12 @@ fn configurations(args: &CompareArgs) -> Result<(String, String, Vec<Config>), F
             }),
     );
     let title = set.base.name.clone();
-    Ok((source.stem, title, configs))
+    Ok((title, configs))
 }
 
 /// All mediators, each alone, all but each, and none, without repeating a
 /// set of mediators already listed.
-pub fn knockout(base: &Scenario) -> Vec<Config> {
+pub fn knockout_configs(base: &Scenario) -> Vec<Config> {
     let names: Vec<String> = base
         .mediation
         .mediators

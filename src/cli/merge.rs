@@ -1,11 +1,14 @@
-//! `swapsim merge`: combine the partial results of shards into the outputs
-//! of a single run.
+//! Shards and `swapsim merge`: a run, a comparison or a sensitivity design
+//! split into parts that run anywhere, and combined into the outputs of the
+//! unsharded command.
 
 use super::run::write_run;
-use super::{Failure, MergeArgs};
-use crate::engine::TrialSink;
-use crate::report::{self, PARTIAL_FORMAT, PARTIAL_VERSION, Partial, Staging};
-use crate::scenario::ScenarioSource;
+use super::{Failure, MergeArgs, compare, sensitivity};
+use crate::engine::{self, TrialSink};
+use crate::report::{
+    self, Job, Manifest, PARTIAL_FORMAT, PARTIAL_VERSION, Partial, Staging, Statistics,
+};
+use crate::scenario::{Scenario, ScenarioSource};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -15,7 +18,12 @@ Examples:
   ... (shards 2/4, 3/4 and 4/4, on other machines or as a job array)
   swapsim merge output/long-run-shard-*-of-4
       Combine the four partial results into output/long-run/, the same
-      files, byte for byte, as a single run with the same seed and trials.";
+      files, byte for byte, as a single run with the same seed and trials.
+  swapsim compare scenarios/mediator-configurations.toml --shard 2/3
+  swapsim sensitivity --method sobol --shard 5/8
+      Comparisons are sharded by trials, sensitivity designs by design
+      points; `swapsim merge` combines either kind (add --report for
+      report.html).";
 
 fn input(message: String) -> Failure {
     Failure::Input(anyhow::anyhow!(message))
@@ -23,6 +31,42 @@ fn input(message: String) -> Failure {
 
 fn other<E: Into<anyhow::Error>>(e: E) -> Failure {
     Failure::Other(e.into())
+}
+
+/// Writes a shard's `partial.json` and a manifest next to it, and moves
+/// them into place; returns the directory.
+pub(super) fn write_shard(
+    staging: Staging,
+    partial: &Partial,
+    source: &ScenarioSource,
+    scenario: &Scenario,
+    threads: usize,
+    wall: f64,
+) -> Result<PathBuf, Failure> {
+    let dir = staging.path();
+    report::write_json_compact(&dir.join(report::files::PARTIAL_JSON), partial).map_err(other)?;
+    let outputs = vec![
+        report::files::PARTIAL_JSON.to_string(),
+        report::files::MANIFEST_JSON.to_string(),
+    ];
+    let manifest = Manifest::new(source, scenario, threads, wall, outputs);
+    report::write_json(&dir.join(report::files::MANIFEST_JSON), &manifest).map_err(other)?;
+    staging.commit().map_err(other)
+}
+
+/// Says which part of the job a shard ran and where its result is.
+pub(super) fn say_shard(partial: &Partial, out: &Path) {
+    say!(
+        "shard {} of {} ({}): {} {} to {} of {}; partial result in {}",
+        partial.shard,
+        partial.shards,
+        partial.job.command(),
+        partial.job.unit_name(),
+        partial.first,
+        partial.end,
+        partial.job.units(),
+        out.display()
+    );
 }
 
 /// Reads a partial result from a shard directory or a `partial.json`.
@@ -34,42 +78,58 @@ fn read_partial(path: &Path) -> Result<(PathBuf, Partial), Failure> {
     };
     let text = std::fs::read_to_string(&file)
         .map_err(|e| input(format!("cannot read {}: {e}", file.display())))?;
-    let partial: Partial = serde_json::from_str(&text).map_err(|e| {
+    // The format and version first, so that a partial of another version
+    // is named as such rather than as unreadable.
+    let header: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
         input(format!(
             "{} is not a swapsim partial result: {e}",
             file.display()
         ))
     })?;
-    if partial.format != PARTIAL_FORMAT || partial.format_version != PARTIAL_VERSION {
+    let format = header.get("format").and_then(|v| v.as_str());
+    let version = header.get("format_version").and_then(|v| v.as_u64());
+    if format != Some(PARTIAL_FORMAT) || version != Some(u64::from(PARTIAL_VERSION)) {
         return Err(input(format!(
-            "{} has format {} version {}; this swapsim merges {PARTIAL_FORMAT} version \
-             {PARTIAL_VERSION}",
+            "{} is not a swapsim partial result of format {PARTIAL_FORMAT} version \
+             {PARTIAL_VERSION} (it has format {}, version {}); this swapsim merges that \
+             version only",
             file.display(),
-            partial.format,
-            partial.format_version
+            format.unwrap_or("none"),
+            version.map_or_else(|| "none".to_string(), |v| v.to_string())
         )));
     }
+    let partial: Partial = serde_json::from_value(header).map_err(|e| {
+        input(format!(
+            "{} is not a swapsim partial result: {e}",
+            file.display()
+        ))
+    })?;
     Ok((file, partial))
 }
 
-pub(super) fn merge(args: &MergeArgs) -> Result<(), Failure> {
-    let mut partials = Vec::new();
-    for p in &args.partials {
-        partials.push(read_partial(p)?);
+/// The part of the job that shard `k` of `n` must hold.
+fn expected_range(job: &Job, k: u64, n: u64) -> std::ops::Range<u64> {
+    match job {
+        Job::Sensitivity { design_points, .. } => {
+            report::partial::point_range(*design_points, k, n)
+        }
+        _ => engine::shard_range(job.units(), k, n),
     }
+}
+
+/// Checks that the partials are all the shards of one job, each once, and
+/// returns them in shard order.
+fn check_shards(mut partials: Vec<(PathBuf, Partial)>) -> Result<Vec<Partial>, Failure> {
     let (first_file, first) = &partials[0];
     for (file, p) in &partials[1..] {
-        let differs = [
-            ("scenario file", p.scenario_sha256 != first.scenario_sha256),
-            ("seed", p.seed != first.seed),
-            ("number of trials", p.trials != first.trials),
-            ("number of shards", p.shards != first.shards),
-            (
-                "swapsim version",
-                p.swapsim_version != first.swapsim_version,
-            ),
-        ];
-        if let Some((what, _)) = differs.iter().find(|(_, d)| *d) {
+        let what = if p.swapsim_version != first.swapsim_version {
+            Some("swapsim version")
+        } else if p.shards != first.shards {
+            Some("number of shards")
+        } else {
+            first.job.difference(&p.job)
+        };
+        if let Some(what) = what {
             return Err(input(format!(
                 "{} and {} come from different runs: the {what} differs",
                 first_file.display(),
@@ -77,14 +137,34 @@ pub(super) fn merge(args: &MergeArgs) -> Result<(), Failure> {
             )));
         }
     }
-    let mut seen = vec![None::<&Path>; first.shards as usize];
+    let shards = first.shards;
+    let mut seen = vec![None::<&Path>; shards as usize];
     for (file, p) in &partials {
+        if p.shard == 0 || p.shard > shards {
+            return Err(input(format!(
+                "{} claims to be shard {} of {shards}",
+                file.display(),
+                p.shard
+            )));
+        }
+        let range = expected_range(&p.job, p.shard, shards);
+        if (p.first, p.end) != (range.start, range.end) {
+            return Err(input(format!(
+                "{} holds {} {} to {}, but shard {} of {shards} is {} to {}",
+                file.display(),
+                p.job.unit_name(),
+                p.first,
+                p.end,
+                p.shard,
+                range.start,
+                range.end
+            )));
+        }
         let slot = &mut seen[(p.shard - 1) as usize];
         if let Some(earlier) = slot {
             return Err(input(format!(
-                "shard {} of {} is given twice: {} and {}",
+                "shard {} of {shards} is given twice: {} and {}",
                 p.shard,
-                p.shards,
                 earlier.display(),
                 file.display()
             )));
@@ -99,30 +179,91 @@ pub(super) fn merge(args: &MergeArgs) -> Result<(), Failure> {
         .collect();
     if !missing.is_empty() {
         return Err(input(format!(
-            "shards {} of {} are missing; merge needs all of them",
-            missing.join(", "),
-            first.shards
+            "shards {} of {shards} are missing; merge needs all of them",
+            missing.join(", ")
         )));
     }
+    partials.sort_by_key(|(_, p)| p.shard);
+    Ok(partials.into_iter().map(|(_, p)| p).collect())
+}
 
-    let source = ScenarioSource {
-        display_name: first.scenario_file.clone(),
-        stem: first.scenario_stem.clone(),
-        text: first.scenario_text.clone(),
+pub(super) fn merge(args: &MergeArgs) -> Result<(), Failure> {
+    let mut partials = Vec::new();
+    for p in &args.partials {
+        partials.push(read_partial(p)?);
+    }
+    let partials = check_shards(partials)?;
+    let job = partials[0].job.clone();
+    let corrupt = || {
+        input(format!(
+            "a partial result of `swapsim {}` holds statistics of another command",
+            job.command()
+        ))
     };
-    let shards = first.shards;
+    match &job {
+        Job::Run { .. } => {
+            let parts = partials
+                .into_iter()
+                .map(|p| match p.statistics {
+                    Statistics::Run(acc) => Ok(*acc),
+                    _ => Err(corrupt()),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            merge_run(job, parts, args)
+        }
+        Job::Compare { .. } => {
+            let parts = partials
+                .into_iter()
+                .map(|p| match p.statistics {
+                    Statistics::Compare(acc) => Ok(acc),
+                    _ => Err(corrupt()),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            compare::merge(job, parts, args)
+        }
+        Job::Sensitivity { .. } => {
+            let mut sums = Vec::new();
+            for p in partials {
+                match p.statistics {
+                    Statistics::Sensitivity(s) if s.len() as u64 == p.end - p.first => {
+                        sums.extend(s)
+                    }
+                    _ => return Err(corrupt()),
+                }
+            }
+            sensitivity::merge(job, sums, args)
+        }
+    }
+}
+
+/// Merges the shards of a run into the outputs of a single run.
+fn merge_run(
+    job: Job,
+    parts: Vec<crate::stats::Accumulator>,
+    args: &MergeArgs,
+) -> Result<(), Failure> {
+    let Job::Run {
+        scenario: record,
+        seed,
+        trials,
+    } = job
+    else {
+        return Err(input("not the partial result of a run".to_string()));
+    };
+    let source = record.source();
     let scenario = source
         .parse()?
-        .with_trials(first.trials)
+        .with_trials(trials)
         .map_err(input)?
-        .with_seed(first.seed);
+        .with_seed(seed);
     let target = args
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&source.stem));
     let staging = Staging::new(&target).map_err(other)?;
     let started = Instant::now();
-    let mut parts = partials.into_iter().map(|(_, p)| p.statistics);
+    let shards = parts.len();
+    let mut parts = parts.into_iter();
     let mut acc = parts
         .next()
         .ok_or_else(|| input("no partial results given".to_string()))?;
@@ -147,7 +288,7 @@ pub(super) fn merge(args: &MergeArgs) -> Result<(), Failure> {
         1,
         wall,
         args.no_charts,
-        false,
+        args.report,
     )?;
     if !args.quiet {
         say!(

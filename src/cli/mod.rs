@@ -76,8 +76,8 @@ pub enum Command {
     /// 95% interval, into output/<file name>-compare/.
     #[command(after_help = compare::EXAMPLES)]
     Compare(compare::CompareArgs),
-    /// Combine the partial results of shards (run --shard K/N) into the
-    /// outputs of a single run.
+    /// Combine the partial results of shards (run, compare or sensitivity
+    /// with --shard K/N) into the outputs of the unsharded command.
     #[command(after_help = merge::EXAMPLES)]
     Merge(MergeArgs),
     /// Check scenario files and report every problem with its line.
@@ -161,7 +161,7 @@ pub struct RunArgs {
 }
 
 /// Parses `K/N` with 1 <= K <= N.
-fn parse_shard(text: &str) -> Result<(u64, u64), String> {
+pub(super) fn parse_shard(text: &str) -> Result<(u64, u64), String> {
     let bad = || format!("{text:?} is not a shard: write K/N with 1 <= K <= N, such as 2/4");
     let (k, n) = text.split_once('/').ok_or_else(bad)?;
     let (k, n): (u64, u64) = (
@@ -213,15 +213,20 @@ impl CommonArgs {
 
 #[derive(Debug, Args)]
 pub struct MergeArgs {
-    /// Shard directories (or their partial.json files), all shards of one run.
+    /// Shard directories (or their partial.json files), all shards of one
+    /// run, comparison or sensitivity design.
     #[arg(required = true)]
     pub partials: Vec<PathBuf>,
-    /// Output directory [default: output/<scenario file name>].
+    /// Output directory [default: where the unsharded command writes:
+    /// output/<scenario file name>, with -compare or -sensitivity/<method>].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Skip the charts.
     #[arg(long)]
     pub no_charts: bool,
+    /// Also write report.html (see `swapsim report`).
+    #[arg(long)]
+    pub report: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,

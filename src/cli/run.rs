@@ -216,39 +216,15 @@ fn run_shard(
     .map_err(other)?;
     progress.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
-    let partial = report::Partial {
-        format: report::PARTIAL_FORMAT.to_string(),
-        format_version: report::PARTIAL_VERSION,
-        swapsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario_file: source.display_name.clone(),
-        scenario_stem: source.stem.clone(),
-        scenario_text: source.text.clone(),
-        scenario_sha256: report::sha256_hex(&source.text),
+    let job = report::Job::Run {
+        scenario: report::SourceRecord::of(source),
         seed: scenario.simulation.seed,
         trials: scenario.simulation.trials,
-        shard: k,
-        shards: n,
-        first_trial: trials.start,
-        end_trial: trials.end,
-        statistics: acc,
     };
-    let dir = staging.path();
-    report::write_json_compact(&dir.join(report::files::PARTIAL_JSON), &partial).map_err(other)?;
-    let outputs = vec![
-        report::files::PARTIAL_JSON.to_string(),
-        report::files::MANIFEST_JSON.to_string(),
-    ];
-    let manifest = Manifest::new(source, scenario, threads, wall, outputs);
-    report::write_json(&dir.join(report::files::MANIFEST_JSON), &manifest).map_err(other)?;
-    let out = staging.commit().map_err(other)?;
+    let partial = report::Partial::new(job, (k, n), trials, report::Statistics::Run(Box::new(acc)));
+    let out = super::merge::write_shard(staging, &partial, source, scenario, threads, wall)?;
     if !args.common.quiet {
-        say!(
-            "shard {k} of {n}: trials {} to {} of {}; partial result in {}",
-            trials.start,
-            trials.end,
-            scenario.simulation.trials,
-            out.display()
-        );
+        super::merge::say_shard(&partial, &out);
     }
     Ok(())
 }

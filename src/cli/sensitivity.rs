@@ -5,14 +5,16 @@
 //! charts into `output/<scenario>-sensitivity/<method>/`. The helpers at
 //! the end are shared with `swapsim sweep`.
 
-use super::{Failure, load};
+use super::merge::{say_shard, write_shard};
+use super::{Failure, MergeArgs, load};
 use crate::plot::sensitivity as charts;
-use crate::report::{self, Manifest, Staging};
-use crate::scenario::uncertainty::{self, Uncertainty};
+use crate::report::{self, Job, Manifest, Partial, SourceRecord, Staging, Statistics};
+use crate::scenario::uncertainty::{self, Parameter, Uncertainty};
 use crate::scenario::{Scenario, ScenarioSource};
-use crate::sensitivity::analysis::{self, AnalysisError};
+use crate::sensitivity::analysis::{self, AnalysisError, Plan};
+use crate::sensitivity::design::DesignError;
 use crate::sensitivity::evaluate::Evaluator;
-use crate::sensitivity::outcomes::KeyOutcome;
+use crate::sensitivity::outcomes::{KeyEstimates, KeyOutcome, KeySums};
 use crate::sensitivity::tables::{self, Context};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -96,6 +98,14 @@ pub struct SensitivityArgs {
     /// Skip the charts.
     #[arg(long)]
     pub no_charts: bool,
+    /// Also write report.html (see `swapsim report`).
+    #[arg(long)]
+    pub report: bool,
+    /// Run only shard K of N (1-based) of the design points and write a
+    /// partial result for `swapsim merge`, in
+    /// output/<file name>-sensitivity/<method>-shard-K-of-N/.
+    #[arg(long, value_name = "K/N", value_parser = super::parse_shard)]
+    pub shard: Option<(u64, u64)>,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -115,6 +125,16 @@ fn load_uncertain(
     seed: Option<u64>,
 ) -> Result<(ScenarioSource, Scenario, Vec<Uncertainty>), Failure> {
     let (source, scenario) = load(path)?;
+    uncertain(source, scenario, seed)
+}
+
+/// The uncertainties of a scenario read from `source`, with a seed
+/// override.
+fn uncertain(
+    source: ScenarioSource,
+    scenario: Scenario,
+    seed: Option<u64>,
+) -> Result<(ScenarioSource, Scenario, Vec<Uncertainty>), Failure> {
     let uncertainties = uncertainty::parse(&source.text, &source.display_name)?;
     let scenario = match seed {
         Some(s) => scenario.with_seed(s),
@@ -147,70 +167,316 @@ fn check_options(args: &SensitivityArgs) -> Result<(), Failure> {
             "--inner-trials 0 is not allowed: every design point needs at least 1 trial".into(),
         ));
     }
+    if args.report && args.shard.is_some() {
+        return Err(input(
+            "--report cannot be combined with --shard: merge the shards with `swapsim merge \
+             --report`"
+                .to_string(),
+        ));
+    }
     Ok(())
+}
+
+/// An analysis ready to simulate: the scenario, its uncertainties, the
+/// design and its points. Built from the command line, or by `swapsim
+/// merge` from what a shard recorded, so it depends on nothing else.
+struct Setup {
+    source: ScenarioSource,
+    scenario: Scenario,
+    uncertainties: Vec<Uncertainty>,
+    tree: toml::Table,
+    parameters: Vec<Parameter>,
+    method: Method,
+    /// Sobol base samples; Morris trajectories and levels.
+    samples: Option<usize>,
+    trajectories: Option<usize>,
+    levels: Option<usize>,
+    plan: Plan,
+}
+
+/// The design options of the command line, or of a shard's record.
+struct DesignOptions {
+    method: Method,
+    samples: Option<usize>,
+    trajectories: Option<usize>,
+    levels: Option<usize>,
+    inner_trials: Option<u64>,
+}
+
+impl Setup {
+    fn new(
+        source: ScenarioSource,
+        scenario: Scenario,
+        uncertainties: Vec<Uncertainty>,
+        o: DesignOptions,
+    ) -> Result<Setup, Failure> {
+        if uncertainties.is_empty() {
+            return Err(input(format!(
+                "{} declares no [uncertainties]: add a table of parameter paths and ranges, such \
+                 as\n[uncertainties]\n\"exchange.suspension.escalation_coef\" = {{ min = 0.5, \
+                 max = 2.0 }}\n(docs/sensitivity.md lists the laws)",
+                source.display_name
+            )));
+        }
+        let trials = o.inner_trials.unwrap_or(match o.method {
+            Method::Tornado => scenario.simulation.trials,
+            _ => DEFAULT_INNER_TRIALS,
+        });
+        let scenario = scenario
+            .with_trials(trials)
+            .map_err(|e| input(e.replace("--trials", "--inner-trials")))?;
+        let tree = uncertainty::configuration_tree(&source.text).map_err(input)?;
+        let parameters: Vec<_> = uncertainties.iter().map(|u| u.parameter.clone()).collect();
+        let seed = scenario.simulation.seed;
+        let design = |e: DesignError| fail(AnalysisError::Design(e));
+        let (samples, trajectories, levels) = match o.method {
+            Method::Tornado => (None, None, None),
+            Method::Sobol => (Some(o.samples.unwrap_or(DEFAULT_SAMPLES)), None, None),
+            Method::Morris => (
+                None,
+                Some(o.trajectories.unwrap_or(DEFAULT_TRAJECTORIES)),
+                Some(o.levels.unwrap_or(DEFAULT_LEVELS)),
+            ),
+        };
+        let plan = match o.method {
+            Method::Tornado => analysis::tornado_plan(&uncertainties),
+            Method::Sobol => {
+                analysis::sobol_plan(seed, &uncertainties, samples.unwrap_or(DEFAULT_SAMPLES))
+                    .map_err(design)?
+            }
+            Method::Morris => analysis::morris_plan(
+                seed,
+                &uncertainties,
+                trajectories.unwrap_or(DEFAULT_TRAJECTORIES),
+                levels.unwrap_or(DEFAULT_LEVELS),
+            )
+            .map_err(design)?,
+        };
+        Ok(Setup {
+            source,
+            scenario,
+            uncertainties,
+            tree,
+            parameters,
+            method: o.method,
+            samples,
+            trajectories,
+            levels,
+            plan,
+        })
+    }
+
+    fn evaluator(&self) -> Evaluator<'_> {
+        Evaluator {
+            tree: &self.tree,
+            parameters: &self.parameters,
+            trials: self.scenario.simulation.trials,
+            seed: self.scenario.simulation.seed,
+        }
+    }
+
+    /// The output directory of the whole analysis.
+    fn target(&self) -> PathBuf {
+        Path::new("output")
+            .join(format!("{}-sensitivity", self.source.stem))
+            .join(self.method.name())
+    }
+
+    fn job(&self) -> Job {
+        Job::Sensitivity {
+            scenario: SourceRecord::of(&self.source),
+            method: self.method.name().to_string(),
+            samples: self.samples,
+            trajectories: self.trajectories,
+            levels: self.levels,
+            inner_trials: self.scenario.simulation.trials,
+            seed: self.scenario.simulation.seed,
+            design_points: self.plan.points.len() as u64,
+        }
+    }
+}
+
+fn fail(e: AnalysisError) -> Failure {
+    if e.is_input() {
+        input(e.to_string())
+    } else {
+        other(e)
+    }
 }
 
 pub(super) fn run(args: &SensitivityArgs) -> Result<(), Failure> {
     check_options(args)?;
     let (source, scenario, uncertainties) = load_uncertain(args.scenario.as_deref(), args.seed)?;
-    if uncertainties.is_empty() {
-        return Err(input(format!(
-            "{} declares no [uncertainties]: add a table of parameter paths and ranges, such as\n\
-             [uncertainties]\n\"exchange.suspension.escalation_coef\" = {{ min = 0.5, max = 2.0 }}\n\
-             (docs/sensitivity.md lists the laws)",
-            source.display_name
-        )));
-    }
-    let trials = args.inner_trials.unwrap_or(match args.method {
-        Method::Tornado => scenario.simulation.trials,
-        _ => DEFAULT_INNER_TRIALS,
-    });
-    let scenario = scenario
-        .with_trials(trials)
-        .map_err(|e| input(e.replace("--trials", "--inner-trials")))?;
-    let target = args.out.clone().unwrap_or_else(|| {
-        Path::new("output")
-            .join(format!("{}-sensitivity", source.stem))
-            .join(args.method.name())
+    let setup = Setup::new(
+        source,
+        scenario,
+        uncertainties,
+        DesignOptions {
+            method: args.method,
+            samples: args.samples,
+            trajectories: args.trajectories,
+            levels: args.levels,
+            inner_trials: args.inner_trials,
+        },
+    )?;
+    let target = args.out.clone().unwrap_or_else(|| match args.shard {
+        Some((k, n)) => {
+            let mut t = setup.target();
+            t.set_file_name(format!("{}-shard-{k}-of-{n}", setup.method.name()));
+            t
+        }
+        None => setup.target(),
     });
     let staging = Staging::new(&target).map_err(other)?;
     let threads = threads(args.threads);
-    let tree = uncertainty::configuration_tree(&source.text).map_err(input)?;
-    let parameters: Vec<_> = uncertainties.iter().map(|u| u.parameter.clone()).collect();
-    let eval = Evaluator {
-        tree: &tree,
-        parameters: &parameters,
-        trials,
-        seed: scenario.simulation.seed,
+    let count = setup.plan.points.len() as u64;
+    let range = match args.shard {
+        Some((k, n)) => report::partial::point_range(count, k, n),
+        None => 0..count,
     };
+    let bar = design_bar(args.quiet);
+    let total = range.end - range.start;
+    bar.set_length(total);
+    let started = Instant::now();
+    let sums = setup
+        .evaluator()
+        .run_sums(
+            &setup.plan.points,
+            range.start as usize..range.end as usize,
+            threads,
+            &|done| bar.set_position(done),
+        )
+        .map_err(|e| fail(e.into()))?;
+    bar.finish_and_clear();
+    let wall = started.elapsed().as_secs_f64();
+    if let Some(shard) = args.shard {
+        let partial = Partial::new(setup.job(), shard, range, Statistics::Sensitivity(sums));
+        let out = write_shard(
+            staging,
+            &partial,
+            &setup.source,
+            &setup.scenario,
+            threads,
+            wall,
+        )?;
+        if !args.quiet {
+            say_shard(&partial, &out);
+        }
+        return Ok(());
+    }
+    let how = Written {
+        threads,
+        wall,
+        charts: !args.no_charts,
+        report: args.report,
+        quiet: args.quiet,
+    };
+    write_analysis(staging, setup, &sums, &how)
+}
+
+/// Merges the shards of a sensitivity design (`swapsim merge`).
+pub(super) fn merge(job: Job, sums: Vec<KeySums>, args: &MergeArgs) -> Result<(), Failure> {
+    let Job::Sensitivity {
+        scenario: record,
+        method,
+        samples,
+        trajectories,
+        levels,
+        inner_trials,
+        seed,
+        design_points,
+    } = job
+    else {
+        return Err(input(
+            "not the partial result of a sensitivity design".to_string(),
+        ));
+    };
+    let method = Method::from_str(&method, false).map_err(|_| {
+        input(format!(
+            "unknown sensitivity method {method:?} in a partial result"
+        ))
+    })?;
+    let source = record.source();
+    let scenario = source.parse()?;
+    let (source, scenario, uncertainties) = uncertain(source, scenario, Some(seed))?;
+    let setup = Setup::new(
+        source,
+        scenario,
+        uncertainties,
+        DesignOptions {
+            method,
+            samples,
+            trajectories,
+            levels,
+            inner_trials: Some(inner_trials),
+        },
+    )?;
+    let count = setup.plan.points.len();
+    if count as u64 != design_points || sums.len() != count {
+        return Err(input(format!(
+            "the partial results hold {} design points, not the {count} of the design",
+            sums.len()
+        )));
+    }
+    let target = args.out.clone().unwrap_or_else(|| setup.target());
+    let staging = Staging::new(&target).map_err(other)?;
+    let how = Written {
+        threads: 1,
+        wall: 0.0,
+        charts: !args.no_charts,
+        report: args.report,
+        quiet: args.quiet,
+    };
+    write_analysis(staging, setup, &sums, &how)
+}
+
+/// How outputs are written.
+pub(super) struct Written {
+    pub threads: usize,
+    /// Seconds spent simulating.
+    pub wall: f64,
+    pub charts: bool,
+    pub report: bool,
+    pub quiet: bool,
+}
+
+/// Computes the analysis from the sums at every design point and writes
+/// its tables, design, charts, manifest and report.
+fn write_analysis(
+    staging: Staging,
+    setup: Setup,
+    sums: &[KeySums],
+    how: &Written,
+) -> Result<(), Failure> {
+    let Setup {
+        source,
+        scenario,
+        uncertainties,
+        parameters,
+        method,
+        samples,
+        trajectories,
+        levels,
+        plan,
+        ..
+    } = setup;
+    let trials = scenario.simulation.trials;
+    let seed = scenario.simulation.seed;
+    let estimates: Vec<KeyEstimates> = sums.iter().map(KeySums::estimates).collect();
     let ctx = Context {
         scenario: scenario.name.clone(),
         trials_per_point: trials,
-        seed: scenario.simulation.seed,
+        seed,
         outcomes: KeyOutcome::of(&scenario),
     };
-    let bar = design_bar(args.quiet);
-    let progress = |done: u64, total: u64| {
-        bar.set_length(total);
-        bar.set_position(done);
-    };
     let dir = staging.path().to_path_buf();
-    let started = Instant::now();
-    let fail = |e: AnalysisError| {
-        if e.is_input() {
-            input(e.to_string())
-        } else {
-            other(e)
-        }
-    };
+    let design_points = plan.points.len();
     let mut written: Vec<PathBuf> = Vec::new();
-    let design_points;
     let mut summary = Vec::new();
-    match args.method {
+    let refs: Vec<_> = parameters.iter().collect();
+    match method {
         Method::Tornado => {
-            let r = analysis::tornado(&eval, &uncertainties, threads, &progress).map_err(fail)?;
-            bar.finish_and_clear();
-            design_points = 2 * uncertainties.len() + 1;
+            let r = analysis::tornado_result(plan, &estimates);
             written.push(write_csv(
                 &dir,
                 "tornado.csv",
@@ -221,7 +487,7 @@ pub(super) fn run(args: &SensitivityArgs) -> Result<(), Failure> {
                 "tornado.json",
                 &tables::tornado_json(&ctx, &uncertainties, &r),
             )?);
-            if !args.no_charts {
+            if how.charts {
                 written.extend(
                     charts::tornado_charts(&dir, &scenario, &ctx, &uncertainties, &r)
                         .map_err(other)?,
@@ -250,11 +516,7 @@ pub(super) fn run(args: &SensitivityArgs) -> Result<(), Failure> {
             }
         }
         Method::Sobol => {
-            let n = args.samples.unwrap_or(DEFAULT_SAMPLES);
-            let r = analysis::sobol(&eval, &uncertainties, n, &ctx.outcomes, threads, &progress)
-                .map_err(fail)?;
-            bar.finish_and_clear();
-            design_points = r.points.len();
+            let r = analysis::sobol_result(seed, plan, estimates, &ctx.outcomes);
             written.push(write_csv(
                 &dir,
                 "sobol.csv",
@@ -265,7 +527,6 @@ pub(super) fn run(args: &SensitivityArgs) -> Result<(), Failure> {
                 "sobol.json",
                 &tables::sobol_json(&ctx, &uncertainties, &r),
             )?);
-            let refs: Vec<_> = parameters.iter().collect();
             written.push(write_csv(
                 &dir,
                 "design.csv",
@@ -278,7 +539,7 @@ pub(super) fn run(args: &SensitivityArgs) -> Result<(), Failure> {
                     &r.estimates,
                 ),
             )?);
-            if !args.no_charts {
+            if how.charts {
                 written.extend(
                     charts::sobol_charts(&dir, &scenario, &ctx, &uncertainties, &r)
                         .map_err(other)?,
@@ -321,18 +582,7 @@ pub(super) fn run(args: &SensitivityArgs) -> Result<(), Failure> {
             }
         }
         Method::Morris => {
-            let r = analysis::morris(
-                &eval,
-                &uncertainties,
-                args.trajectories.unwrap_or(DEFAULT_TRAJECTORIES),
-                args.levels.unwrap_or(DEFAULT_LEVELS),
-                &ctx.outcomes,
-                threads,
-                &progress,
-            )
-            .map_err(fail)?;
-            bar.finish_and_clear();
-            design_points = r.points.len();
+            let r = analysis::morris_result(seed, plan, estimates, &ctx.outcomes);
             written.push(write_csv(
                 &dir,
                 "morris.csv",
@@ -343,7 +593,6 @@ pub(super) fn run(args: &SensitivityArgs) -> Result<(), Failure> {
                 "morris.json",
                 &tables::morris_json(&ctx, &uncertainties, &r),
             )?);
-            let refs: Vec<_> = parameters.iter().collect();
             written.push(write_csv(
                 &dir,
                 "design.csv",
@@ -356,7 +605,7 @@ pub(super) fn run(args: &SensitivityArgs) -> Result<(), Failure> {
                     &r.estimates,
                 ),
             )?);
-            if !args.no_charts {
+            if how.charts {
                 written.extend(
                     charts::morris_charts(&dir, &scenario, &ctx, &uncertainties, &r)
                         .map_err(other)?,
@@ -389,33 +638,31 @@ pub(super) fn run(args: &SensitivityArgs) -> Result<(), Failure> {
             }
         }
     }
-    let wall = started.elapsed().as_secs_f64();
     let details = serde_json::json!({
-        "method": args.method,
+        "method": method,
         "design_points": design_points,
         "trials_per_point": trials,
-        "samples": (args.method == Method::Sobol).then(|| args.samples.unwrap_or(DEFAULT_SAMPLES)),
-        "trajectories": (args.method == Method::Morris)
-            .then(|| args.trajectories.unwrap_or(DEFAULT_TRAJECTORIES)),
-        "levels": (args.method == Method::Morris).then(|| args.levels.unwrap_or(DEFAULT_LEVELS)),
+        "samples": samples,
+        "trajectories": trajectories,
+        "levels": levels,
         "uncertainties": uncertainties.iter().map(|u| &u.parameter.path).collect::<Vec<_>>(),
     });
-    let out = finish(staging, &source, &scenario, threads, wall, written, details)?;
-    if !args.quiet {
-        println!("{}", scenario.name);
-        println!(
+    let out = finish(staging, &source, &scenario, written, details, how)?;
+    if !how.quiet {
+        say!("{}", scenario.name);
+        say!(
             "  {} sensitivity: {} uncertainties, {} design points x {} trials (seed {}); {:.1} s",
-            args.method.name(),
+            method.name(),
             uncertainties.len(),
             design_points,
             trials,
-            scenario.simulation.seed,
-            wall
+            seed,
+            how.wall
         );
         for line in summary {
-            println!("  {line}");
+            say!("  {line}");
         }
-        println!("  results: {}", out.display());
+        say!("  results: {}", out.display());
     }
     Ok(())
 }
@@ -462,26 +709,33 @@ pub(super) fn write_json<T: Serialize>(
 }
 
 /// Writes the manifest (the run's manifest plus `analysis`, what the
-/// design was) and moves the staged results into place.
+/// design was) and the report if asked, and moves the staged results into
+/// place.
 pub(super) fn finish(
     staging: Staging,
     source: &ScenarioSource,
     scenario: &Scenario,
-    threads: usize,
-    wall: f64,
     written: Vec<PathBuf>,
     analysis: serde_json::Value,
+    how: &Written,
 ) -> Result<PathBuf, Failure> {
+    let report = how.report;
     let mut outputs: Vec<String> = written
         .iter()
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
     outputs.push(report::files::MANIFEST_JSON.to_string());
-    let manifest = Manifest::new(source, scenario, threads, wall, outputs);
+    if report {
+        outputs.push(report::files::REPORT_HTML.to_string());
+    }
+    let manifest = Manifest::new(source, scenario, how.threads, how.wall, outputs);
     let mut value = serde_json::to_value(&manifest).map_err(other)?;
     if let Some(map) = value.as_object_mut() {
         map.insert("analysis".to_string(), analysis);
     }
     write_json(staging.path(), report::files::MANIFEST_JSON, &value)?;
+    if report {
+        report::html::write_report(staging.path()).map_err(other)?;
+    }
     staging.commit().map_err(other)
 }

@@ -2,7 +2,7 @@
 //! value on the same random numbers, so the curves show the parameter's
 //! effect and not Monte Carlo noise.
 
-use super::sensitivity::{design_bar, finish, threads, write_csv, write_json};
+use super::sensitivity::{Written, design_bar, finish, threads, write_csv, write_json};
 use super::{Failure, load};
 use crate::plot::sensitivity as charts;
 use crate::report::Staging;
@@ -208,7 +208,14 @@ pub(super) fn run(args: &SweepArgs) -> Result<(), Failure> {
         "values": values,
         "trials_per_point": trials,
     });
-    let out = finish(staging, &source, &scenario, threads, wall, written, details)?;
+    let how = Written {
+        threads,
+        wall,
+        charts: !args.no_charts,
+        report: false,
+        quiet: args.quiet,
+    };
+    let out = finish(staging, &source, &scenario, written, details, &how)?;
     if !args.quiet {
         print_table(&scenario, &ctx, &result);
         println!(

@@ -10,6 +10,9 @@
 //! `report.html` for readers who will never run swapsim.
 
 pub mod html;
+pub mod partial;
+
+pub use partial::{Job, PARTIAL_FORMAT, PARTIAL_VERSION, Partial, SourceRecord, Statistics};
 
 use crate::model::TrialOutcome;
 use crate::scenario::{Scenario, ScenarioSource};
@@ -361,38 +364,6 @@ pub fn write_per_trial(
             .map(|(trial, o)| PerTrialRow::new(*trial, o)),
     )?;
     Ok(path)
-}
-
-/// The format name and version of `partial.json`.
-pub const PARTIAL_FORMAT: &str = "swapsim-partial";
-pub const PARTIAL_VERSION: u32 = 1;
-
-/// The result of one shard of a run: exact sufficient statistics, mergeable
-/// with the other shards into the outputs of a single run. Written as
-/// `partial.json`.
-#[derive(Debug, Serialize, serde::Deserialize)]
-pub struct Partial {
-    /// Always [`PARTIAL_FORMAT`].
-    pub format: String,
-    /// [`PARTIAL_VERSION`]; partials of other versions are refused.
-    pub format_version: u32,
-    pub swapsim_version: String,
-    /// The scenario file as named on the command line, its stem, its text
-    /// (so that merging needs nothing else) and the text's SHA-256.
-    pub scenario_file: String,
-    pub scenario_stem: String,
-    pub scenario_text: String,
-    pub scenario_sha256: String,
-    pub seed: u64,
-    /// Trials of the whole run, all shards together.
-    pub trials: u64,
-    /// This shard, 1-based, and the number of shards.
-    pub shard: u64,
-    pub shards: u64,
-    /// The trials of this shard, `[first, end)`.
-    pub first_trial: u64,
-    pub end_trial: u64,
-    pub statistics: crate::stats::Accumulator,
 }
 
 /// How a run was made: enough to repeat it and to tell two runs apart.

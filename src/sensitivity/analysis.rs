@@ -117,20 +117,70 @@ pub fn tornado(
     threads: usize,
     progress: Progress,
 ) -> Result<TornadoResult, AnalysisError> {
+    let plan = tornado_plan(uncertainties);
+    let estimates = run_points(eval, &plan.points, threads, progress)?;
+    Ok(tornado_result(plan, &estimates))
+}
+
+/// The design points of an analysis and what is needed to read its
+/// results, before any point is simulated. Sharded designs simulate a
+/// contiguous part of `points` each; the merged estimates, in design order,
+/// give the same result as one unsharded run.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub design: Design,
+    /// Parameter values at every design point, in design order.
+    pub points: Vec<Settings>,
+}
+
+/// The design behind a [`Plan`].
+#[derive(Debug, Clone)]
+pub enum Design {
+    /// The scenario as written, then each uncertainty low and high.
+    Tornado {
+        low_values: Vec<f64>,
+        high_values: Vec<f64>,
+    },
+    Sobol(SaltelliDesign),
+    Morris {
+        levels: usize,
+        trajectories: Vec<Trajectory>,
+    },
+}
+
+/// The `2d + 1` points of a tornado.
+pub fn tornado_plan(uncertainties: &[Uncertainty]) -> Plan {
     let ends: Vec<(f64, f64)> = uncertainties.iter().map(Uncertainty::swing).collect();
     let mut points: Vec<Settings> = vec![Vec::new()];
     for (i, &(lo, hi)) in ends.iter().enumerate() {
         points.push(vec![(i, lo)]);
         points.push(vec![(i, hi)]);
     }
-    let out = run_points(eval, &points, threads, progress)?;
-    Ok(TornadoResult {
+    Plan {
+        design: Design::Tornado {
+            low_values: ends.iter().map(|e| e.0).collect(),
+            high_values: ends.iter().map(|e| e.1).collect(),
+        },
+        points,
+    }
+}
+
+/// The swings, from the estimates at the points of [`tornado_plan`].
+pub fn tornado_result(plan: Plan, out: &[KeyEstimates]) -> TornadoResult {
+    let Design::Tornado {
+        low_values,
+        high_values,
+    } = plan.design
+    else {
+        unreachable!("a tornado result needs a tornado plan")
+    };
+    TornadoResult {
         base: out[0],
-        low_values: ends.iter().map(|e| e.0).collect(),
-        high_values: ends.iter().map(|e| e.1).collect(),
+        low_values,
+        high_values,
         at_low: out[1..].iter().step_by(2).copied().collect(),
         at_high: out[2..].iter().step_by(2).copied().collect(),
-    })
+    }
 }
 
 /// Values of every uncertainty at a point of the unit hypercube.
@@ -182,20 +232,44 @@ pub fn sobol(
     threads: usize,
     progress: Progress,
 ) -> Result<SobolResult, AnalysisError> {
-    let scramble = analysis_stream(eval.seed, "sobol").next_u32();
+    let plan = sobol_plan(eval.seed, uncertainties, n)?;
+    let estimates = run_points(eval, &plan.points, threads, progress)?;
+    Ok(sobol_result(eval.seed, plan, estimates, outcomes))
+}
+
+/// The points of a Saltelli design of `n` base samples, scrambled from
+/// `seed`.
+pub fn sobol_plan(seed: u64, uncertainties: &[Uncertainty], n: usize) -> Result<Plan, DesignError> {
+    let scramble = analysis_stream(seed, "sobol").next_u32();
     let design = design::saltelli(n, uncertainties.len(), scramble)?;
     let points: Vec<Settings> = design
         .points
         .iter()
         .map(|p| settings_at(uncertainties, p))
         .collect();
-    let estimates = run_points(eval, &points, threads, progress)?;
+    Ok(Plan {
+        design: Design::Sobol(design),
+        points,
+    })
+}
+
+/// The indices of each outcome, from the estimates at the points of
+/// [`sobol_plan`], with bootstrap intervals drawn from `seed`.
+pub fn sobol_result(
+    seed: u64,
+    plan: Plan,
+    estimates: Vec<KeyEstimates>,
+    outcomes: &[KeyOutcome],
+) -> SobolResult {
+    let Design::Sobol(design) = plan.design else {
+        unreachable!("a Sobol result needs a Sobol plan")
+    };
     let indices: Vec<(KeyOutcome, SobolIndices)> = outcomes
         .iter()
         .map(|&o| {
             let y: Vec<f64> = estimates.iter().map(|e| e.get(o).estimate).collect();
             // The same resamples for every outcome.
-            let mut rng = analysis_stream(eval.seed, "bootstrap");
+            let mut rng = analysis_stream(seed, "bootstrap");
             let ix = sobol::indices(&y, design.n, design.d, BOOTSTRAP_REPLICATES, &mut rng);
             (o, ix)
         })
@@ -211,13 +285,13 @@ pub fn sobol(
         .iter()
         .map(|(o, ix)| inner_variance(&a_and_b, *o) / ix.variance)
         .collect();
-    Ok(SobolResult {
+    SobolResult {
         design,
-        points,
+        points: plan.points,
         estimates,
         indices,
         noise_share,
-    })
+    }
 }
 
 /// Morris elementary effects of every key outcome.
@@ -248,19 +322,55 @@ pub fn morris(
     threads: usize,
     progress: Progress,
 ) -> Result<MorrisResult, AnalysisError> {
-    let d = uncertainties.len();
-    let mut rng = analysis_stream(eval.seed, "morris");
-    let trajectories = design::morris(r, d, levels, &mut rng)?;
+    let plan = morris_plan(eval.seed, uncertainties, r, levels)?;
+    let estimates = run_points(eval, &plan.points, threads, progress)?;
+    Ok(morris_result(eval.seed, plan, estimates, outcomes))
+}
+
+/// The points of `r` Morris trajectories on `levels` levels, drawn from
+/// `seed`.
+pub fn morris_plan(
+    seed: u64,
+    uncertainties: &[Uncertainty],
+    r: usize,
+    levels: usize,
+) -> Result<Plan, DesignError> {
+    let mut rng = analysis_stream(seed, "morris");
+    let trajectories = design::morris(r, uncertainties.len(), levels, &mut rng)?;
     let points: Vec<Settings> = trajectories
         .iter()
         .flat_map(|t| t.points.iter().map(|p| settings_at(uncertainties, p)))
         .collect();
-    let estimates = run_points(eval, &points, threads, progress)?;
+    Ok(Plan {
+        design: Design::Morris {
+            levels,
+            trajectories,
+        },
+        points,
+    })
+}
+
+/// The effects on each outcome, from the estimates at the points of
+/// [`morris_plan`], with bootstrap intervals drawn from `seed`.
+pub fn morris_result(
+    seed: u64,
+    plan: Plan,
+    estimates: Vec<KeyEstimates>,
+    outcomes: &[KeyOutcome],
+) -> MorrisResult {
+    let Design::Morris {
+        levels,
+        trajectories,
+    } = plan.design
+    else {
+        unreachable!("a Morris result needs a Morris plan")
+    };
+    let d = trajectories.first().map_or(0, |t| t.order.len());
     let effects: Vec<(KeyOutcome, Vec<Effects>)> = outcomes
         .iter()
         .map(|&o| {
             let y: Vec<f64> = estimates.iter().map(|e| e.get(o).estimate).collect();
-            let mut rng = analysis_stream(eval.seed, "bootstrap");
+            let mut rng = analysis_stream(seed, "bootstrap");
             (
                 o,
                 morris::effects(&y, &trajectories, d, BOOTSTRAP_REPLICATES, &mut rng),
@@ -275,12 +385,12 @@ pub fn morris(
                 / delta
         })
         .collect();
-    Ok(MorrisResult {
+    MorrisResult {
         levels,
         trajectories,
-        points,
+        points: plan.points,
         estimates,
         effects,
         noise_floor,
-    })
+    }
 }

@@ -20,6 +20,7 @@ use crate::model::Model;
 use crate::scenario::uncertainty::{Parameter, scenario_with};
 use crate::scenario::{Problem, Scenario};
 use rayon::prelude::*;
+use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The values one design point sets: (index into the parameters, value).
@@ -110,29 +111,44 @@ impl Evaluator<'_> {
         threads: usize,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<Vec<KeyEstimates>, EvaluateError> {
+        let sums = self.run_sums(points, 0..points.len(), threads, progress)?;
+        Ok(sums.iter().map(KeySums::estimates).collect())
+    }
+
+    /// Like [`Evaluator::run`] for the points `range` of the design only,
+    /// returning their exact sums (a shard of a design); errors name points
+    /// by their number in the whole design.
+    pub fn run_sums(
+        &self,
+        points: &[Settings],
+        range: Range<usize>,
+        threads: usize,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Vec<KeySums>, EvaluateError> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()?;
+        let first = range.start;
+        let part = &points[range];
         pool.install(|| {
-            let first_bad = points
+            let first_bad = part
                 .par_iter()
                 .enumerate()
                 .filter_map(|(k, p)| self.scenario(p).err().map(|e| (k, e)))
                 .min_by_key(|(k, _)| *k);
             if let Some((k, problems)) = first_bad {
-                return Err(self.invalid(k, &points[k], &problems));
+                return Err(self.invalid(first + k, &part[k], &problems));
             }
             let done = AtomicU64::new(0);
-            points
-                .par_iter()
+            part.par_iter()
                 .enumerate()
                 .map(|(k, p)| {
                     let s = self
                         .scenario(p)
-                        .map_err(|problems| self.invalid(k, p, &problems))?;
-                    let estimates = simulate(&s);
+                        .map_err(|problems| self.invalid(first + k, p, &problems))?;
+                    let sums = simulate_sums(&s);
                     progress(done.fetch_add(1, Ordering::Relaxed) + 1);
-                    Ok(estimates)
+                    Ok(sums)
                 })
                 .collect()
         })
@@ -141,6 +157,12 @@ impl Evaluator<'_> {
 
 /// The key outcomes of a scenario's trials, run in the calling thread.
 pub fn simulate(s: &Scenario) -> KeyEstimates {
+    simulate_sums(s).estimates()
+}
+
+/// The exact sums of the key outcomes of a scenario's trials, run in the
+/// calling thread.
+pub fn simulate_sums(s: &Scenario) -> KeySums {
     let model = Model::new(s);
     let keys = StreamKeys::new(s.mediation.mediators.iter().map(|m| m.name.as_str()));
     engine::run_serial(
@@ -150,5 +172,4 @@ pub fn simulate(s: &Scenario) -> KeyEstimates {
         0..s.simulation.trials,
         KeySums::new(s),
     )
-    .estimates()
 }

@@ -108,7 +108,7 @@ impl KeyEstimates {
 }
 
 /// Exact sums of the key outcomes over trials.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct KeySums {
     deadline_day: u32,
     trials: u64,

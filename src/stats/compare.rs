@@ -17,7 +17,7 @@ use super::{Accumulator, OUTCOME_BINS, Results};
 use crate::engine::{PairedSink, TrialSink};
 use crate::model::{TrialOutcome, TrialTrace};
 use crate::scenario::Scenario;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Batches for the standard error of median differences.
@@ -166,7 +166,7 @@ fn median_values(o: &TrialOutcome, horizon: u32) -> [u64; 3] {
 
 /// Exact sums of one configuration's per-trial values and of its paired
 /// differences from the reference.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 struct Sums {
     sum: [i128; 7],
     sum_sq: [u128; 7],
@@ -176,7 +176,7 @@ struct Sums {
 
 /// Statistics of several configurations run on the same trials; the first
 /// configuration is the reference.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompareAccumulator {
     deadline_day: u32,
     horizon: u32,
@@ -211,6 +211,13 @@ impl CompareAccumulator {
             ],
             differences: vec![BTreeMap::new(); k],
         }
+    }
+}
+
+impl CompareAccumulator {
+    /// Trials recorded so far.
+    pub fn trials(&self) -> u64 {
+        self.trials
     }
 }
 

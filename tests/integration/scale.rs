@@ -147,3 +147,216 @@ fn convergence_stops_at_the_first_batch_whose_standard_error_is_under_the_target
         assert_eq!(acc.trials(), expected, "{threads} threads");
     }
 }
+
+/// Runs `base` unsharded into `single` and in `n` shards merged into
+/// `merged{n}` (shards given in reverse order), for each `n`, and checks
+/// that `files` are the same bytes.
+fn shards_merge_to_the_same_bytes(d: &Path, base: &[&str], files: &[&str], counts: &[u64]) {
+    let mut single = base.to_vec();
+    single.extend(["--out", "single", "--no-charts", "--quiet"]);
+    ok(&swapsim(d, &single));
+    for &n in counts {
+        let mut dirs = Vec::new();
+        for k in 1..=n {
+            let dir = format!("s{n}-{k}");
+            let shard = format!("{k}/{n}");
+            let mut args = base.to_vec();
+            args.extend(["--shard", &shard, "--out", &dir, "--quiet"]);
+            ok(&swapsim(d, &args));
+            dirs.push(dir);
+        }
+        let merged = format!("merged{n}");
+        let mut args = vec!["merge", "--out", &merged, "--no-charts", "--quiet"];
+        args.extend(dirs.iter().rev().map(String::as_str));
+        ok(&swapsim(d, &args));
+        for f in files {
+            let a = fs::read(d.join("single").join(f)).unwrap();
+            let b = fs::read(d.join(&merged).join(f)).unwrap();
+            assert!(a == b, "{f} differs after merging {n} shards of {base:?}");
+        }
+    }
+}
+
+#[test]
+fn merged_shards_of_a_comparison_give_the_same_bytes_as_one_comparison() {
+    let tmp = tempfile::tempdir().unwrap();
+    shards_merge_to_the_same_bytes(
+        tmp.path(),
+        &["compare", "--knockout", "--trials", "5000"],
+        &["comparison.json", "comparison.csv", "differences.csv"],
+        &[1, 2, 3, 7],
+    );
+}
+
+#[test]
+fn merged_shards_of_a_sensitivity_design_give_the_same_bytes_as_one_design() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 8 base samples of 8 uncertainties: 80 design points of 100 trials.
+    shards_merge_to_the_same_bytes(
+        tmp.path(),
+        &[
+            "sensitivity",
+            "--method",
+            "sobol",
+            "--samples",
+            "8",
+            "--inner-trials",
+            "100",
+        ],
+        &["sobol.json", "sobol.csv", "design.csv"],
+        &[1, 2, 3, 7],
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    shards_merge_to_the_same_bytes(
+        tmp.path(),
+        &[
+            "sensitivity",
+            "--method",
+            "tornado",
+            "--inner-trials",
+            "200",
+        ],
+        &["tornado.json", "tornado.csv"],
+        &[3],
+    );
+}
+
+#[test]
+fn merge_refuses_shards_of_different_commands_designs_and_versions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let sobol = ["sensitivity", "--method", "sobol", "--samples", "4"];
+    for (args, dir) in [
+        (vec!["run", "--trials", "2000", "--shard", "1/2"], "run1"),
+        (
+            vec![
+                "compare",
+                "--knockout",
+                "--trials",
+                "2000",
+                "--shard",
+                "2/2",
+            ],
+            "cmp2",
+        ),
+        (
+            vec![
+                "compare",
+                "--knockout",
+                "--trials",
+                "2000",
+                "--shard",
+                "1/2",
+            ],
+            "cmp1",
+        ),
+        (
+            [&sobol[..], &["--inner-trials", "50", "--shard", "1/2"]].concat(),
+            "sobol1",
+        ),
+        (
+            [&sobol[..], &["--inner-trials", "60", "--shard", "2/2"]].concat(),
+            "sobol2-60",
+        ),
+        (
+            vec![
+                "sensitivity",
+                "--method",
+                "tornado",
+                "--inner-trials",
+                "50",
+                "--shard",
+                "2/2",
+            ],
+            "tornado2",
+        ),
+    ] {
+        let mut all = args.clone();
+        all.extend(["--out", dir, "--quiet"]);
+        ok(&swapsim(d, &all));
+    }
+    // A shard of the current version, altered: claims other trials, or is
+    // of the first format version.
+    let text = fs::read_to_string(d.join("cmp2/partial.json")).unwrap();
+    fs::create_dir(d.join("moved")).unwrap();
+    fs::write(
+        d.join("moved/partial.json"),
+        text.replacen("\"first\":1024", "\"first\":1000", 1),
+    )
+    .unwrap();
+    fs::create_dir(d.join("old")).unwrap();
+    fs::write(
+        d.join("old/partial.json"),
+        text.replacen("\"format_version\":2", "\"format_version\":1", 1),
+    )
+    .unwrap();
+    for (args, message) in [
+        (
+            vec!["run1", "cmp2"],
+            "the command (run, compare or sensitivity) differs",
+        ),
+        (
+            vec!["sobol1", "sobol2-60"],
+            "the number of inner trials differs",
+        ),
+        (vec!["sobol1", "tornado2"], "the method differs"),
+        (
+            vec!["cmp1", "moved"],
+            "holds trials 1000 to 2000, but shard 2 of 2 is 1024 to 2000",
+        ),
+        (
+            vec!["cmp1", "old"],
+            "format swapsim-partial version 2 (it has format swapsim-partial, version 1)",
+        ),
+    ] {
+        let mut all = vec!["merge", "--quiet"];
+        all.extend(args);
+        let out = swapsim(d, &all);
+        assert_eq!(out.status.code(), Some(2), "{all:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(message), "{all:?}: {err}");
+    }
+    assert!(!d.join("output").exists(), "a refused merge writes nothing");
+    // The two shards of the comparison merge, with a report.
+    ok(&swapsim(
+        d,
+        &[
+            "merge",
+            "cmp1",
+            "cmp2",
+            "--report",
+            "--quiet",
+            "--no-charts",
+        ],
+    ));
+    let page = fs::read_to_string(d.join("output/istanbul-2025-compare/report.html")).unwrap();
+    assert!(
+        page.contains("<html"),
+        "the merged comparison has its report"
+    );
+}
+
+#[test]
+fn report_and_shard_do_not_combine() {
+    let tmp = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["run", "--shard", "1/2", "--report"],
+        vec!["compare", "--knockout", "--shard", "1/2", "--report"],
+        vec![
+            "sensitivity",
+            "--method",
+            "tornado",
+            "--shard",
+            "1/2",
+            "--report",
+        ],
+    ] {
+        let out = swapsim(tmp.path(), &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--report cannot be combined with --shard"),
+            "{err}"
+        );
+    }
+}
