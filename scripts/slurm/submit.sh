@@ -12,6 +12,11 @@
 #   OUTDIR    where the merged outputs go
 #   --wait    block until the merge job ends; exit with its status
 #
+# COMMAND (run, compare or sensitivity; default run) and OPTIONS (that
+# command's further options, such as "--method sobol --samples 1024") are
+# read from the environment; for sensitivity, TRIALS is the number of trials
+# per design point. REPORT=1 makes the merge write report.html too.
+#
 # The swapsim binary is $SWAPSIM if set, else swapsim on PATH. Extra sbatch
 # options (partition, account, ...) go in $SBATCH_ARGS, e.g.
 #   SBATCH_ARGS="--partition=short --account=proj42" submit.sh ...
@@ -19,7 +24,7 @@
 set -euo pipefail
 
 usage() {
-    sed -n '5,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '5,18p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -50,7 +55,9 @@ if [[ -n $scenario ]]; then
 fi
 [[ $trials =~ ^[1-9][0-9]*$ ]] || { echo "error: TRIALS must be a positive integer, not '$trials'" >&2; exit 2; }
 [[ $shards =~ ^[1-9][0-9]*$ ]] || { echo "error: SHARDS must be a positive integer, not '$shards'" >&2; exit 2; }
-((shards <= trials)) || { echo "error: more shards ($shards) than trials ($trials)" >&2; exit 2; }
+if [[ ${COMMAND:-run} != sensitivity ]]; then
+    ((shards <= trials)) || { echo "error: more shards ($shards) than trials ($trials)" >&2; exit 2; }
+fi
 
 # Check the scenario here, in seconds, rather than in every array task.
 if [[ -n $scenario ]]; then
@@ -69,6 +76,8 @@ if ((${#old[@]} > 0)); then
 fi
 
 read -r -a extra <<<"${SBATCH_ARGS:-}"
+# --export=ALL passes COMMAND, OPTIONS and REPORT on from this environment
+# (OPTIONS may hold commas, which cannot be written inside --export).
 
 array_id=$(sbatch --parsable "${extra[@]}" \
     --array="1-$shards" \

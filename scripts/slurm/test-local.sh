@@ -5,7 +5,8 @@
 # a throw-away configuration, submits a 4-shard job array of the built-in
 # default scenario and its dependent merge through submit.sh, and checks that
 # the merged summary.json and daily.csv are byte-identical to those of one
-# `swapsim run` with the same trials. It prints each shard's wall time and peak
+# `swapsim run` with the same trials; then the same for a Sobol design
+# sharded over its design points (sobol.json and design.csv). It prints each shard's wall time and peak
 # memory, then PASS or FAIL. The daemons it started are always stopped and the
 # temporary directory removed, whatever happens.
 #
@@ -211,5 +212,24 @@ for file in summary.json daily.csv; do
         result=FAIL
     fi
 done
-say "$result ($SHARDS shards of $TRIALS trials on Slurm vs one run; ${SECONDS} s in all)"
+
+# --- a sharded sensitivity design: shards over design points -----------------
+say "submitting 3 shards of a Sobol design (16 base samples, 200 trials per point)"
+start=$SECONDS
+if ! COMMAND=sensitivity OPTIONS="--method sobol --samples 16" SWAPSIM=$swapsim \
+    timeout 150 bash "$here/submit.sh" --wait "" 200 3 "$tmp/work-sobol" "$tmp/merged-sobol"; then
+    dump_logs
+    fail "the Sobol array or its merge failed"
+fi
+say "Sobol array and merge done in $((SECONDS - start)) s"
+(cd "$tmp" && "$swapsim" sensitivity --method sobol --samples 16 --inner-trials 200 \
+    --out "$tmp/single-sobol" --quiet) || fail "the single Sobol design failed"
+for file in sobol.json design.csv; do
+    if cmp "$tmp/merged-sobol/$file" "$tmp/single-sobol/$file"; then
+        say "$file: merged == single design (byte-identical)"
+    else
+        result=FAIL
+    fi
+done
+say "$result ($SHARDS shards of $TRIALS trials and 3 shards of a Sobol design on Slurm; ${SECONDS} s in all)"
 [[ $result == PASS ]]
