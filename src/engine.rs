@@ -43,7 +43,17 @@ fn mix64(z: u64) -> u64 {
 /// SplitMix64 from a key that mixes seed, trial index and component key
 /// (`Xoshiro256PlusPlus::seed_from_u64`).
 pub fn stream(seed: u64, trial: u64, component: u64) -> StreamRng {
-    StreamRng::seed_from_u64(mix64(mix64(mix64(seed) ^ trial) ^ component))
+    stream_of_trial(trial_key(seed, trial), component)
+}
+
+/// The part of a stream's key that depends on seed and trial only.
+fn trial_key(seed: u64, trial: u64) -> u64 {
+    mix64(mix64(seed) ^ trial)
+}
+
+/// [`stream`], from the trial's key.
+fn stream_of_trial(trial_key: u64, component: u64) -> StreamRng {
+    StreamRng::seed_from_u64(mix64(trial_key ^ component))
 }
 
 /// Component keys of the streams that do not belong to a mediator.
@@ -72,6 +82,9 @@ pub mod component {
 /// Stream keys of one model configuration.
 #[derive(Debug, Clone)]
 pub struct StreamKeys {
+    /// Escalation, common outage and the exchange's six event streams, in
+    /// the order of [`TrialStreams`]' fields: hashed once, not per trial.
+    fixed: [u64; 8],
     mediators: Vec<u64>,
 }
 
@@ -79,6 +92,16 @@ impl StreamKeys {
     /// Keys for mediators with these names, in scenario order.
     pub fn new<'a>(mediator_names: impl IntoIterator<Item = &'a str>) -> Self {
         StreamKeys {
+            fixed: [
+                component::escalation(),
+                component::common_outage(),
+                component::exchange("confirmation"),
+                component::exchange("suspension"),
+                component::exchange("rounds"),
+                component::exchange("resumption"),
+                component::exchange("collapse"),
+                component::exchange("sizes"),
+            ],
             mediators: mediator_names
                 .into_iter()
                 .map(component::mediator)
@@ -88,19 +111,22 @@ impl StreamKeys {
 
     /// The streams of trial `trial` under `seed`.
     pub fn trial_streams(&self, seed: u64, trial: u64) -> TrialStreams<StreamRng> {
+        let key = trial_key(seed, trial);
+        let [escalation, outage, confirmation, suspension, rounds, resumption, collapse, sizes] =
+            self.fixed.map(|k| stream_of_trial(key, k));
         TrialStreams {
-            escalation: stream(seed, trial, component::escalation()),
-            common_outage: stream(seed, trial, component::common_outage()),
-            confirmation: stream(seed, trial, component::exchange("confirmation")),
-            suspension: stream(seed, trial, component::exchange("suspension")),
-            rounds: stream(seed, trial, component::exchange("rounds")),
-            resumption: stream(seed, trial, component::exchange("resumption")),
-            collapse: stream(seed, trial, component::exchange("collapse")),
-            sizes: stream(seed, trial, component::exchange("sizes")),
+            escalation,
+            common_outage: outage,
+            confirmation,
+            suspension,
+            rounds,
+            resumption,
+            collapse,
+            sizes,
             mediators: self
                 .mediators
                 .iter()
-                .map(|&k| stream(seed, trial, k))
+                .map(|&k| stream_of_trial(key, k))
                 .collect(),
         }
     }
