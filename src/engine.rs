@@ -112,8 +112,16 @@ impl StreamKeys {
     /// The streams of trial `trial` under `seed`.
     pub fn trial_streams(&self, seed: u64, trial: u64) -> TrialStreams<StreamRng> {
         let key = trial_key(seed, trial);
-        let [escalation, outage, confirmation, suspension, rounds, resumption, collapse, sizes] =
-            self.fixed.map(|k| stream_of_trial(key, k));
+        let [
+            escalation,
+            outage,
+            confirmation,
+            suspension,
+            rounds,
+            resumption,
+            collapse,
+            sizes,
+        ] = self.fixed.map(|k| stream_of_trial(key, k));
         TrialStreams {
             escalation,
             common_outage: outage,
