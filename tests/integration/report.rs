@@ -540,3 +540,41 @@ fn report_of_a_sweep_shows_each_value_of_each_outcome() {
         }
     }
 }
+
+#[test]
+fn markup_in_the_reason_for_an_uncertainty_is_escaped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let original = fs::read_to_string(repo("scenarios/istanbul-2025.toml")).unwrap();
+    let reason = "# Lists and verification have taken from a few days to two weeks.";
+    assert!(original.contains(reason));
+    let file = tmp.path().join("hostile.toml");
+    fs::write(
+        &file,
+        original.replace(reason, "# <script>alert(1)</script> & <b>bold</b>"),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let o = swapsim(&[
+        "sensitivity",
+        file.to_str().unwrap(),
+        "--method",
+        "tornado",
+        "--inner-trials",
+        "50",
+        "--no-charts",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let html = report_of(&["report", "--quiet", out.to_str().unwrap()], &out);
+    assert!(
+        !html.contains("<script"),
+        "no script element reaches the page"
+    );
+    assert!(!html.contains("<b>bold"), "markup in a comment stays text");
+    let row = body_rows(table_after(&html, "id=\"uncertainties\""))[1];
+    assert!(row.contains(&path_html("exchange.preparation_days")));
+    assert!(row.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;"));
+    assert!(html.contains("This output has no charts"));
+}
