@@ -95,11 +95,13 @@ pub enum Command {
     #[command(after_help = backtest::EXAMPLES)]
     Backtest(backtest::BacktestArgs),
     /// Write report.html, one self-contained page for readers who never run
-    /// swapsim, from the outputs of `run` or `compare`.
+    /// swapsim, from the outputs of `run`, `compare`, `sweep` or
+    /// `sensitivity`.
     ///
     /// The page holds the scenario's question, the key numbers with their
     /// intervals, every chart with a caption on how to read it, the
-    /// assumptions with their sources, the comparison if any, and the
+    /// assumptions with their sources, the comparison if any, which
+    /// assumptions matter (for a sensitivity analysis or a sweep), and the
     /// provenance. It needs no network: charts and styles are inline.
     #[command(after_help = REPORT_EXAMPLES)]
     Report(ReportArgs),
@@ -126,11 +128,14 @@ Examples:
   swapsim run --report
       Run the default scenario and write the report with the other outputs.
   swapsim compare scenarios/mediator-configurations.toml --report
-      The same for a comparison.";
+      The same for a comparison.
+  swapsim report output/istanbul-2025-sensitivity/tornado
+      Which assumptions matter, from an earlier `swapsim sensitivity`.";
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// An output directory written by `swapsim run`, `merge` or `compare`.
+    /// An output directory written by `swapsim run`, `merge`, `compare`,
+    /// `sweep` or `sensitivity`.
     pub dir: PathBuf,
     /// Print nothing but errors.
     #[arg(long, short)]

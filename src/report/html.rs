@@ -4,22 +4,26 @@
 //! file that opens offline on a phone or a desktop and prints cleanly: the
 //! question in plain words, the key numbers with their intervals, every chart
 //! (inlined SVG) with a caption on how to read it, the assumptions with their
-//! sources, the comparison where there is one, and the provenance needed to
-//! repeat the run. It is built only from the files of a finished output
-//! directory (`manifest.json`, `summary.json`, `comparison.json`, `*.svg`),
-//! so it formats what `stats` computed and recomputes nothing. Every text
-//! taken from those files is escaped: scenario names and descriptions are
-//! user input.
+//! sources, the comparison where there is one, which assumptions matter
+//! where a sensitivity analysis or a sweep was run, and the provenance needed
+//! to repeat the run. It is built only from the files of a finished output
+//! directory (`manifest.json`, `summary.json`, `comparison.json`,
+//! `tornado.json`, `sobol.json`, `morris.json`, `sweep.json`, `*.svg`), so it
+//! formats what `stats` and `sensitivity` computed and recomputes nothing.
+//! Every text taken from those files is escaped: scenario names and
+//! descriptions are user input.
 
 use super::{ReportError, files, io_err};
+use crate::sensitivity::outcomes::KeyOutcome;
 use serde_json::{Map, Value};
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Reads the outputs in `dir` (written by `swapsim run` or `swapsim
-/// compare`) and writes `dir/report.html`; returns its path. Fails with
-/// [`ReportError::NotReportable`] if `dir` is not such a directory.
+/// Reads the outputs in `dir` (written by `swapsim run`, `merge`,
+/// `compare`, `sweep` or `sensitivity`) and writes `dir/report.html`;
+/// returns its path. Fails with [`ReportError::NotReportable`] if `dir` is
+/// not such a directory.
 pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
     let not = |reason: &str| ReportError::NotReportable {
         dir: dir.to_path_buf(),
@@ -33,10 +37,19 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
         .ok_or_else(|| not("it has no manifest.json written by swapsim"))?;
     let summary = read_json(&dir.join(files::SUMMARY_JSON))?;
     let comparison = read_json(&dir.join(files::COMPARISON_JSON))?;
-    if summary.is_none() && comparison.is_none() {
+    let mut analysis = None;
+    for (kind, file) in ANALYSIS_FILES {
+        if let Some(json) = read_json(&dir.join(file))? {
+            analysis = Some(Analysis { kind, json });
+            break;
+        }
+    }
+    if summary.is_none() && comparison.is_none() && analysis.is_none() {
         return Err(not(
-            "it holds neither summary.json nor comparison.json (a shard's partial result \
-             must be merged with `swapsim merge` first)",
+            "it holds none of summary.json (written by `swapsim run` or `swapsim merge`), \
+             comparison.json (`swapsim compare`), tornado.json, sobol.json or morris.json \
+             (`swapsim sensitivity`) and sweep.json (`swapsim sweep`); a shard's partial \
+             result must be merged with `swapsim merge` first",
         ));
     }
     let charts = read_charts(dir)?;
@@ -44,6 +57,7 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
         manifest: &manifest,
         summary: summary.as_ref(),
         comparison: comparison.as_ref(),
+        analysis: analysis.as_ref(),
         charts: &charts,
     }
     .render();
@@ -110,14 +124,24 @@ fn read_charts(dir: &Path) -> Result<Vec<Chart>, ReportError> {
             charts.push(Chart { stem, svg });
         }
     }
+    // Charts of one kind per key outcome follow the outcomes' order.
     let rank = |stem: &str| {
-        CAPTIONS
-            .iter()
-            .position(|(s, _, _)| *s == stem)
-            .unwrap_or(CAPTIONS.len())
+        let outcome = stem
+            .split_once('_')
+            .and_then(|(_, key)| KeyOutcome::ALL.iter().position(|o| o.key() == key))
+            .unwrap_or(KeyOutcome::ALL.len());
+        (caption_index(stem).unwrap_or(CAPTIONS.len()), outcome)
     };
     charts.sort_by(|a, b| (rank(&a.stem), &a.stem).cmp(&(rank(&b.stem), &b.stem)));
     Ok(charts)
+}
+
+/// The entry of [`CAPTIONS`] for a chart: its stem, or for a chart per key
+/// outcome (`tornado_collapse`) the prefix ending in `_`.
+fn caption_index(stem: &str) -> Option<usize> {
+    CAPTIONS
+        .iter()
+        .position(|(s, _, _)| *s == stem || (s.ends_with('_') && stem.starts_with(s)))
 }
 
 /// The `<svg>` element of an SVG file, ready to inline: the XML prolog and
@@ -221,6 +245,43 @@ const CAPTIONS: &[(&str, &str, &str)] = &[
          the reference is spread across trials that face the same simulated war. Mass to the \
          right of zero means the configuration brings more people home in the same future.",
     ),
+    // One chart per key outcome; the heading names the outcome.
+    (
+        "tornado_",
+        "Swing with each assumption",
+        "One bar per uncertain assumption, widest on top. Each bar runs from the outcome with \
+         the assumption at its low value (blue) to the outcome at its high value (orange), \
+         every other value as written; the vertical line is the outcome with every value as \
+         written. Under each label are the low and high values used. A bar with its colours \
+         on the wrong sides of the line means the outcome falls as the assumption rises.",
+    ),
+    (
+        "sobol_",
+        "Share of the variation explained",
+        "Per uncertain assumption, the total-order index (blue) and the first-order index \
+         (orange) with their 95% intervals, largest total on top. Read the blue bars first: \
+         the share of the variation that would go if that assumption were known exactly. A \
+         large gap between the blue and the orange bar means the assumption acts through \
+         interactions with others. Bars left of the dashed line may be noise of the simulated \
+         futures.",
+    ),
+    (
+        "morris_",
+        "Influence of each assumption",
+        "Per uncertain assumption, mu* (blue, with its 95% interval), the mean size of the \
+         change in the outcome when the assumption moves across its whole range, and sigma \
+         (vermillion), how much that change varies with the other assumptions; sorted by mu*. \
+         A large mu* means influential; a sigma comparable to mu* means the effect depends on \
+         the other assumptions. Both near the dashed line: negligible.",
+    ),
+    (
+        "sweep_",
+        "Across the values swept",
+        "The outcome (dots and line) at each value of the swept assumption, with the 95% \
+         interval of each estimate as a band; the dashed line is the value written in the \
+         scenario. A curve that is flat within its band means the assumption does not matter \
+         over the range swept.",
+    ),
 ];
 
 /// The page's style: system fonts only (nothing is fetched), one column
@@ -284,10 +345,26 @@ dl.provenance dd { margin: 0; overflow-wrap: anywhere; }
 }
 ";
 
+/// The result of `swapsim sensitivity` or `swapsim sweep` in a directory.
+struct Analysis {
+    /// `tornado`, `sobol`, `morris` or `sweep`.
+    kind: &'static str,
+    json: Value,
+}
+
+/// The analyses a directory can hold, each with its file.
+const ANALYSIS_FILES: [(&str, &str); 4] = [
+    ("tornado", files::TORNADO_JSON),
+    ("sobol", files::SOBOL_JSON),
+    ("morris", files::MORRIS_JSON),
+    ("sweep", files::SWEEP_JSON),
+];
+
 struct Page<'a> {
     manifest: &'a Value,
     summary: Option<&'a Value>,
     comparison: Option<&'a Value>,
+    analysis: Option<&'a Analysis>,
     charts: &'a [Chart],
 }
 
@@ -319,18 +396,39 @@ impl Page<'_> {
                 esc(&description)
             );
         }
-        h.push_str(
-            "<p class=\"note\">This is a simulation of many possible futures under stated \
-             assumptions, not a forecast. The intervals below say how much a number would move \
-             if the simulation were repeated; they do not include the larger uncertainty in the \
-             assumptions themselves (see <a href=\"#assumptions\">Assumptions</a>).</p>\n\
-             </header>\n",
-        );
+        match self.analysis {
+            None => h.push_str(
+                "<p class=\"note\">This is a simulation of many possible futures under stated \
+                 assumptions, not a forecast. The intervals below say how much a number would \
+                 move if the simulation were repeated; they do not include the larger \
+                 uncertainty in the assumptions themselves (see <a \
+                 href=\"#assumptions\">Assumptions</a>).</p>\n</header>\n",
+            ),
+            Some(a) => {
+                let varied = if a.kind == "sweep" {
+                    "one assumption over a list of values"
+                } else {
+                    "the assumptions that the scenario marks as uncertain, over their stated ranges"
+                };
+                let _ = writeln!(
+                    h,
+                    "<p class=\"note\">This is a simulation of many possible futures under \
+                     stated assumptions, not a forecast. This page varies {varied}, to show \
+                     how much the answer rests on them (see <a href=\"#sensitivity\">Which \
+                     assumptions matter</a>); every other value is as listed under <a \
+                     href=\"#assumptions\">Assumptions</a>. The intervals say how much a \
+                     number would move if the analysis were repeated.</p>\n</header>"
+                );
+            }
+        }
         if let Some(s) = self.summary {
             key_numbers(&mut h, s);
         }
         if let Some(c) = self.comparison {
             comparison(&mut h, c);
+        }
+        if let Some(a) = self.analysis {
+            sensitivity(&mut h, a, self.manifest, self.charts);
         }
         self.charts(&mut h);
         assumptions(&mut h, self.manifest);
@@ -345,16 +443,22 @@ impl Page<'_> {
             h.push_str("<p>This output has no charts (it was written with --no-charts).</p>\n");
         }
         for chart in self.charts {
-            let (heading, how) = CAPTIONS
-                .iter()
-                .find(|(s, _, _)| *s == chart.stem)
-                .map(|(_, t, c)| (*t, *c))
-                .unwrap_or((
+            let (prefix, heading, how) =
+                caption_index(&chart.stem).map(|i| CAPTIONS[i]).unwrap_or((
+                    "",
                     "",
                     "A chart written by swapsim; see its README for how to read it.",
                 ));
             let _ = writeln!(h, "<figure id=\"chart-{}\">", esc(&chart.stem));
-            if !heading.is_empty() {
+            if prefix.ends_with('_') {
+                // A chart per key outcome: say which.
+                let key = &chart.stem[prefix.len()..];
+                let _ = writeln!(
+                    h,
+                    "<h3>{heading}: {}</h3>",
+                    esc(&outcome_label(key, &self.manifest["scenario"]))
+                );
+            } else if !heading.is_empty() {
                 let _ = writeln!(h, "<h3>{heading}</h3>");
             }
             h.push_str(&chart.svg);
@@ -381,7 +485,29 @@ impl Page<'_> {
             format!("<code>{}</code>", esc(&text(&m["scenario_sha256"]))),
         );
         row("seed", esc(&text(&m["seed"])));
-        row("trials", people(m["trials"].as_f64()));
+        match self.analysis {
+            Some(a) => {
+                let details = &m["analysis"];
+                row("analysis", esc(a.kind));
+                let points = a.json["design_points"]
+                    .as_f64()
+                    .or_else(|| details["design_points"].as_f64());
+                if points.is_some() {
+                    row("design points", people(points));
+                }
+                for (key, label) in [
+                    ("samples", "base samples"),
+                    ("trajectories", "trajectories"),
+                    ("levels", "levels"),
+                ] {
+                    if let Some(v) = details[key].as_f64() {
+                        row(label, people(Some(v)));
+                    }
+                }
+                row("trials per design point", people(m["trials"].as_f64()));
+            }
+            None => row("trials", people(m["trials"].as_f64())),
+        }
         if let Some(configs) = m["configurations"].as_array() {
             let names: Vec<String> = configs.iter().map(|c| esc(&text(c))).collect();
             row("configurations", names.join("; "));
@@ -392,7 +518,22 @@ impl Page<'_> {
         }
         row("finished", esc(&text(&m["finished_at"])));
         h.push_str("</dl>\n");
-        if let Some(methods) = self.summary.and_then(|s| s["methods"].as_object()) {
+        // A run's methods, or the methods an analysis states in its file
+        // (its text fields but the analysis' name).
+        let methods: Option<Vec<(&String, &Value)>> = match (
+            self.summary.and_then(|s| s["methods"].as_object()),
+            self.analysis,
+        ) {
+            (Some(methods), _) => Some(methods.iter().collect()),
+            (None, Some(a)) => a.json.as_object().map(|fields| {
+                fields
+                    .iter()
+                    .filter(|(k, v)| v.is_string() && *k != "analysis")
+                    .collect()
+            }),
+            (None, None) => None,
+        };
+        if let Some(methods) = methods {
             h.push_str("<h3>Methods</h3>\n<ul>\n");
             for (k, v) in methods {
                 let _ = writeln!(h, "<li><code>{}</code>: {}</li>", esc(k), esc(&text(v)));
@@ -615,6 +756,518 @@ fn comparison(h: &mut String, c: &Value) {
          can still lie clearly on one side of zero, and that is the number to report. \
          Differences of probabilities are in percentage points (pp).</p>\n</section>\n",
     );
+}
+
+/// "Which assumptions matter": what the analysis did, in plain words, the
+/// uncertainties it varied, and for each key outcome a table of the
+/// uncertainties by importance (or of the values swept), as the analysis'
+/// JSON file holds them.
+fn sensitivity(h: &mut String, a: &Analysis, manifest: &Value, charts: &[Chart]) {
+    let j = &a.json;
+    let details = &manifest["analysis"];
+    let ctx = &j["context"];
+    let trials = ctx["trials_per_point"]
+        .as_f64()
+        .or_else(|| details["trials_per_point"].as_f64());
+    let seed = if ctx["seed"].is_null() {
+        text(&manifest["seed"])
+    } else {
+        text(&ctx["seed"])
+    };
+    let points = j["design_points"]
+        .as_f64()
+        .or_else(|| details["design_points"].as_f64());
+    let uncertainties = j["uncertainties"].as_array().map_or(&[][..], Vec::as_slice);
+    let d = uncertainties.len();
+    h.push_str("<section id=\"sensitivity\">\n<h2>Which assumptions matter</h2>\n");
+    let what = match a.kind {
+        "tornado" => format!(
+            "Each of the {d} uncertain assumptions in turn was set to the low and then to the \
+             high end of its range (the ends of a uniform range, the 5th and 95th percentiles \
+             of any other law) while every other value stayed as written in the scenario. The \
+             <strong>swing</strong> is how far the outcome moves between the two: the wider \
+             the swing, the more the answer rests on that assumption. Because each assumption \
+             is moved alone, an effect that depends on two assumptions together does not show."
+        ),
+        "sobol" => format!(
+            "All {d} uncertain assumptions were drawn at once from their ranges, over many \
+             combinations. For each outcome, the <strong>total-order index</strong> of an \
+             assumption is the share of the outcome's variation across those combinations \
+             that would disappear if that assumption were known exactly, through its own \
+             effect and its interactions with the others; the <strong>first-order \
+             index</strong> is the share it explains on its own. An assumption whose \
+             total-order index is near 0 can be fixed anywhere in its range without changing \
+             the answer. Each index has a 95% bootstrap interval; estimates a little below 0 \
+             or intervals reaching past 1 are sampling noise. The <strong>inner-noise \
+             share</strong> is the part of the variation that comes from the finite number of \
+             simulated futures at each combination: indices no larger than it cannot be told \
+             from noise."
+        ),
+        "morris" => format!(
+            "Each of the {d} uncertain assumptions was moved in steps across its range along \
+             {} random paths through all of them (Morris screening), a cheap way to rank many \
+             assumptions. <strong>mu*</strong> is the average size of the change in the \
+             outcome when an assumption moves across its whole range, with its 95% bootstrap \
+             interval: the larger, the more influential. <strong>sigma</strong> is how much \
+             that change varies from one path to another: a sigma comparable to mu* means the \
+             effect depends on the other assumptions or is not a straight line. The \
+             <strong>noise floor</strong> is the mu* that the simulation's own noise would \
+             give an assumption with no effect: values near it are negligible. Changes of \
+             probabilities are in percentage points (pp).",
+            people(j["trajectories"].as_f64())
+        ),
+        _ => {
+            let p = &j["parameter"];
+            let values = j["values"].as_array().map_or(&[][..], Vec::as_slice);
+            let written = match p["base"].as_f64() {
+                Some(b) => format!("written as {} in the scenario", sig4(Some(b))),
+                None => "left to its default in the scenario".to_string(),
+            };
+            format!(
+                "One assumption, {} ({written}), was set to each of {} values while every \
+                 other value stayed as written. Every value was run on the same simulated \
+                 futures, so that the differences between values owe as little as possible to \
+                 chance. A line that stays flat within its intervals means the assumption does \
+                 not matter over the values tried.",
+                param_code(&text(&p["path"])),
+                values.len()
+            )
+        }
+    };
+    let _ = writeln!(h, "<p>{what}</p>");
+    let mut facts = Vec::new();
+    if let Some(n) = j["samples"].as_f64() {
+        facts.push(format!("{} base samples", people(Some(n))));
+    }
+    if let Some(n) = j["levels"].as_f64() {
+        facts.push(format!("{} levels per range", people(Some(n))));
+    }
+    if points.is_some() {
+        facts.push(format!("{} design points", people(points)));
+    }
+    facts.push(format!(
+        "{} simulated futures at each (seed {}), the same futures everywhere",
+        people(trials),
+        esc(&seed)
+    ));
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">{}.</p>",
+        capitalise(&facts.join("; "))
+    );
+    if !uncertainties.is_empty() {
+        uncertainty_table(h, uncertainties, manifest["scenario_text"].as_str());
+    }
+    let scenario = &manifest["scenario"];
+    let per_outcome = match a.kind {
+        "tornado" => &j["bars"],
+        "sweep" => &Value::Null,
+        _ => &j["outcomes"],
+    };
+    let keys = outcome_keys(ctx, per_outcome);
+    for key in &keys {
+        let scale = Scale::of(key);
+        let _ = writeln!(
+            h,
+            "<h3 id=\"{}-{}\">{}</h3>",
+            a.kind,
+            esc(key),
+            esc(&outcome_label(key, scenario))
+        );
+        let chart = format!("{}_{key}", a.kind);
+        let link = if charts.iter().any(|c| c.stem == chart) {
+            format!(" <a href=\"#chart-{}\">See its chart.</a>", esc(&chart))
+        } else {
+            String::new()
+        };
+        match a.kind {
+            "tornado" => tornado_table(h, j, key, scale, &link),
+            "sobol" => sobol_table(h, &j["outcomes"][key.as_str()], &link),
+            "morris" => morris_table(h, &j["outcomes"][key.as_str()], scale, &link),
+            _ => sweep_table(h, j, key, scale, &link),
+        }
+    }
+    h.push_str("</section>\n");
+}
+
+/// The key outcomes an analysis reports, in its context's order, then any
+/// others its results hold.
+fn outcome_keys(ctx: &Value, per_outcome: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = ctx["outcomes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(text)
+        .collect();
+    for k in per_outcome.as_object().into_iter().flat_map(Map::keys) {
+        if !keys.contains(k) {
+            keys.push(k.clone());
+        }
+    }
+    keys
+}
+
+/// The uncertainties varied: path, law and range, and the value written in
+/// the scenario.
+fn uncertainty_table(h: &mut String, uncertainties: &[Value], file_text: Option<&str>) {
+    h.push_str(
+        "<h3>The uncertain assumptions</h3>\n<p>Each assumption varied and the range it was \
+         varied over. The reason is the comment on its entry in the scenario file's \
+         <code>[uncertainties]</code> table; the basis of each value as written is in the \
+         <a href=\"#assumptions\">assumptions table</a>.</p>\n\
+         <div class=\"table-wrap\"><table class=\"stack\" id=\"uncertainties\">\n<thead><tr>\
+         <th>parameter</th><th>law</th><th>range</th><th>as written</th><th>reason</th></tr>\
+         </thead>\n<tbody>\n",
+    );
+    let reasons = file_text.map(uncertainty_comments);
+    for u in uncertainties {
+        let path = text(&u["path"]);
+        let reason = match &reasons {
+            None => "not recorded".to_string(),
+            Some(reasons) => reasons
+                .iter()
+                .find(|(p, _)| *p == path)
+                .map(|(_, r)| esc(r))
+                .filter(|r| !r.is_empty())
+                .unwrap_or_else(|| "no comment in the file".to_string()),
+        };
+        let law = &u["law"];
+        let described = if u["description"].is_string() {
+            text(&u["description"])
+        } else {
+            text(&law["distribution"])
+        };
+        let written = match u["base"].as_f64() {
+            Some(b) => sig4(Some(b)),
+            None => "the default".to_string(),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"param\">{}</td><td data-label=\"law\">{}</td>\
+             <td data-label=\"range\" class=\"num\">{} to {}</td>\
+             <td data-label=\"as written\" class=\"num\">{}</td>\
+             <td data-label=\"reason\">{reason}</td></tr>",
+            param_code(&path),
+            esc(&described),
+            sig4(law["min"].as_f64()),
+            sig4(law["max"].as_f64()),
+            written
+        );
+    }
+    h.push_str("</tbody></table></div>\n");
+}
+
+/// The comment on each entry of a scenario file's `[uncertainties]` table,
+/// by path: the comment lines just above the entry and any comment at the
+/// end of its line.
+pub fn uncertainty_comments(file_text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut inside = false;
+    let mut above: Vec<String> = Vec::new();
+    for line in file_text.lines() {
+        let (code, comment) = split_comment(line);
+        let code = code.trim();
+        if code.starts_with('[') {
+            inside = code.trim_start_matches('[').trim_end_matches(']').trim() == "uncertainties";
+            above.clear();
+            continue;
+        }
+        if !inside {
+            continue;
+        }
+        if code.is_empty() {
+            if comment.trim().is_empty() {
+                // A blank line ends the comment above.
+                above.clear();
+            } else {
+                above.push(comment.trim().to_string());
+            }
+            continue;
+        }
+        let Some((key, _)) = code.split_once('=') else {
+            continue;
+        };
+        above.push(comment.trim().to_string());
+        let reason = above
+            .iter()
+            .filter(|c| !c.is_empty())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" ");
+        out.push((key.trim().trim_matches('"').to_string(), reason));
+        above.clear();
+    }
+    out
+}
+
+/// Rows sorted by `key`, largest first; rows without a number last.
+fn largest_first(rows: &Value, key: impl Fn(&Value) -> Option<f64>) -> Vec<&Value> {
+    let mut out: Vec<&Value> = rows.as_array().into_iter().flatten().collect();
+    out.sort_by(|a, b| match (key(a), key(b)) {
+        (Some(x), Some(y)) => y.total_cmp(&x),
+        (x, y) => y.is_some().cmp(&x.is_some()),
+    });
+    out
+}
+
+/// An estimate with its 95% interval in smaller type.
+fn with_interval(estimate: String, low: String, high: String) -> String {
+    format!("{estimate} <span class=\"muted\">({low} to {high})</span>")
+}
+
+fn tornado_table(h: &mut String, j: &Value, key: &str, scale: Scale, link: &str) {
+    let base = &j["base"][key];
+    let _ = writeln!(
+        h,
+        "<p>With every value as written: {} (95% interval {} to {}).{link}</p>",
+        scale.level(base["estimate"].as_f64()),
+        scale.level(base["ci95"][0].as_f64()),
+        scale.level(base["ci95"][1].as_f64())
+    );
+    h.push_str(
+        "<div class=\"table-wrap\"><table class=\"stack\">\n<thead><tr><th>uncertainty</th>\
+         <th>low value</th><th>outcome at the low value (95% interval)</th><th>high value</th>\
+         <th>outcome at the high value (95% interval)</th><th>swing</th></tr></thead>\n<tbody>\n",
+    );
+    let end = |e: &Value| {
+        with_interval(
+            scale.level(e["estimate"].as_f64()),
+            scale.level(e["ci95"][0].as_f64()),
+            scale.level(e["ci95"][1].as_f64()),
+        )
+    };
+    for bar in largest_first(&j["bars"][key], |b| b["swing"].as_f64()) {
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"param\">{}</td><td data-label=\"low value\" class=\"num\">{}</td>\
+             <td data-label=\"at the low value\" class=\"num\">{}</td>\
+             <td data-label=\"high value\" class=\"num\">{}</td>\
+             <td data-label=\"at the high value\" class=\"num\">{}</td>\
+             <td data-label=\"swing\" class=\"num\"><strong>{}</strong></td></tr>",
+            param_code(&text(&bar["parameter"])),
+            sig4(bar["low_value"].as_f64()),
+            end(&bar["at_low"]),
+            sig4(bar["high_value"].as_f64()),
+            end(&bar["at_high"]),
+            scale.change(bar["swing"].as_f64())
+        );
+    }
+    h.push_str("</tbody></table></div>\n");
+}
+
+fn sobol_table(h: &mut String, o: &Value, link: &str) {
+    let total = |x: &Value| x["total_order"]["estimate"].as_f64();
+    let rows = largest_first(&o["indices"], total);
+    let varies = rows.iter().any(|x| total(x).is_some());
+    let _ = writeln!(
+        h,
+        "<p>{}{link}</p>",
+        if varies {
+            format!(
+                "Inner-noise share {}: indices no larger than this cannot be told from noise.",
+                index(o["inner_noise_share"].as_f64())
+            )
+        } else {
+            "This outcome does not vary over the design, so no assumption explains any of \
+             its variation."
+                .to_string()
+        }
+    );
+    h.push_str(
+        "<div class=\"table-wrap\"><table class=\"stack\">\n<thead><tr><th>uncertainty</th>\
+         <th>total-order index (95% interval)</th><th>first-order index (95% interval)</th>\
+         </tr></thead>\n<tbody>\n",
+    );
+    let cell = |x: &Value| {
+        with_interval(
+            index(x["estimate"].as_f64()),
+            index(x["ci95"][0].as_f64()),
+            index(x["ci95"][1].as_f64()),
+        )
+    };
+    for x in rows {
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"param\">{}</td><td data-label=\"total-order\" class=\"num\">\
+             <strong>{}</strong></td><td data-label=\"first-order\" class=\"num\">{}</td></tr>",
+            param_code(&text(&x["parameter"])),
+            cell(&x["total_order"]),
+            cell(&x["first_order"])
+        );
+    }
+    h.push_str("</tbody></table></div>\n");
+}
+
+fn morris_table(h: &mut String, o: &Value, scale: Scale, link: &str) {
+    let _ = writeln!(
+        h,
+        "<p>Noise floor {}: a mu* near it cannot be told from noise.{link}</p>",
+        scale.change(o["noise_floor"].as_f64())
+    );
+    h.push_str(
+        "<div class=\"table-wrap\"><table class=\"stack\">\n<thead><tr><th>uncertainty</th>\
+         <th>mu* (95% interval)</th><th>sigma</th></tr></thead>\n<tbody>\n",
+    );
+    for e in largest_first(&o["effects"], |e| e["mu_star"]["estimate"].as_f64()) {
+        let m = &e["mu_star"];
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"param\">{}</td><td data-label=\"mu*\" class=\"num\"><strong>{}\
+             </strong></td><td data-label=\"sigma\" class=\"num\">{}</td></tr>",
+            param_code(&text(&e["parameter"])),
+            with_interval(
+                scale.change(m["estimate"].as_f64()),
+                scale.change(m["ci95"][0].as_f64()),
+                scale.change(m["ci95"][1].as_f64())
+            ),
+            scale.change(e["sigma"].as_f64())
+        );
+    }
+    h.push_str("</tbody></table></div>\n");
+}
+
+fn sweep_table(h: &mut String, j: &Value, key: &str, scale: Scale, link: &str) {
+    let base = j["parameter"]["base"].as_f64();
+    if !link.is_empty() {
+        let _ = writeln!(h, "<p>{}</p>", link.trim_start());
+    }
+    let _ = writeln!(
+        h,
+        "<div class=\"table-wrap\"><table>\n<thead><tr><th>value of {}</th>\
+         <th>estimate (95% interval)</th></tr></thead>\n<tbody>",
+        param_code(&text(&j["parameter"]["path"]))
+    );
+    for v in j["values"].as_array().into_iter().flatten() {
+        let value = v["value"].as_f64();
+        let e = &v["outcomes"][key];
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"num\">{}{}</td><td class=\"num\">{}</td></tr>",
+            sig4(value),
+            if value.is_some() && value == base {
+                " (as written)"
+            } else {
+                ""
+            },
+            with_interval(
+                scale.level(e["estimate"].as_f64()),
+                scale.level(e["ci95"][0].as_f64()),
+                scale.level(e["ci95"][1].as_f64())
+            )
+        );
+    }
+    h.push_str("</tbody></table></div>\n");
+}
+
+/// A key outcome in plain words, as the key numbers of a run name it.
+fn outcome_label(key: &str, scenario: &Value) -> String {
+    let deadline = text(&scenario["target"]["deadline"]);
+    let horizon = text(&scenario["simulation"]["horizon_days"]);
+    let Some(o) = KeyOutcome::ALL.into_iter().find(|o| o.key() == key) else {
+        return key.to_string();
+    };
+    match o {
+        KeyOutcome::TargetByDeadline => match scenario["target"]["pool"].as_f64() {
+            Some(pool) => format!(
+                "Chance that all {} are returned by {deadline}",
+                people(Some(pool))
+            ),
+            None => format!("Chance that the whole pool is returned by {deadline}"),
+        },
+        KeyOutcome::NoRoundByDeadline => format!("Chance of no exchange round by {deadline}"),
+        KeyOutcome::ReturnedByDeadline => format!("People returned by {deadline} (mean)"),
+        KeyOutcome::ReturnedByHorizon => format!("People returned within {horizon} days (mean)"),
+        KeyOutcome::SuspendedWithinHorizon => {
+            format!("Chance the process is suspended within {horizon} days")
+        }
+        KeyOutcome::Suspensions => format!("Suspensions within {horizon} days (mean)"),
+        KeyOutcome::Collapse => format!("Chance the process collapses within {horizon} days"),
+    }
+}
+
+/// How a key outcome's values read: probabilities as percentages (and
+/// their changes in percentage points), people as whole numbers with
+/// thousands separators, counts of suspensions with two decimals.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Scale {
+    Probability,
+    People,
+    Count,
+}
+
+impl Scale {
+    fn of(key: &str) -> Scale {
+        match KeyOutcome::ALL.into_iter().find(|o| o.key() == key) {
+            Some(o) if o.is_probability() => Scale::Probability,
+            Some(KeyOutcome::ReturnedByDeadline | KeyOutcome::ReturnedByHorizon) => Scale::People,
+            _ => Scale::Count,
+        }
+    }
+
+    /// A value of the outcome.
+    fn level(self, v: Option<f64>) -> String {
+        match self {
+            Scale::Probability => percent(v),
+            Scale::People => people(v),
+            Scale::Count => decimals(v, 2),
+        }
+    }
+
+    /// A change of the outcome (a swing, an effect).
+    fn change(self, v: Option<f64>) -> String {
+        match self {
+            Scale::Probability => match v.filter(|v| v.is_finite()) {
+                Some(v) => format!("{} pp", decimals(Some(100.0 * v), 1)),
+                None => "n/a".to_string(),
+            },
+            other => other.level(v),
+        }
+    }
+}
+
+/// A number with `places` decimals and a true minus sign.
+fn decimals(v: Option<f64>, places: usize) -> String {
+    match v.filter(|v| v.is_finite()) {
+        Some(v) => format!("{v:.places$}").replace('-', "−"),
+        None => "n/a".to_string(),
+    }
+}
+
+/// A Sobol index (or share of variance), with three decimals.
+fn index(v: Option<f64>) -> String {
+    decimals(v, 3)
+}
+
+/// A parameter value with at most four significant digits, in the plain
+/// decimal form of a scenario file: "0.0927", "0.00002251", "1200".
+fn sig4(v: Option<f64>) -> String {
+    let Some(v) = v.filter(|v| v.is_finite()) else {
+        return "n/a".to_string();
+    };
+    if v == 0.0 {
+        return "0".to_string();
+    }
+    let places = (3 - v.abs().log10().floor() as i32).clamp(0, 15) as usize;
+    let s = format!("{v:.places$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &s
+    };
+    s.to_string()
+}
+
+/// A parameter's dotted path as code; long paths may break after a dot.
+fn param_code(path: &str) -> String {
+    format!("<code>{}</code>", esc(path).replace('.', ".<wbr>"))
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// One row of the assumptions table.
@@ -1092,6 +1745,74 @@ mod tests {
         assert_eq!(
             classify("the day after"),
             ("not stated".to_string(), "the day after".to_string())
+        );
+    }
+
+    #[test]
+    fn parameter_values_keep_four_significant_digits_in_plain_decimals() {
+        assert_eq!(sig4(Some(0.0927)), "0.0927");
+        assert_eq!(sig4(Some(2.251e-5)), "0.00002251");
+        assert_eq!(sig4(Some(0.075_994_1)), "0.07599");
+        assert_eq!(sig4(Some(239.4)), "239.4");
+        assert_eq!(sig4(Some(1200.0)), "1200");
+        assert_eq!(sig4(Some(0.0)), "0");
+        assert_eq!(sig4(None), "n/a");
+    }
+
+    #[test]
+    fn outcomes_read_in_their_units() {
+        assert_eq!(Scale::of("collapse"), Scale::Probability);
+        assert_eq!(Scale::of("returned_by_horizon"), Scale::People);
+        assert_eq!(Scale::of("suspensions"), Scale::Count);
+        assert_eq!(Scale::Probability.level(Some(0.0312)), "3.1%");
+        assert_eq!(Scale::Probability.change(Some(0.0312)), "3.1 pp");
+        assert_eq!(Scale::People.change(Some(1234.4)), "1,234");
+        assert_eq!(Scale::Count.level(Some(0.415)), "0.41");
+        assert_eq!(index(Some(-0.0125)), "−0.013");
+        assert_eq!(index(None), "n/a");
+    }
+
+    #[test]
+    fn charts_per_outcome_take_the_caption_of_their_prefix() {
+        let stem_of = |stem: &str| caption_index(stem).map(|i| CAPTIONS[i].0);
+        assert_eq!(stem_of("sobol_collapse"), Some("sobol_"));
+        assert_eq!(stem_of("tornado_returned_by_deadline"), Some("tornado_"));
+        assert_eq!(
+            stem_of("returned_by_deadline"),
+            Some("returned_by_deadline")
+        );
+        assert_eq!(stem_of("fan_chart_extra"), None);
+        assert_eq!(
+            outcome_label(
+                "target_by_deadline",
+                &serde_json::json!({
+                    "target": { "pool": 1200, "deadline": "2025-12-31" },
+                    "simulation": { "horizon_days": 180 }
+                })
+            ),
+            "Chance that all 1,200 are returned by 2025-12-31"
+        );
+    }
+
+    #[test]
+    fn the_reason_of_an_uncertainty_is_the_comment_on_its_entry() {
+        let text = "[exchange]\nround_rate = 0.09 # record: gaps\n\n[uncertainties]\n\
+                    # A guess, to be varied\n# widely.\n\"exchange.round_rate\" = { min = 0.05, \
+                    max = 0.2 }\n\n# Orphan comment.\n\n\"exchange.size_mean\" = { min = 1, max = 2 \
+                    } # from the record\n\"a.b\" = { min = 0, max = 1 }\n[other]\nx = 1 # no\n";
+        assert_eq!(
+            uncertainty_comments(text),
+            vec![
+                (
+                    "exchange.round_rate".to_string(),
+                    "A guess, to be varied widely.".to_string()
+                ),
+                (
+                    "exchange.size_mean".to_string(),
+                    "from the record".to_string()
+                ),
+                ("a.b".to_string(), String::new()),
+            ]
         );
     }
 

@@ -34,6 +34,12 @@ pub mod files {
     pub const PARTIAL_JSON: &str = "partial.json";
     pub const COMPARISON_JSON: &str = "comparison.json";
     pub const REPORT_HTML: &str = "report.html";
+    /// Results of `swapsim sensitivity`, one per method.
+    pub const TORNADO_JSON: &str = "tornado.json";
+    pub const SOBOL_JSON: &str = "sobol.json";
+    pub const MORRIS_JSON: &str = "morris.json";
+    /// Results of `swapsim sweep`.
+    pub const SWEEP_JSON: &str = "sweep.json";
 }
 
 /// A failure to write results, naming the path.
@@ -59,7 +65,7 @@ pub enum ReportError {
     /// `swapsim report` was pointed at a directory it cannot report on.
     #[error(
         "{dir} is not a swapsim output directory: {reason}; give the folder that \
-         `swapsim run` or `swapsim compare` wrote"
+         `swapsim run`, `merge`, `compare`, `sweep` or `sensitivity` wrote"
     )]
     NotReportable { dir: PathBuf, reason: String },
     #[error("cannot read {path}: {message}")]

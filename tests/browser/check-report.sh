@@ -2,6 +2,8 @@
 # Renders report.html in a real browser (headless Chromium) and checks it:
 # the page is not blank at desktop (1280 px) and phone (390 px) widths, the
 # browser logged no console errors, and every chart's <svg> is in the DOM.
+# It checks two pages: the report of a run and that of a small tornado
+# sensitivity analysis.
 #
 # Usage: tests/browser/check-report.sh [SWAPSIM_BINARY]
 #   default binary: target/release/swapsim (what `cargo test --release` builds)
@@ -28,48 +30,60 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-out="$work/run"
-echo "== swapsim run --trials 2000 --report"
-"$bin" run --trials 2000 --report --quiet --out "$out"
-test -s "$out/report.html" || fail "no report.html in $out"
-charts=$(find "$out" -maxdepth 1 -name '*.svg' | wc -l)
-[ "$charts" -gt 0 ] || fail "the run wrote no SVG charts"
-
 mkdir -p "$shots"
-url="file://$out/report.html"
 # Flags that keep a headless browser off the network and quiet.
 flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
        --disable-background-networking --disable-component-update --disable-sync
        --disable-dev-shm-usage --hide-scrollbars)
 
-render() { # width height png log
+render() { # url width height png log
     timeout 60 "$browser" "${flags[@]}" --user-data-dir="$(mktemp -d -p "$work")" \
-        --enable-logging=stderr --v=0 --window-size="$1,$2" --screenshot="$3" "$url" \
-        >"$4" 2>&1 || fail "chromium failed to render at width $1 (log: $(tail -5 "$4"))"
+        --enable-logging=stderr --v=0 --window-size="$2,$3" --screenshot="$4" "$1" \
+        >"$5" 2>&1 || fail "chromium failed to render $1 at width $2 (log: $(tail -5 "$5"))"
 }
 
-echo "== rendering at 1280 px and 390 px"
-render 1280 7000 "$shots/report-desktop.png" "$work/desktop.log"
-render 390 16000 "$shots/report-phone.png" "$work/phone.log"
+check_page() { # name output-directory; screenshots go to $shots/<name>-*.png
+    local name=$1 out=$2 url charts in_dom f stem
+    test -s "$out/report.html" || fail "no report.html in $out"
+    charts=$(find "$out" -maxdepth 1 -name '*.svg' | wc -l)
+    [ "$charts" -gt 0 ] || fail "$out holds no SVG charts"
+    url="file://$out/report.html"
 
-echo "== console errors"
-if grep -hE 'Uncaught|ERROR:CONSOLE|CONSOLE\(.*\).*(Error|error)|Refused to' \
-    "$work/desktop.log" "$work/phone.log"; then
-    fail "the browser reported errors on the page (lines above)"
-fi
+    echo "== $name: rendering at 1280 px and 390 px"
+    render "$url" 1280 7000 "$shots/$name-desktop.png" "$work/$name-desktop.log"
+    render "$url" 390 16000 "$shots/$name-phone.png" "$work/$name-phone.log"
 
-echo "== every chart in the DOM"
-timeout 60 "$browser" "${flags[@]}" --user-data-dir="$(mktemp -d -p "$work")" \
-    --dump-dom "$url" >"$work/dom.html" 2>/dev/null || fail "chromium --dump-dom failed"
-in_dom=$(grep -o '<svg' "$work/dom.html" | wc -l)
-[ "$in_dom" -eq "$charts" ] || fail "$charts charts written but $in_dom <svg> elements in the DOM"
-for f in "$out"/*.svg; do
-    stem=$(basename "$f" .svg)
-    grep -q "id=\"chart-$stem\"" "$work/dom.html" || fail "chart $stem is missing from the DOM"
-done
+    echo "== $name: console errors"
+    if grep -hE 'Uncaught|ERROR:CONSOLE|CONSOLE\(.*\).*(Error|error)|Refused to' \
+        "$work/$name-desktop.log" "$work/$name-phone.log"; then
+        fail "the browser reported errors on the $name page (lines above)"
+    fi
+
+    echo "== $name: every chart in the DOM"
+    timeout 60 "$browser" "${flags[@]}" --user-data-dir="$(mktemp -d -p "$work")" \
+        --dump-dom "$url" >"$work/$name-dom.html" 2>/dev/null || fail "chromium --dump-dom failed"
+    in_dom=$(grep -o '<svg' "$work/$name-dom.html" | wc -l)
+    [ "$in_dom" -eq "$charts" ] || fail "$name: $charts charts written but $in_dom <svg> elements in the DOM"
+    for f in "$out"/*.svg; do
+        stem=$(basename "$f" .svg)
+        grep -q "id=\"chart-$stem\"" "$work/$name-dom.html" || fail "$name: chart $stem is missing from the DOM"
+    done
+}
+
+out="$work/run"
+echo "== swapsim run --trials 2000 --report"
+"$bin" run --trials 2000 --report --quiet --out "$out"
+check_page report "$out"
+
+sens="$work/sens"
+echo "== swapsim sensitivity --method tornado --inner-trials 300, then swapsim report"
+"$bin" sensitivity --method tornado --inner-trials 300 --quiet --out "$sens"
+"$bin" report --quiet "$sens"
+check_page sensitivity "$sens"
 
 echo "== screenshots are not blank"
-python3 - "$shots/report-desktop.png" "$shots/report-phone.png" <<'PY'
+python3 - "$shots/report-desktop.png" "$shots/report-phone.png" \
+    "$shots/sensitivity-desktop.png" "$shots/sensitivity-phone.png" <<'PY'
 # A pure-Python PNG decoder (8-bit RGB/RGBA, non-interlaced, as Chromium
 # writes): counts distinct colours and the share of non-white pixels.
 import struct, sys, zlib
