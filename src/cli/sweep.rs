@@ -2,8 +2,8 @@
 //! value on the same random numbers, so the curves show the parameter's
 //! effect and not Monte Carlo noise.
 
-use super::sensitivity::{Written, design_bar, finish, threads, write_csv, write_json};
-use super::{Failure, load};
+use super::sensitivity::{Written, design_bar, finish, write_csv, write_json};
+use super::{CommonArgs, Failure, load};
 use crate::plot::sensitivity as charts;
 use crate::report::Staging;
 use crate::scenario::uncertainty;
@@ -52,24 +52,8 @@ pub struct SweepArgs {
     /// Evenly spaced values LOW:HIGH:COUNT, both ends included.
     #[arg(long, value_name = "LOW:HIGH:COUNT", allow_hyphen_values = true)]
     pub range: Option<String>,
-    /// Trials at every value [default: the file's simulation.trials].
-    #[arg(long, value_name = "N")]
-    pub trials: Option<u64>,
-    /// Random seed, overriding the file's `simulation.seed`.
-    #[arg(long, value_name = "SEED")]
-    pub seed: Option<u64>,
-    /// Worker threads [default: all cores]. Results do not depend on it.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub threads: Option<u16>,
-    /// Output directory [default: output/<scenario file name>-sweep].
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Skip the charts.
-    #[arg(long)]
-    pub no_charts: bool,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 fn input(message: String) -> Failure {
@@ -135,10 +119,10 @@ pub fn parse_values(values: &[f64], range: Option<&str>) -> Result<Vec<f64>, Str
 pub(super) fn run(args: &SweepArgs) -> Result<(), Failure> {
     let values = parse_values(&args.values, args.range.as_deref()).map_err(input)?;
     let (source, mut scenario) = load(args.scenario.as_deref())?;
-    if let Some(n) = args.trials {
+    if let Some(n) = args.common.trials {
         scenario = scenario.with_trials(n).map_err(input)?;
     }
-    if let Some(seed) = args.seed {
+    if let Some(seed) = args.common.seed {
         scenario = scenario.with_seed(seed);
     }
     let tree = uncertainty::configuration_tree(&source.text).map_err(input)?;
@@ -147,11 +131,12 @@ pub(super) fn run(args: &SweepArgs) -> Result<(), Failure> {
     let parameter = uncertainty::resolve(&tree, &args.param, [lo, hi])
         .map_err(|m| input(format!("--param {}: {m}", args.param)))?;
     let target = args
+        .common
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(format!("{}-sweep", source.stem)));
     let staging = Staging::new(&target).map_err(|e| Failure::Other(e.into()))?;
-    let threads = threads(args.threads);
+    let threads = args.common.threads();
     let parameters = [parameter];
     let trials = scenario.simulation.trials;
     let eval = Evaluator {
@@ -166,7 +151,7 @@ pub(super) fn run(args: &SweepArgs) -> Result<(), Failure> {
         seed: scenario.simulation.seed,
         outcomes: KeyOutcome::of(&scenario),
     };
-    let bar = design_bar(args.quiet);
+    let bar = design_bar(args.common.quiet);
     let progress = |done: u64, total: u64| {
         bar.set_length(total);
         bar.set_position(done);
@@ -196,7 +181,7 @@ pub(super) fn run(args: &SweepArgs) -> Result<(), Failure> {
         write_csv(&dir, "sweep.csv", tables::sweep_rows(&ctx, &result))?,
         write_json(&dir, "sweep.json", &tables::sweep_json(&ctx, &result))?,
     ];
-    if !args.no_charts {
+    if !args.common.no_charts {
         written.extend(
             charts::sweep_charts(&dir, &scenario, &ctx, &result)
                 .map_err(|e| Failure::Other(e.into()))?,
@@ -211,12 +196,12 @@ pub(super) fn run(args: &SweepArgs) -> Result<(), Failure> {
     let how = Written {
         threads,
         wall,
-        charts: !args.no_charts,
-        report: false,
-        quiet: args.quiet,
+        charts: !args.common.no_charts,
+        report: args.common.report,
+        quiet: args.common.quiet,
     };
     let out = finish(staging, &source, &scenario, written, details, &how)?;
-    if !args.quiet {
+    if !args.common.quiet {
         print_table(&scenario, &ctx, &result);
         println!(
             "  {} values x {} trials (seed {}); {:.1} s",

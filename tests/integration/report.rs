@@ -578,3 +578,92 @@ fn markup_in_the_reason_for_an_uncertainty_is_escaped() {
     assert!(row.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;"));
     assert!(html.contains("This output has no charts"));
 }
+
+#[test]
+fn sensitivity_sweep_and_merge_write_the_report_when_asked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let path = |p: &str| d.join(p).to_string_lossy().into_owned();
+    // --report on the analysis itself: the same page as `swapsim report`
+    // writes afterwards from the same directory.
+    let (tornado, sweep) = (path("tornado"), path("sweep"));
+    let page = report_of(
+        &[
+            "sensitivity",
+            "--method",
+            "tornado",
+            "--inner-trials",
+            "100",
+            "--report",
+            "--quiet",
+            "--out",
+            &tornado,
+        ],
+        Path::new(&tornado),
+    );
+    assert!(page.contains("Which assumptions matter"), "tornado report");
+    assert_needs_no_network(&page);
+    let manifest: Value =
+        serde_json::from_str(&fs::read_to_string(d.join("tornado/manifest.json")).unwrap())
+            .unwrap();
+    assert!(
+        manifest["outputs"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("report.html")),
+        "the manifest lists the report"
+    );
+    let page = report_of(
+        &[
+            "sweep",
+            "--param",
+            "exchange.round_rate",
+            "--values",
+            "0.05,0.1",
+            "--trials",
+            "200",
+            "--report",
+            "--quiet",
+            "--out",
+            &sweep,
+        ],
+        Path::new(&sweep),
+    );
+    assert!(page.contains("exchange.round_rate"), "sweep report");
+    // Shards of a design merged with --report.
+    for k in ["1/2", "2/2"] {
+        let out = path(&format!("shard{}", &k[..1]));
+        let o = swapsim(&[
+            "sensitivity",
+            "--method",
+            "tornado",
+            "--inner-trials",
+            "100",
+            "--shard",
+            k,
+            "--quiet",
+            "--out",
+            &out,
+        ]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    let merged = path("merged");
+    let page = report_of(
+        &[
+            "merge",
+            &path("shard1"),
+            &path("shard2"),
+            "--report",
+            "--quiet",
+            "--out",
+            &merged,
+        ],
+        Path::new(&merged),
+    );
+    assert!(page.contains("Which assumptions matter"), "merged report");
+    assert_eq!(
+        fs::read(d.join("merged/tornado.json")).unwrap(),
+        fs::read(d.join("tornado/tornado.json")).unwrap(),
+        "the merged design's table is the unsharded one"
+    );
+}
