@@ -1407,16 +1407,34 @@ pub fn assumption_rows(
 /// Splits a comment into its basis ("record", "assumed", "fitted") and the
 /// reason given after it.
 fn classify(comment: &str) -> (String, String) {
+    // Scenarios derived from the default mark the values they change:
+    // "changed, assumed: ...". The basis follows the mark.
+    let (changed, comment) = match comment.get(..7) {
+        Some(head) if head.eq_ignore_ascii_case("changed") => {
+            (true, comment[7..].trim_start_matches([':', ' ', '-', ',']))
+        }
+        _ => (false, comment),
+    };
     let lower = comment.to_ascii_lowercase();
     for basis in ["record", "assumed", "fitted"] {
         if let Some(rest) = lower.strip_prefix(basis) {
             let reason = comment[comment.len() - rest.len()..]
                 .trim_start_matches([':', ' ', '-', ','])
                 .trim();
-            return (basis.to_string(), reason.to_string());
+            let reason = if changed {
+                format!("changed from the scenario it derives from: {reason}")
+            } else {
+                reason.to_string()
+            };
+            return (basis.to_string(), reason);
         }
     }
-    ("not stated".to_string(), comment.to_string())
+    let comment = if changed {
+        format!("changed: {comment}")
+    } else {
+        comment.to_string()
+    };
+    ("not stated".to_string(), comment)
 }
 
 /// Flattens a resolved scenario into `(path, value)` rows. Items of arrays
@@ -1729,6 +1747,24 @@ mod tests {
                     "assumed: open".to_string()
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn a_changed_value_keeps_its_basis() {
+        assert_eq!(
+            classify("changed, assumed: lulls last longer"),
+            (
+                "assumed".to_string(),
+                "changed from the scenario it derives from: lulls last longer".to_string()
+            )
+        );
+        assert_eq!(
+            classify("changed: no basis given"),
+            (
+                "not stated".to_string(),
+                "changed: no basis given".to_string()
+            )
         );
     }
 
