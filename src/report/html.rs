@@ -1325,8 +1325,10 @@ fn assumptions(h: &mut String, manifest: &Value) {
             esc(&r.value),
             esc(r.unit),
             esc(&r.basis),
-            if r.source.is_empty() {
+            if r.source.is_empty() && r.basis == "not stated" {
                 "no comment in the file".to_string()
+            } else if r.source.is_empty() {
+                "no reason given in the file".to_string()
             } else {
                 esc(&r.source)
             }

@@ -337,3 +337,33 @@ fn all_problems_of_a_file_are_reported_at_once() {
     };
     assert_eq!(error.problems.len(), 5, "{error}");
 }
+
+#[test]
+fn every_value_of_every_shipped_scenario_states_its_basis() {
+    let mut failures = Vec::new();
+    let files = toml_files("scenarios");
+    assert!(files.len() >= 6, "found {} shipped scenarios", files.len());
+    for path in files {
+        let text = read(&path);
+        let scenario =
+            Scenario::from_toml_str(&text, &file_name(&path)).expect("a shipped scenario is valid");
+        let resolved = serde_json::to_value(&scenario).expect("a scenario serialises");
+        for row in swapsim::report::html::assumption_rows(&resolved, &text, None, None) {
+            // Every model value must say whether it is fitted, taken from the
+            // record or assumed (or be swapsim's documented default); run
+            // settings may be plain settings.
+            let stated =
+                ["fitted", "record", "assumed", "setting", "default"].contains(&row.basis.as_str());
+            if !stated {
+                failures.push(format!(
+                    "{}: {} has basis {:?} and source {:?}",
+                    file_name(&path),
+                    row.parameter,
+                    row.basis,
+                    row.source
+                ));
+            }
+        }
+    }
+    assert_no_failures("values without a stated basis", &failures);
+}
