@@ -119,90 +119,65 @@ impl Job {
         }
     }
 
+    /// The scenario files' SHA-256 hashes.
+    fn scenario_hashes(&self) -> Vec<&str> {
+        match self {
+            Job::Run { scenario, .. } | Job::Sensitivity { scenario, .. } => {
+                vec![scenario.sha256.as_str()]
+            }
+            Job::Compare { scenarios, .. } => scenarios.iter().map(|s| s.sha256.as_str()).collect(),
+        }
+    }
+
+    fn seed(&self) -> u64 {
+        match self {
+            Job::Run { seed, .. } | Job::Compare { seed, .. } | Job::Sensitivity { seed, .. } => {
+                *seed
+            }
+        }
+    }
+
     /// The first way in which `other` is a different job, in words, or
     /// `None` if it is the same job.
     pub fn difference(&self, other: &Job) -> Option<&'static str> {
         if self == other {
             return None;
         }
+        if std::mem::discriminant(self) != std::mem::discriminant(other) {
+            return Some("command (run, compare or sensitivity)");
+        }
+        if self.scenario_hashes() != other.scenario_hashes() {
+            return Some("scenario file");
+        }
+        if self.seed() != other.seed() {
+            return Some("seed");
+        }
         Some(match (self, other) {
             (
-                Job::Run {
-                    scenario: a,
-                    seed: sa,
-                    trials: ta,
-                },
-                Job::Run {
-                    scenario: b,
-                    seed: sb,
-                    trials: tb,
-                },
-            ) => {
-                if a.sha256 != b.sha256 {
-                    "scenario file"
-                } else if sa != sb {
-                    "seed"
-                } else if ta != tb {
-                    "number of trials"
-                } else {
-                    "scenario file's name"
-                }
-            }
-            (
-                Job::Compare {
-                    scenarios: a,
-                    seed: sa,
-                    trials: ta,
-                    ..
-                },
-                Job::Compare {
-                    scenarios: b,
-                    seed: sb,
-                    trials: tb,
-                    ..
-                },
-            ) => {
-                let texts =
-                    |s: &[SourceRecord]| s.iter().map(|r| r.sha256.clone()).collect::<Vec<_>>();
-                if texts(a) != texts(b) {
-                    "scenario file"
-                } else if sa != sb {
-                    "seed"
-                } else if ta != tb {
-                    "number of trials"
-                } else {
-                    "set of configurations (--variants, --knockout or the files' names)"
-                }
-            }
-            (
                 Job::Sensitivity {
-                    scenario: a,
                     method: ma,
-                    seed: sa,
                     inner_trials: ia,
                     ..
                 },
                 Job::Sensitivity {
-                    scenario: b,
                     method: mb,
-                    seed: sb,
                     inner_trials: ib,
                     ..
                 },
             ) => {
-                if a.sha256 != b.sha256 {
-                    "scenario file"
-                } else if ma != mb {
+                if ma != mb {
                     "method"
-                } else if sa != sb {
-                    "seed"
                 } else if ia != ib {
                     "number of inner trials"
                 } else {
                     "design (--samples, --trajectories or --levels)"
                 }
             }
-            _ => "command (run, compare or sensitivity)",
+            _ if self.units() != other.units() => "number of trials",
+            (Job::Compare { .. }, _) => {
+                "set of configurations (--variants, --knockout or the files' names)"
+            }
+            _ => "scenario file's name",
         })
     }
 }

@@ -30,48 +30,17 @@ const TRIALS: &str = "6000";
 #[test]
 fn merged_shards_give_the_same_bytes_as_a_single_run_for_any_number_of_shards() {
     let tmp = tempfile::tempdir().unwrap();
-    let d = tmp.path();
-    ok(&swapsim(
-        d,
+    shards_merge_to_the_same_bytes(
+        tmp.path(),
+        &["run", "--trials", TRIALS],
         &[
-            "run",
-            "--trials",
-            TRIALS,
-            "--out",
-            "single",
-            "--no-charts",
-            "--quiet",
-        ],
-    ));
-    for n in [1, 2, 3, 7] {
-        let mut dirs = Vec::new();
-        for k in 1..=n {
-            let dir = format!("s{n}-{k}");
-            let shard = format!("{k}/{n}");
-            ok(&swapsim(
-                d,
-                &[
-                    "run", "--trials", TRIALS, "--shard", &shard, "--out", &dir, "--quiet",
-                ],
-            ));
-            dirs.push(dir);
-        }
-        let merged = format!("merged{n}");
-        let mut args = vec!["merge", "--out", &merged, "--no-charts", "--quiet"];
-        // Shards may be given in any order.
-        args.extend(dirs.iter().rev().map(String::as_str));
-        ok(&swapsim(d, &args));
-        for f in [
             "summary.json",
             "summary.csv",
             "daily.csv",
             "returned_by_deadline.csv",
-        ] {
-            let a = fs::read(d.join("single").join(f)).unwrap();
-            let b = fs::read(d.join(&merged).join(f)).unwrap();
-            assert!(a == b, "{f} differs after merging {n} shards");
-        }
-    }
+        ],
+        &[1, 2, 3, 7],
+    );
 }
 
 #[test]
