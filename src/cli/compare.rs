@@ -43,6 +43,10 @@ pub struct CompareArgs {
     /// result for `swapsim merge`, in output/<file name>-compare-shard-K-of-N/.
     #[arg(long, value_name = "K/N", value_parser = super::parse_shard)]
     pub shard: Option<(u64, u64)>,
+    /// Trials of every configuration, overriding the reference file's
+    /// `simulation.trials`.
+    #[arg(long, value_name = "N")]
+    pub trials: Option<u64>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -205,7 +209,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), Failure> {
         &sources,
         &args.variants,
         args.knockout,
-        args.common.trials,
+        args.trials,
         args.common.seed,
     )?;
     if args.common.report && args.shard.is_some() {

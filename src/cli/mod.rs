@@ -161,6 +161,9 @@ pub struct RunArgs {
     /// The quantity whose standard error --target-se controls.
     #[arg(long, value_enum, default_value = "p_target_by_deadline")]
     pub metric: crate::stats::Metric,
+    /// Number of trials, overriding the file's `simulation.trials`.
+    #[arg(long, value_name = "N")]
+    pub trials: Option<u64>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -179,12 +182,10 @@ pub(super) fn parse_shard(text: &str) -> Result<(u64, u64), String> {
     Ok((k, n))
 }
 
-/// Options shared by the commands that simulate.
+/// Options shared by the commands that simulate. The number of trials is
+/// each command's own: per configuration, per value or per design point.
 #[derive(Debug, Args)]
 pub struct CommonArgs {
-    /// Number of trials, overriding the file's `simulation.trials`.
-    #[arg(long, value_name = "N")]
-    pub trials: Option<u64>,
     /// Random seed, overriding the file's `simulation.seed`.
     #[arg(long, value_name = "SEED")]
     pub seed: Option<u64>,

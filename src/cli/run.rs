@@ -25,7 +25,7 @@ pub const CONVERGENCE_BATCH: u64 = 16 * engine::CHUNK_TRIALS;
 
 pub(super) fn run(args: &RunArgs) -> Result<(), Failure> {
     let (source, mut scenario) = load(args.scenario.as_deref())?;
-    if let Some(n) = args.common.trials {
+    if let Some(n) = args.trials {
         scenario = scenario.with_trials(n).map_err(input)?;
     }
     if let Some(seed) = args.common.seed {
@@ -58,7 +58,7 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let (results, per_trial) = match args.target_se {
         Some(se) => {
-            let cap = args.common.trials.unwrap_or(crate::scenario::MAX_TRIALS);
+            let cap = args.trials.unwrap_or(crate::scenario::MAX_TRIALS);
             let acc = converge(&scenario, threads, se, args.metric, cap, args.common.quiet)?;
             scenario.simulation.trials = acc.trials();
             (acc.finish(&scenario), None)

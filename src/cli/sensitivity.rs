@@ -6,7 +6,7 @@
 //! the end are shared with `swapsim sweep`.
 
 use super::merge::{say_shard, write_shard};
-use super::{Failure, MergeArgs, load};
+use super::{CommonArgs, Failure, MergeArgs, load};
 use crate::plot::sensitivity as charts;
 use crate::report::{self, Job, Manifest, Partial, SourceRecord, Staging, Statistics};
 use crate::scenario::uncertainty::{self, Parameter, Uncertainty};
@@ -86,29 +86,13 @@ pub struct SensitivityArgs {
     /// Morris grid levels, an even number [default: 4].
     #[arg(long, value_name = "P")]
     pub levels: Option<usize>,
-    /// Random seed, overriding the file's `simulation.seed`.
-    #[arg(long, value_name = "SEED")]
-    pub seed: Option<u64>,
-    /// Worker threads [default: all cores]. Results do not depend on it.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub threads: Option<u16>,
-    /// Output directory [default: output/<scenario file name>-sensitivity/<method>].
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Skip the charts.
-    #[arg(long)]
-    pub no_charts: bool,
-    /// Also write report.html (see `swapsim report`).
-    #[arg(long)]
-    pub report: bool,
     /// Run only shard K of N (1-based) of the design points and write a
     /// partial result for `swapsim merge`, in
     /// output/<file name>-sensitivity/<method>-shard-K-of-N/.
     #[arg(long, value_name = "K/N", value_parser = super::parse_shard)]
     pub shard: Option<(u64, u64)>,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 fn input(message: String) -> Failure {
@@ -167,7 +151,7 @@ fn check_options(args: &SensitivityArgs) -> Result<(), Failure> {
             "--inner-trials 0 is not allowed: every design point needs at least 1 trial".into(),
         ));
     }
-    if args.report && args.shard.is_some() {
+    if args.common.report && args.shard.is_some() {
         return Err(input(
             "--report cannot be combined with --shard: merge the shards with `swapsim merge \
              --report`"
@@ -306,7 +290,8 @@ fn fail(e: AnalysisError) -> Failure {
 
 pub(super) fn run(args: &SensitivityArgs) -> Result<(), Failure> {
     check_options(args)?;
-    let (source, scenario, uncertainties) = load_uncertain(args.scenario.as_deref(), args.seed)?;
+    let (source, scenario, uncertainties) =
+        load_uncertain(args.scenario.as_deref(), args.common.seed)?;
     let setup = Setup::new(
         source,
         scenario,
@@ -319,7 +304,7 @@ pub(super) fn run(args: &SensitivityArgs) -> Result<(), Failure> {
             inner_trials: args.inner_trials,
         },
     )?;
-    let target = args.out.clone().unwrap_or_else(|| match args.shard {
+    let target = args.common.out.clone().unwrap_or_else(|| match args.shard {
         Some((k, n)) => {
             let mut t = setup.target();
             t.set_file_name(format!("{}-shard-{k}-of-{n}", setup.method.name()));
@@ -328,13 +313,13 @@ pub(super) fn run(args: &SensitivityArgs) -> Result<(), Failure> {
         None => setup.target(),
     });
     let staging = Staging::new(&target).map_err(other)?;
-    let threads = threads(args.threads);
+    let threads = args.common.threads();
     let count = setup.plan.points.len() as u64;
     let range = match args.shard {
         Some((k, n)) => report::partial::point_range(count, k, n),
         None => 0..count,
     };
-    let bar = design_bar(args.quiet);
+    let bar = design_bar(args.common.quiet);
     let total = range.end - range.start;
     bar.set_length(total);
     let started = Instant::now();
@@ -359,7 +344,7 @@ pub(super) fn run(args: &SensitivityArgs) -> Result<(), Failure> {
             threads,
             wall,
         )?;
-        if !args.quiet {
+        if !args.common.quiet {
             say_shard(&partial, &out);
         }
         return Ok(());
@@ -367,9 +352,9 @@ pub(super) fn run(args: &SensitivityArgs) -> Result<(), Failure> {
     let how = Written {
         threads,
         wall,
-        charts: !args.no_charts,
-        report: args.report,
-        quiet: args.quiet,
+        charts: !args.common.no_charts,
+        report: args.common.report,
+        quiet: args.common.quiet,
     };
     write_analysis(staging, setup, &sums, &how)
 }
@@ -665,13 +650,6 @@ fn write_analysis(
         say!("  results: {}", out.display());
     }
     Ok(())
-}
-
-/// Worker threads: the option, or all cores.
-pub(super) fn threads(option: Option<u16>) -> usize {
-    option
-        .map(usize::from)
-        .unwrap_or_else(rayon::current_num_threads)
 }
 
 /// A progress bar over design points with an ETA on stderr, drawn only on

@@ -52,6 +52,9 @@ pub struct SweepArgs {
     /// Evenly spaced values LOW:HIGH:COUNT, both ends included.
     #[arg(long, value_name = "LOW:HIGH:COUNT", allow_hyphen_values = true)]
     pub range: Option<String>,
+    /// Trials at every value, overriding the file's `simulation.trials`.
+    #[arg(long, value_name = "N")]
+    pub trials: Option<u64>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -119,7 +122,7 @@ pub fn parse_values(values: &[f64], range: Option<&str>) -> Result<Vec<f64>, Str
 pub(super) fn run(args: &SweepArgs) -> Result<(), Failure> {
     let values = parse_values(&args.values, args.range.as_deref()).map_err(input)?;
     let (source, mut scenario) = load(args.scenario.as_deref())?;
-    if let Some(n) = args.common.trials {
+    if let Some(n) = args.trials {
         scenario = scenario.with_trials(n).map_err(input)?;
     }
     if let Some(seed) = args.common.seed {
