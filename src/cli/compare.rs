@@ -25,7 +25,9 @@ Examples:
       each one, and none.
   swapsim compare scenarios/istanbul-2025.toml scenarios/uae-only.toml
       Compare whole files; the first is the reference, and its seed and
-      trials are used for all.";
+      trials are used for all.
+  swapsim compare scenarios/mediator-configurations.toml --trials 4000000 --shard 2/4
+      One quarter of the trials, for `swapsim merge` (see docs/cluster.md).";
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {

@@ -32,6 +32,9 @@ Examples:
       First- and total-order Sobol indices from 512 x (d + 2) design points.
   swapsim sensitivity my-scenario.toml --method morris --trajectories 40
       A cheap screen by elementary effects.
+  swapsim sensitivity --method sobol --samples 4096 --shard 3/16
+      One sixteenth of the design points, for `swapsim merge` (see
+      docs/cluster.md).
 
 The uncertainties are the scenario's [uncertainties] table; docs/sensitivity.md
 explains the methods, their cost and how to read the charts.";
