@@ -76,6 +76,14 @@ fn read_partial(path: &Path) -> Result<(PathBuf, Partial), Failure> {
     } else {
         path.to_path_buf()
     };
+    if path.is_dir() && !file.exists() {
+        return Err(input(format!(
+            "{} is not a shard's directory: it has no {} (shards are written by run, \
+             compare or sensitivity with --shard K/N)",
+            path.display(),
+            report::files::PARTIAL_JSON
+        )));
+    }
     let text = std::fs::read_to_string(&file)
         .map_err(|e| input(format!("cannot read {}: {e}", file.display())))?;
     // The format and version first, so that a partial of another version

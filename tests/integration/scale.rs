@@ -64,6 +64,10 @@ fn merge_refuses_duplicates_missing_shards_and_other_runs() {
         (vec!["k1-seed1", "k2-seed1"], "shards 3 of 3 are missing"),
         (vec!["k1-seed1", "k2-seed1", "k3-seed2"], "the seed differs"),
         (vec!["junk.json"], "is not a swapsim partial result"),
+        (
+            vec!["."],
+            "is not a shard's directory: it has no partial.json",
+        ),
     ] {
         let mut all = vec!["merge", "--quiet"];
         all.extend(args);
