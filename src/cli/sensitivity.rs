@@ -465,14 +465,10 @@ fn write_analysis(
     match method {
         Method::Tornado => {
             let r = analysis::tornado_result(plan, &estimates);
-            written.push(write_csv(
+            written.extend(write_tables(
                 &dir,
-                "tornado.csv",
+                "tornado",
                 tables::tornado_rows(&ctx, &uncertainties, &r),
-            )?);
-            written.push(write_json(
-                &dir,
-                "tornado.json",
                 &tables::tornado_json(&ctx, &uncertainties, &r),
             )?);
             if how.charts {
@@ -505,14 +501,10 @@ fn write_analysis(
         }
         Method::Sobol => {
             let r = analysis::sobol_result(seed, plan, estimates, &ctx.outcomes);
-            written.push(write_csv(
+            written.extend(write_tables(
                 &dir,
-                "sobol.csv",
+                "sobol",
                 tables::sobol_rows(&uncertainties, &r),
-            )?);
-            written.push(write_json(
-                &dir,
-                "sobol.json",
                 &tables::sobol_json(&ctx, &uncertainties, &r),
             )?);
             written.push(write_csv(
@@ -534,12 +526,7 @@ fn write_analysis(
                 );
             }
             for (o, ix) in &r.indices {
-                let mut order: Vec<usize> = (0..uncertainties.len()).collect();
-                order.sort_by(|&a, &b| {
-                    ix.total_order[b]
-                        .estimate
-                        .total_cmp(&ix.total_order[a].estimate)
-                });
+                let order = largest_first(uncertainties.len(), |i| ix.total_order[i].estimate);
                 let top: Vec<String> = order
                     .iter()
                     .take(3)
@@ -571,14 +558,10 @@ fn write_analysis(
         }
         Method::Morris => {
             let r = analysis::morris_result(seed, plan, estimates, &ctx.outcomes);
-            written.push(write_csv(
+            written.extend(write_tables(
                 &dir,
-                "morris.csv",
+                "morris",
                 tables::morris_rows(&uncertainties, &r),
-            )?);
-            written.push(write_json(
-                &dir,
-                "morris.json",
                 &tables::morris_json(&ctx, &uncertainties, &r),
             )?);
             written.push(write_csv(
@@ -600,13 +583,7 @@ fn write_analysis(
                 );
             }
             for (o, effects) in &r.effects {
-                let mut order: Vec<usize> = (0..uncertainties.len()).collect();
-                order.sort_by(|&a, &b| {
-                    effects[b]
-                        .mu_star
-                        .estimate
-                        .total_cmp(&effects[a].mu_star.estimate)
-                });
+                let order = largest_first(uncertainties.len(), |i| effects[i].mu_star.estimate);
                 let top: Vec<String> = order
                     .iter()
                     .take(3)
@@ -653,6 +630,26 @@ fn write_analysis(
         say!("  results: {}", out.display());
     }
     Ok(())
+}
+
+/// Indices `0..n`, largest `key` first.
+fn largest_first(n: usize, key: impl Fn(usize) -> f64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| key(b).total_cmp(&key(a)));
+    order
+}
+
+/// Writes an analysis' tidy table `<name>.csv` and its `<name>.json`.
+fn write_tables<T: Serialize>(
+    dir: &Path,
+    name: &str,
+    rows: impl IntoIterator<Item = T>,
+    json: &serde_json::Value,
+) -> Result<[PathBuf; 2], Failure> {
+    Ok([
+        write_csv(dir, &format!("{name}.csv"), rows)?,
+        write_json(dir, &format!("{name}.json"), json)?,
+    ])
 }
 
 /// A progress bar over design points with an ETA on stderr, drawn only on
