@@ -21,8 +21,8 @@ use super::okabe_ito::{BLUE, GREEN, ORANGE, VERMILLION};
 use super::{
     AXIS_SIZE, ChartSpec, DayAxis, DrawResult, Frame, GRID_UNDER, INK, Key, LABEL_SIZE, MARGIN,
     MUTED, NOTE_SIZE, PlotError, Scale, TICK_SIZE, boxed_label, dashed, draw_mesh, finite,
-    fmt_date, fmt_num, fmt_percent, fmt_tick, frame, guard_range, people, plot_builder, wrap,
-    write_chart,
+    fmt_date, fmt_num, fmt_percent, fmt_tick, frame, guard_range, people, percent_chart,
+    plot_builder, wrap, write_chart,
 };
 use crate::scenario::Scenario;
 use crate::stats::DailyRow;
@@ -967,22 +967,12 @@ fn draw_survival<DB: DrawingBackend>(
     let area = frame(root, s, &f, &d.footer())?;
 
     let x_axis = d.day_axis();
-    let y = 0.0..102.0;
-    let mut chart = plot_builder(&area, s).build_cartesian_2d(x_axis.clone(), y.clone())?;
-    let date_label = |v: &f64| x_axis.label(*v);
-    draw_mesh(
-        &mut chart,
+    let mut chart = percent_chart(
+        &area,
         s,
-        GRID_UNDER,
+        &x_axis,
+        102.0,
         ("date (end of day)", "trials not yet suspended (%)"),
-        &date_label,
-        &|v| {
-            if *v > 100.0 {
-                String::new()
-            } else {
-                fmt_tick(*v)
-            }
-        },
     )?;
     for c in paint_order(k) {
         chart.draw_series(std::iter::once(shaded_band(

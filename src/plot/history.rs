@@ -20,7 +20,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::{
     BLUE, ChartSpec, DayAxis, DrawResult, Frame, GREEN, GREY, GRID_UNDER, INK, Key, LABEL_SIZE,
     MUTED, ORANGE, PlotError, Scale, VERMILLION, boxed_label, dashed, draw_mesh, finite, fmt_date,
-    fmt_num, fmt_tick, frame, guard_range, plot_builder, tint, write_chart,
+    fmt_num, fmt_tick, frame, guard_range, percent_chart, plot_builder, tint, write_chart,
 };
 use crate::backtest::Backtest;
 use crate::calibrate::{Calibration, GapRow, QqRow, StateRow};
@@ -462,21 +462,12 @@ impl ChartSpec for States<'_> {
         let x_axis = window_axis(w);
         // Above 100% sits the strip of round ticks.
         let y = 0.0..110.0;
-        let mut chart = plot_builder(&area, s).build_cartesian_2d(x_axis.clone(), y.clone())?;
-        let date_label = |v: &f64| x_axis.label(*v);
-        draw_mesh(
-            &mut chart,
+        let mut chart = percent_chart(
+            &area,
             s,
-            GRID_UNDER,
+            &x_axis,
+            y.end,
             ("date (end of day)", "probability suspended (%)"),
-            &date_label,
-            &|v| {
-                if *v > 100.0 {
-                    String::new()
-                } else {
-                    fmt_tick(*v)
-                }
-            },
         )?;
         let curve: Vec<(f64, f64)> = rows
             .iter()

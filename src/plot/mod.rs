@@ -568,6 +568,28 @@ where
 }
 
 /// Starts a plot in `area` with room for tick labels and axis titles.
+/// A chart of a percentage over days: the y axis runs from 0 to `top`,
+/// which may exceed 100 to leave room above the curves, with ticks only up
+/// to 100.
+pub(crate) fn percent_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    s: Scale,
+    x_axis: &DayAxis,
+    top: f64,
+    descriptions: (&str, &str),
+) -> DrawResult<ChartContext<'a, DB, Cartesian2d<DayAxis, RangedCoordf64>>, DB> {
+    let mut chart = plot_builder(area, s).build_cartesian_2d(x_axis.clone(), 0.0..top)?;
+    let date_label = |v: &f64| x_axis.label(*v);
+    draw_mesh(&mut chart, s, GRID_UNDER, descriptions, &date_label, &|v| {
+        if *v > 100.0 {
+            String::new()
+        } else {
+            fmt_tick(*v)
+        }
+    })?;
+    Ok(chart)
+}
+
 pub(crate) fn plot_builder<'a, 'b, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     s: Scale,
@@ -915,21 +937,12 @@ pub(crate) fn draw_survival<DB: DrawingBackend>(
     let x_axis = run.day_axis();
     // A little above 100 so the line along the top is not cut by the frame.
     let y = 0.0..102.0;
-    let mut chart = plot_builder(&area, s).build_cartesian_2d(x_axis.clone(), y.clone())?;
-    let date_label = |v: &f64| x_axis.label(*v);
-    draw_mesh(
-        &mut chart,
+    let mut chart = percent_chart(
+        &area,
         s,
-        GRID_UNDER,
+        &x_axis,
+        y.end,
         ("date (end of day)", "trials not yet suspended (%)"),
-        &date_label,
-        &|v| {
-            if *v > 100.0 {
-                String::new()
-            } else {
-                fmt_tick(*v)
-            }
-        },
     )?;
 
     let day = |r: &DailyRow| f64::from(r.day);
