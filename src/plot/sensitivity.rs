@@ -360,18 +360,52 @@ fn hidden_note(names: &[String]) -> Option<String> {
     })
 }
 
-// ---------------------------------------------------------------- sweep
-
-struct SweepChart<'a> {
+/// One chart of an analysis for one key outcome; `outcome` indexes
+/// `ctx.outcomes`, the order in which every analysis lists its outcomes.
+struct OutcomeChart<'a, R> {
     scenario: &'a Scenario,
     ctx: &'a Context,
-    result: &'a SweepResult,
-    outcome: KeyOutcome,
+    uncertainties: &'a [Uncertainty],
+    result: &'a R,
+    outcome: usize,
 }
 
-impl ChartSpec for SweepChart<'_> {
+impl<R> OutcomeChart<'_, R> {
+    fn key(&self) -> KeyOutcome {
+        self.ctx.outcomes[self.outcome]
+    }
+}
+
+/// Writes the chart of `result` for every key outcome; returns the paths.
+fn charts_per_outcome<R>(
+    dir: &Path,
+    scenario: &Scenario,
+    ctx: &Context,
+    uncertainties: &[Uncertainty],
+    result: &R,
+) -> Result<Vec<PathBuf>, PlotError>
+where
+    for<'a> OutcomeChart<'a, R>: ChartSpec,
+{
+    let mut out = Vec::new();
+    for outcome in 0..ctx.outcomes.len() {
+        let chart = OutcomeChart {
+            scenario,
+            ctx,
+            uncertainties,
+            result,
+            outcome,
+        };
+        out.extend(write_chart(dir, &chart)?);
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------- sweep
+
+impl ChartSpec for OutcomeChart<'_, SweepResult> {
     fn stem(&self) -> String {
-        format!("sweep_{}", self.outcome.key())
+        format!("sweep_{}", self.key().key())
     }
 
     fn draw<DB: DrawingBackend>(
@@ -379,7 +413,7 @@ impl ChartSpec for SweepChart<'_> {
         root: &DrawingArea<DB, Shift>,
         s: Scale,
     ) -> DrawResult<(), DB> {
-        let (o, r) = (self.outcome, self.result);
+        let (o, r) = (self.key(), self.result);
         let param = &r.parameter;
         let mut pts: Vec<(f64, [f64; 3])> = r
             .values
@@ -509,17 +543,7 @@ pub fn sweep_charts(
     ctx: &Context,
     result: &SweepResult,
 ) -> Result<Vec<PathBuf>, PlotError> {
-    let mut out = Vec::new();
-    for &outcome in &ctx.outcomes {
-        let chart = SweepChart {
-            scenario,
-            ctx,
-            result,
-            outcome,
-        };
-        out.extend(write_chart(dir, &chart)?);
-    }
-    Ok(out)
+    charts_per_outcome(dir, scenario, ctx, &[], result)
 }
 
 // ---------------------------------------------------------------- tornado
@@ -528,17 +552,9 @@ pub fn sweep_charts(
 const LOW_COLOUR: RGBColor = BLUE;
 const HIGH_COLOUR: RGBColor = ORANGE;
 
-struct TornadoChart<'a> {
-    scenario: &'a Scenario,
-    ctx: &'a Context,
-    uncertainties: &'a [Uncertainty],
-    result: &'a TornadoResult,
-    outcome: KeyOutcome,
-}
-
-impl ChartSpec for TornadoChart<'_> {
+impl ChartSpec for OutcomeChart<'_, TornadoResult> {
     fn stem(&self) -> String {
-        format!("tornado_{}", self.outcome.key())
+        format!("tornado_{}", self.key().key())
     }
 
     fn draw<DB: DrawingBackend>(
@@ -546,7 +562,7 @@ impl ChartSpec for TornadoChart<'_> {
         root: &DrawingArea<DB, Shift>,
         s: Scale,
     ) -> DrawResult<(), DB> {
-        let (o, r, u) = (self.outcome, self.result, self.uncertainties);
+        let (o, r, u) = (self.key(), self.result, self.uncertainties);
         let base = r.base.get(o).estimate;
         let all = r.swings(o);
         let names: Vec<String> = all.iter().map(|b| u[b.input].parameter.label()).collect();
@@ -728,18 +744,7 @@ pub fn tornado_charts(
     uncertainties: &[Uncertainty],
     result: &TornadoResult,
 ) -> Result<Vec<PathBuf>, PlotError> {
-    let mut out = Vec::new();
-    for &outcome in &ctx.outcomes {
-        let chart = TornadoChart {
-            scenario,
-            ctx,
-            uncertainties,
-            result,
-            outcome,
-        };
-        out.extend(write_chart(dir, &chart)?);
-    }
-    Ok(out)
+    charts_per_outcome(dir, scenario, ctx, uncertainties, result)
 }
 
 // ---------------------------------------------------------------- Sobol
@@ -747,15 +752,7 @@ pub fn tornado_charts(
 const TOTAL_COLOUR: RGBColor = BLUE;
 const FIRST_COLOUR: RGBColor = ORANGE;
 
-struct SobolChart<'a> {
-    scenario: &'a Scenario,
-    ctx: &'a Context,
-    uncertainties: &'a [Uncertainty],
-    result: &'a SobolResult,
-    outcome: usize,
-}
-
-impl ChartSpec for SobolChart<'_> {
+impl ChartSpec for OutcomeChart<'_, SobolResult> {
     fn stem(&self) -> String {
         format!("sobol_{}", self.result.indices[self.outcome].0.key())
     }
@@ -867,18 +864,7 @@ pub fn sobol_charts(
     uncertainties: &[Uncertainty],
     result: &SobolResult,
 ) -> Result<Vec<PathBuf>, PlotError> {
-    let mut out = Vec::new();
-    for outcome in 0..result.indices.len() {
-        let chart = SobolChart {
-            scenario,
-            ctx,
-            uncertainties,
-            result,
-            outcome,
-        };
-        out.extend(write_chart(dir, &chart)?);
-    }
-    Ok(out)
+    charts_per_outcome(dir, scenario, ctx, uncertainties, result)
 }
 
 // ---------------------------------------------------------------- Morris
@@ -886,15 +872,7 @@ pub fn sobol_charts(
 const MU_STAR_COLOUR: RGBColor = BLUE;
 const SIGMA_COLOUR: RGBColor = VERMILLION;
 
-struct MorrisChart<'a> {
-    scenario: &'a Scenario,
-    ctx: &'a Context,
-    uncertainties: &'a [Uncertainty],
-    result: &'a MorrisResult,
-    outcome: usize,
-}
-
-impl ChartSpec for MorrisChart<'_> {
+impl ChartSpec for OutcomeChart<'_, MorrisResult> {
     fn stem(&self) -> String {
         format!("morris_{}", self.result.effects[self.outcome].0.key())
     }
@@ -1024,18 +1002,7 @@ pub fn morris_charts(
     uncertainties: &[Uncertainty],
     result: &MorrisResult,
 ) -> Result<Vec<PathBuf>, PlotError> {
-    let mut out = Vec::new();
-    for outcome in 0..result.effects.len() {
-        let chart = MorrisChart {
-            scenario,
-            ctx,
-            uncertainties,
-            result,
-            outcome,
-        };
-        out.extend(write_chart(dir, &chart)?);
-    }
-    Ok(out)
+    charts_per_outcome(dir, scenario, ctx, uncertainties, result)
 }
 
 #[cfg(test)]
