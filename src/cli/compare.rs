@@ -2,7 +2,7 @@
 
 use super::merge::{say_shard, write_shard};
 use super::run::progress_bar;
-use super::{CommonArgs, Failure, MergeArgs};
+use super::{CommonArgs, Failure, MergeArgs, Written};
 use crate::engine::{self, Configuration, PairedSink, StreamKeys};
 use crate::model::Model;
 use crate::report::{self, Job, Manifest, Partial, SourceRecord, Staging, Statistics};
@@ -257,6 +257,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), Failure> {
         wall,
         charts: !args.common.no_charts,
         report: args.common.report,
+        quiet: args.common.quiet,
     };
     let (cmp, out) = write_outputs(staging, &plan, &sources[0], acc, &written)?;
     if !args.common.quiet {
@@ -308,6 +309,7 @@ pub(super) fn merge(
         wall: started.elapsed().as_secs_f64(),
         charts: !args.no_charts,
         report: args.report,
+        quiet: args.quiet,
     };
     let (_, out) = write_outputs(staging, &plan, &sources[0], acc, &written)?;
     if !args.quiet {
@@ -319,14 +321,6 @@ pub(super) fn merge(
         );
     }
     Ok(())
-}
-
-/// How outputs are written.
-struct Written {
-    threads: usize,
-    wall: f64,
-    charts: bool,
-    report: bool,
 }
 
 /// Writes the tables, charts, manifest and report of a finished

@@ -6,7 +6,7 @@
 //! the end are shared with `swapsim sweep`.
 
 use super::merge::{say_shard, write_shard};
-use super::{CommonArgs, Failure, MergeArgs, load};
+use super::{CommonArgs, Failure, MergeArgs, Written, load};
 use crate::plot::sensitivity as charts;
 use crate::report::{self, Job, Manifest, Partial, SourceRecord, Staging, Statistics};
 use crate::scenario::uncertainty::{self, Parameter, Uncertainty};
@@ -416,16 +416,6 @@ pub(super) fn merge(job: Job, sums: Vec<KeySums>, args: &MergeArgs) -> Result<()
         quiet: args.quiet,
     };
     write_analysis(staging, setup, &sums, &how)
-}
-
-/// How outputs are written.
-pub(super) struct Written {
-    pub threads: usize,
-    /// Seconds spent simulating.
-    pub wall: f64,
-    pub charts: bool,
-    pub report: bool,
-    pub quiet: bool,
 }
 
 /// Computes the analysis from the sums at every design point and writes

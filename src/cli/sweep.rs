@@ -2,8 +2,8 @@
 //! value on the same random numbers, so the curves show the parameter's
 //! effect and not Monte Carlo noise.
 
-use super::sensitivity::{Written, design_bar, finish, write_csv, write_json};
-use super::{CommonArgs, Failure, load};
+use super::sensitivity::{design_bar, finish, write_csv, write_json};
+use super::{CommonArgs, Failure, Written, load};
 use crate::plot::sensitivity as charts;
 use crate::report::Staging;
 use crate::scenario::uncertainty;

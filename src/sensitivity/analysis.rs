@@ -1,6 +1,9 @@
-//! The four analyses end to end: design, evaluation on common random
-//! numbers, estimators. Each returns a result that `tables` turns into
-//! files and `plot::sensitivity` into charts.
+//! The four analyses: design, evaluation on common random numbers,
+//! estimators. Each design is a [`Plan`] of points made before anything is
+//! simulated, and each result is computed from the estimates at all its
+//! points, so a design can be evaluated in shards and merged (`swapsim
+//! merge`). `tables` turns results into files and `plot::sensitivity` into
+//! charts.
 //!
 //! Random choices (the Sobol scrambling, Morris trajectories, bootstrap
 //! resamples) draw from Xoshiro256++ streams derived from the scenario's
@@ -309,22 +312,6 @@ pub struct MorrisResult {
     /// absolute value of a normal difference of two independent estimates,
     /// per unit of the step). A mu* near it may be noise.
     pub noise_floor: Vec<f64>,
-}
-
-/// `r` Morris trajectories on `levels` levels over the uncertainties, run
-/// on common random numbers, and the effects on each outcome.
-pub fn morris(
-    eval: &Evaluator,
-    uncertainties: &[Uncertainty],
-    r: usize,
-    levels: usize,
-    outcomes: &[KeyOutcome],
-    threads: usize,
-    progress: Progress,
-) -> Result<MorrisResult, AnalysisError> {
-    let plan = morris_plan(eval.seed, uncertainties, r, levels)?;
-    let estimates = run_points(eval, &plan.points, threads, progress)?;
-    Ok(morris_result(eval.seed, plan, estimates, outcomes))
 }
 
 /// The points of `r` Morris trajectories on `levels` levels, drawn from

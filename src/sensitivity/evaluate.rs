@@ -155,11 +155,6 @@ impl Evaluator<'_> {
     }
 }
 
-/// The key outcomes of a scenario's trials, run in the calling thread.
-pub fn simulate(s: &Scenario) -> KeyEstimates {
-    simulate_sums(s).estimates()
-}
-
 /// The exact sums of the key outcomes of a scenario's trials, run in the
 /// calling thread.
 pub fn simulate_sums(s: &Scenario) -> KeySums {
