@@ -130,13 +130,17 @@ fn expected_range(job: &Job, k: u64, n: u64) -> std::ops::Range<u64> {
 fn check_shards(mut partials: Vec<(PathBuf, Partial)>) -> Result<Vec<Partial>, Failure> {
     let (first_file, first) = &partials[0];
     for (file, p) in &partials[1..] {
-        let what = if p.swapsim_version != first.swapsim_version {
-            Some("swapsim version")
-        } else if p.shards != first.shards {
-            Some("number of shards")
-        } else {
-            first.job.difference(&p.job)
-        };
+        // What was run first: it says more than how it was split.
+        let what = first
+            .job
+            .difference(&p.job)
+            .or(if p.shards != first.shards {
+                Some("number of shards")
+            } else if p.swapsim_version != first.swapsim_version {
+                Some("swapsim version")
+            } else {
+                None
+            });
         if let Some(what) = what {
             return Err(input(format!(
                 "{} and {} come from different runs: the {what} differs",
