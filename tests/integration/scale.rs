@@ -190,7 +190,23 @@ fn merged_shards_of_a_sensitivity_design_give_the_same_bytes_as_one_design() {
             "200",
         ],
         &["tornado.json", "tornado.csv"],
-        &[3],
+        &[1, 2, 3, 7],
+    );
+    // 4 trajectories of 9 points.
+    let tmp = tempfile::tempdir().unwrap();
+    shards_merge_to_the_same_bytes(
+        tmp.path(),
+        &[
+            "sensitivity",
+            "--method",
+            "morris",
+            "--trajectories",
+            "4",
+            "--inner-trials",
+            "100",
+        ],
+        &["morris.json", "morris.csv", "design.csv"],
+        &[1, 2, 3, 7],
     );
 }
 
