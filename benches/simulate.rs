@@ -20,9 +20,9 @@ fn bench(c: &mut Criterion) {
         .parse()
         .expect("the built-in scenario is valid");
     let model = Model::new(&s);
-    let keys = StreamKeys::new(s.mediation.mediators.iter().map(|m| m.name.as_str()));
-    let seed = s.simulation.seed;
-    let days = u64::from(s.simulation.horizon_days);
+    let keys = StreamKeys::new(s.mediation().mediators.iter().map(|m| m.name.as_str()));
+    let seed = s.simulation().seed;
+    let days = u64::from(s.simulation().horizon_days);
     let mut group = c.benchmark_group("default_scenario_100k_trials");
     group.sample_size(10);
     group.throughput(Throughput::Elements(TRIALS * days));

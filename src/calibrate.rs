@@ -120,15 +120,21 @@ impl Conditions {
     /// Samples the base scenario's escalation and mediation over
     /// [`CONDITION_DAYS`] from its start date, with its own seed.
     pub fn simulate(base: &Scenario) -> Result<Conditions, CalibrateError> {
-        let mut s = base.clone();
-        s.simulation.horizon_days = CONDITION_DAYS;
-        s.target.pool = None;
+        // The deadline is not used here; it moves to the last day so that it
+        // lies in the shorter horizon.
+        let s = base
+            .rebuilt(|r| {
+                r.simulation.horizon_days = i64::from(CONDITION_DAYS);
+                r.target.pool = None;
+                r.target.deadline = None;
+            })
+            .map_err(|e| CalibrateError::Engine(e.to_string()))?;
         let model = Model::new(&s);
-        let keys = StreamKeys::new(s.mediation.mediators.iter().map(|m| m.name.as_str()));
+        let keys = StreamKeys::new(s.mediation().mediators.iter().map(|m| m.name.as_str()));
         let sink = engine::run(
             &model,
             &keys,
-            s.simulation.seed,
+            s.simulation().seed,
             0..CONDITION_TRIALS,
             None,
             ConditionSink::default,
@@ -346,7 +352,7 @@ impl<'a> Mapper<'a> {
     }
 
     pub fn round_rate(&self, p_active: f64) -> Result<f64, CalibrateError> {
-        let x = &self.base.exchange;
+        let x = &self.base.exchange();
         let p = per_eligible_day(p_active, x.min_days_between_rounds).ok_or_else(|| {
             CalibrateError::Mapping(format!(
                 "a round probability of {p_active:.4} per active day means rounds less than {} days apart on average, \
@@ -369,7 +375,7 @@ impl<'a> Mapper<'a> {
     }
 
     pub fn suspension_base(&self, p: f64) -> Result<f64, CalibrateError> {
-        let h = self.base.exchange.suspension;
+        let h = self.base.exchange().suspension;
         self.conditions
             .solve_base(p, |e, m| {
                 (h.escalation_coef * e - h.mediation_coef * m).exp()
@@ -378,7 +384,7 @@ impl<'a> Mapper<'a> {
     }
 
     pub fn resumption_base(&self, p: f64) -> Result<f64, CalibrateError> {
-        let h = self.base.exchange.resumption;
+        let h = self.base.exchange().resumption;
         self.conditions
             .solve_base(p, |e, m| {
                 (h.mediation_coef * m - h.escalation_coef * e).exp()
@@ -394,7 +400,7 @@ impl<'a> Mapper<'a> {
 
     /// `size_mean` for a fitted mean `m` of `size - 1`.
     pub fn size_mean(&self, m: f64) -> f64 {
-        let c = self.base.exchange.size_escalation_coef;
+        let c = self.base.exchange().size_escalation_coef;
         1.0 + m / self.conditions.mean(|e, _| (-c * e).exp())
     }
 }
@@ -420,7 +426,7 @@ pub fn calibrate(
         source,
     })?;
     let map = Mapper::new(base, conditions);
-    let x = &base.exchange;
+    let x = &base.exchange();
     let carried = |path: &'static str,
                    est: &Estimate,
                    base_value: f64,

@@ -291,12 +291,12 @@ fn geometric(p: f64) -> Geometric {
 impl Model {
     /// Compiles a validated scenario.
     pub fn new(s: &Scenario) -> Model {
-        let horizon = s.simulation.horizon_days;
+        let horizon = s.simulation().horizon_days;
         let seasonal_by_day = (0..horizon)
-            .map(|t| s.escalation.seasonal_offset(s.date_of_day(t).month()))
+            .map(|t| s.escalation().seasonal_offset(s.date_of_day(t).month()))
             .collect();
         let regimes = s
-            .escalation
+            .escalation()
             .regimes
             .iter()
             .map(|r| {
@@ -309,7 +309,7 @@ impl Model {
                     .map(|(name, w)| {
                         acc += w / total;
                         let idx = s
-                            .escalation
+                            .escalation()
                             .regime_index(name)
                             .expect("validated reference");
                         (idx, acc)
@@ -326,7 +326,7 @@ impl Model {
             })
             .collect();
         let mediators = s
-            .mediation
+            .mediation()
             .mediators
             .iter()
             .map(|m| {
@@ -342,26 +342,26 @@ impl Model {
                 }
             })
             .collect();
-        let x = &s.exchange;
+        let x = &s.exchange();
         let size_extra_mean = x.size_mean - 1.0;
         let mut model = Model {
             horizon,
-            deadline_day: s.target.deadline_day,
-            pool: s.target.pool,
+            deadline_day: s.target().deadline_day,
+            pool: s.target().pool,
             seasonal_by_day,
             regimes,
             initial_regime: s
-                .escalation
-                .regime_index(&s.escalation.initial_regime)
+                .escalation()
+                .regime_index(&s.escalation().initial_regime)
                 .expect("validated reference"),
-            shock_wait: geometric(s.escalation.shock_daily_probability),
-            shock_mean_size: s.escalation.shock_mean_size,
+            shock_wait: geometric(s.escalation().shock_daily_probability),
+            shock_mean_size: s.escalation().shock_mean_size,
             decay_powers: (0..=horizon)
-                .map(|k| (-f64::from(k) / s.escalation.shock_half_life_days).exp2())
+                .map(|k| (-f64::from(k) / s.escalation().shock_half_life_days).exp2())
                 .collect(),
-            outage_start_wait: geometric(s.mediation.common_outage_probability),
-            outage_length: geometric(1.0 / s.mediation.common_outage_mean_days),
-            combine: s.mediation.combine,
+            outage_start_wait: geometric(s.mediation().common_outage_probability),
+            outage_length: geometric(1.0 / s.mediation().common_outage_mean_days),
+            combine: s.mediation().combine,
             mediators,
             initial_phase: Phase::from(x.initial_phase),
             preparation_days: x.preparation_days,
@@ -1044,7 +1044,7 @@ mod tests {
     fn lambda_makes_the_open_share_at_zero_escalation_equal_availability() {
         let s = scenario();
         let model = Model::new(&s);
-        for (m, raw) in model.mediators.iter().zip(&s.mediation.mediators) {
+        for (m, raw) in model.mediators.iter().zip(&s.mediation().mediators) {
             let p0 = 1.0 - (-m.lambda).exp();
             let q = 1.0 / raw.mean_outage_days;
             let share = q / (q + p0);
@@ -1054,12 +1054,12 @@ mod tests {
 
     #[test]
     fn noisy_or_and_max_combine_open_channels() {
-        let mut s = scenario();
+        let s = scenario();
         let model = Model::new(&s);
         // Turkey 0.6, UAE 0.8.
         assert!((model.combine_channels(0b11) - (1.0 - 0.4 * 0.2)).abs() < 1e-12);
         assert_eq!(model.combine_channels(0), 0.0);
-        s.mediation.combine = Combine::Max;
+        let s = s.rebuilt(|r| r.mediation.combine = Combine::Max).unwrap();
         let model = Model::new(&s);
         assert_eq!(model.combine_channels(0b11), 0.8);
         assert_eq!(model.combine_channels(0b01), 0.6);
@@ -1083,7 +1083,7 @@ mod tests {
                 assert_eq!(o.final_phase, Phase::Completed);
             }
             let days = o.days_pending + o.days_active + o.days_suspended;
-            assert!(days <= s.simulation.horizon_days);
+            assert!(days <= s.simulation().horizon_days);
         }
         assert!(completed > 0, "no trial completed the pool in 500");
     }

@@ -23,6 +23,7 @@ use crate::fit::negbin;
 use crate::history::record::Record;
 use crate::history::rounds::{Round, Window};
 use crate::model::{Model, TraceEvent, TrialOutcome, TrialTrace};
+use crate::scenario::raw::RawDate;
 use crate::scenario::{InitialPhase, Scenario};
 use crate::stats::histogram::IntHistogram;
 use chrono::NaiveDate;
@@ -148,8 +149,14 @@ pub fn swapsim_forecast(
     suspended_trials: u64,
     threads: Option<usize>,
 ) -> Result<Forecast, BacktestError> {
-    let n = scenario.simulation.trials;
-    let keys = StreamKeys::new(scenario.mediation.mediators.iter().map(|m| m.name.as_str()));
+    let n = scenario.simulation().trials;
+    let keys = StreamKeys::new(
+        scenario
+            .mediation()
+            .mediators
+            .iter()
+            .map(|m| m.name.as_str()),
+    );
     let mut rows = Vec::with_capacity(n as usize);
     for (phase, range) in [
         (InitialPhase::Suspended, 0..suspended_trials.min(n)),
@@ -158,13 +165,14 @@ pub fn swapsim_forecast(
         if range.is_empty() {
             continue;
         }
-        let mut s = scenario.clone();
-        s.exchange.initial_phase = phase;
+        let s = scenario
+            .rebuilt(|r| r.exchange.initial_phase = phase)
+            .map_err(|e| BacktestError::Input(e.to_string()))?;
         let model = Model::new(&s);
         let sink = engine::run(
             &model,
             &keys,
-            s.simulation.seed,
+            s.simulation().seed,
             range,
             threads,
             RoundSink::default,
@@ -175,7 +183,7 @@ pub fn swapsim_forecast(
     }
     rows.sort_unstable_by_key(|(t, _)| *t);
     Ok(Forecast {
-        days: scenario.simulation.horizon_days,
+        days: scenario.simulation().horizon_days,
         paths: rows.into_iter().map(|(_, p)| p).collect(),
     })
 }
@@ -367,22 +375,25 @@ pub fn run(setup: &Setup, spec: Spec) -> Result<Backtest, BacktestError> {
     let (m, k) = (nb.mean_extra.estimate, nb.dispersion.estimate);
     let values = calibrate::point_values(&params, (m, k), setup.base, setup.conditions)?;
 
-    let mut s = setup.base.clone();
-    let x = &mut s.exchange;
-    [
-        x.round_rate,
-        x.suspension.base,
-        x.resumption.base,
-        x.size_mean,
-        x.size_dispersion,
-    ] = values;
-    s.simulation.start_date = spec.date_of(0);
-    s.simulation.horizon_days = horizon;
-    s.simulation.trials = spec.trials;
-    s.simulation.seed = spec.seed;
-    s.target.pool = None;
-    s.target.deadline = spec.until;
-    s.target.deadline_day = horizon - 1;
+    let s = setup
+        .base
+        .rebuilt(|r| {
+            let x = &mut r.exchange;
+            [
+                x.round_rate,
+                x.suspension.base,
+                x.resumption.base,
+                x.size_mean,
+                x.size_dispersion,
+            ] = values;
+            r.simulation.start_date = RawDate::Text(spec.date_of(0).to_string());
+            r.simulation.horizon_days = i64::from(horizon);
+            r.simulation.trials = spec.trials as i64;
+            r.simulation.seed = spec.seed;
+            r.target.pool = None;
+            r.target.deadline = Some(RawDate::Text(spec.until.to_string()));
+        })
+        .map_err(|e| BacktestError::Input(e.to_string()))?;
     let suspended_trials = (p_suspended * spec.trials as f64).round() as u64;
     let forecast = swapsim_forecast(&s, suspended_trials, setup.threads)?;
 

@@ -218,7 +218,7 @@ pub(super) fn run(args: &BacktestArgs) -> Result<(), Failure> {
     let record = args.record.load()?;
     let (source, base) = load(args.base.as_deref())?;
     let fit_from = args.fit_from.unwrap_or(record.span().0);
-    let seed = args.seed.unwrap_or(base.simulation.seed);
+    let seed = args.seed.unwrap_or(base.simulation().seed);
     let default_dir = if args.rolling {
         "backtest-rolling"
     } else {

@@ -191,7 +191,7 @@ pub(super) fn run(args: &CalibrateArgs) -> Result<(), Failure> {
     if !args.quiet {
         say!(
             "{}",
-            calibration_table(&cal, &base.name, &source.display_name).trim_end()
+            calibration_table(&cal, base.name(), &source.display_name).trim_end()
         );
         say!(
             "  calibrated scenario: {}{}",

@@ -146,11 +146,15 @@ impl Plan {
         }
         check_comparable(&configs)?;
         let reference = &configs[0].scenario;
-        let seed = seed.unwrap_or(reference.simulation.seed);
-        let trials = reference.simulation.trials;
+        let seed = seed.unwrap_or(reference.simulation().seed);
+        let trials = reference.simulation().trials;
         for c in &mut configs {
-            c.scenario = c.scenario.clone().with_seed(seed);
-            c.scenario.simulation.trials = trials;
+            c.scenario = c
+                .scenario
+                .clone()
+                .with_seed(seed)
+                .with_trials(trials)
+                .map_err(input)?;
         }
         Ok(Plan {
             stem: sources[0].stem.clone(),
@@ -176,7 +180,7 @@ impl Plan {
         let models: Vec<Model> = scenarios.iter().map(|s| Model::new(s)).collect();
         let keys: Vec<StreamKeys> = scenarios
             .iter()
-            .map(|s| StreamKeys::new(s.mediation.mediators.iter().map(|m| m.name.as_str())))
+            .map(|s| StreamKeys::new(s.mediation().mediators.iter().map(|m| m.name.as_str())))
             .collect();
         let runs: Vec<Configuration> = models
             .iter()
@@ -396,11 +400,11 @@ fn configurations(
             }
             configs.push(Config {
                 name,
-                description: scenario.name.clone(),
+                description: scenario.name().to_string(),
                 scenario,
             });
         }
-        let title = format!("{}: scenario files", configs[0].scenario.name);
+        let title = format!("{}: scenario files", configs[0].scenario.name());
         return Ok((title, configs));
     }
     let source = &sources[0];
@@ -411,7 +415,7 @@ fn configurations(
                 "use either --knockout or --variants, not both".to_string(),
             ));
         }
-        let title = format!("{}: mediator knock-out", set.base.name);
+        let title = format!("{}: mediator knock-out", set.base.name());
         return Ok((title, knockout_configs(&set.base)));
     }
     if set.variants.is_empty() {
@@ -440,7 +444,7 @@ fn configurations(
     }
     let mut configs = vec![Config {
         name: BASE_NAME.to_string(),
-        description: set.base.name.clone(),
+        description: set.base.name().to_string(),
         scenario: set.base.clone(),
     }];
     configs.extend(
@@ -453,7 +457,7 @@ fn configurations(
                 scenario: v.scenario,
             }),
     );
-    let title = set.base.name.clone();
+    let title = set.base.name().to_string();
     Ok((title, configs))
 }
 
@@ -461,14 +465,15 @@ fn configurations(
 /// set of mediators already listed.
 pub fn knockout_configs(base: &Scenario) -> Vec<Config> {
     let names: Vec<String> = base
-        .mediation
+        .mediation()
         .mediators
         .iter()
         .map(|m| m.name.clone())
         .collect();
     let keep = |label: String, description: String, kept: &dyn Fn(&str) -> bool| {
-        let mut s = base.clone();
-        s.mediation.mediators.retain(|m| kept(&m.name));
+        let s = base
+            .rebuilt(|r| r.mediation.mediators.retain(|m| kept(&m.name)))
+            .expect("removing mediators keeps a derived scenario valid");
         Config {
             name: label,
             description,
@@ -503,7 +508,7 @@ pub fn knockout_configs(base: &Scenario) -> Vec<Config> {
     out.retain(|c| {
         let set: Vec<String> = c
             .scenario
-            .mediation
+            .mediation()
             .mediators
             .iter()
             .map(|m| m.name.clone())
@@ -521,15 +526,18 @@ fn check_comparable(configs: &[Config]) -> Result<(), Failure> {
     let r = &configs[0].scenario;
     for c in &configs[1..] {
         let s = &c.scenario;
-        let same = s.simulation.horizon_days == r.simulation.horizon_days
-            && s.simulation.start_date == r.simulation.start_date
-            && s.target.deadline == r.target.deadline;
+        let same = s.simulation().horizon_days == r.simulation().horizon_days
+            && s.simulation().start_date == r.simulation().start_date
+            && s.target().deadline == r.target().deadline;
         if !same {
             return Err(input(format!(
                 "configuration {:?} does not share the reference's days (horizon {} days from \
                  {}, deadline {}): compared configurations must have the same horizon_days, \
                  start_date and deadline",
-                c.name, r.simulation.horizon_days, r.simulation.start_date, r.target.deadline
+                c.name,
+                r.simulation().horizon_days,
+                r.simulation().start_date,
+                r.target().deadline
             )));
         }
     }
@@ -556,7 +564,7 @@ fn write_comparison(
                 description: &c.description,
                 mediators: c
                     .scenario
-                    .mediation
+                    .mediation()
                     .mediators
                     .iter()
                     .map(|m| m.name.as_str())

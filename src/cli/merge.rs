@@ -282,11 +282,11 @@ fn merge_run(
     for part in parts {
         acc.merge(part);
     }
-    if acc.trials() != scenario.simulation.trials {
+    if acc.trials() != scenario.simulation().trials {
         return Err(input(format!(
             "the partial results hold {} trials, not the {} of the run",
             acc.trials(),
-            scenario.simulation.trials
+            scenario.simulation().trials
         )));
     }
     let results = acc.finish(&scenario);
@@ -306,7 +306,7 @@ fn merge_run(
         say!(
             "merged {} shards ({} trials) into {}",
             shards,
-            scenario.simulation.trials,
+            scenario.simulation().trials,
             out.display()
         );
     }

@@ -386,17 +386,17 @@ fn validate(args: &ValidateArgs) -> Result<(), Failure> {
 
 /// A one-line description of a valid scenario.
 fn one_line(s: &Scenario) -> String {
-    let pool = match s.target.pool {
-        Some(p) => format!("pool {p} by {}", s.target.deadline),
-        None => format!("no pool, deadline {}", s.target.deadline),
+    let pool = match s.target().pool {
+        Some(p) => format!("pool {p} by {}", s.target().deadline),
+        None => format!("no pool, deadline {}", s.target().deadline),
     };
     format!(
         "\"{}\", {} trials, {} days from {}, {pool}, {} regimes, {} mediators",
-        s.name,
-        s.simulation.trials,
-        s.simulation.horizon_days,
-        s.simulation.start_date,
-        s.escalation.regimes.len(),
-        s.mediation.mediators.len()
+        s.name(),
+        s.simulation().trials,
+        s.simulation().horizon_days,
+        s.simulation().start_date,
+        s.escalation().regimes.len(),
+        s.mediation().mediators.len()
     )
 }

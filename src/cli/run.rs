@@ -60,11 +60,11 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Failure> {
         Some(se) => {
             let cap = args.trials.unwrap_or(crate::scenario::MAX_TRIALS);
             let acc = converge(&scenario, threads, se, args.metric, cap, args.common.quiet)?;
-            scenario.simulation.trials = acc.trials();
+            scenario = scenario.with_trials(acc.trials()).map_err(input)?;
             (acc.finish(&scenario), None)
         }
         None => {
-            let progress = progress_bar(scenario.simulation.trials, args.common.quiet);
+            let progress = progress_bar(scenario.simulation().trials, args.common.quiet);
             let out = simulate(&scenario, threads, args.per_trial, &progress).map_err(other)?;
             progress.finish_and_clear();
             out
@@ -86,7 +86,7 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Failure> {
         if args.target_se.is_some() {
             say!(
                 "converged: {} trials brought the standard error of {} below {}",
-                scenario.simulation.trials,
+                scenario.simulation().trials,
                 serde_json::to_string(&args.metric).unwrap_or_default(),
                 args.target_se.unwrap_or_default()
             );
@@ -153,9 +153,15 @@ pub fn converge(
             "--target-se {target} is not allowed: give a positive standard error"
         )));
     }
-    let has_pool = scenario.target.pool.is_some();
+    let has_pool = scenario.target().pool.is_some();
     let model = Model::new(scenario);
-    let keys = StreamKeys::new(scenario.mediation.mediators.iter().map(|m| m.name.as_str()));
+    let keys = StreamKeys::new(
+        scenario
+            .mediation()
+            .mediators
+            .iter()
+            .map(|m| m.name.as_str()),
+    );
     let mut acc = Accumulator::new(scenario);
     let progress = progress_bar(cap.min(100 * CONVERGENCE_BATCH), quiet);
     let mut done = 0;
@@ -164,7 +170,7 @@ pub fn converge(
         let batch = engine::run(
             &model,
             &keys,
-            scenario.simulation.seed,
+            scenario.simulation().seed,
             done..end,
             Some(threads),
             || Accumulator::new(scenario),
@@ -198,16 +204,22 @@ fn run_shard(
             Path::new("output").join(format!("{}-shard-{k}-of-{n}", source.stem))
         });
     let staging = Staging::new(&target).map_err(other)?;
-    let trials = engine::shard_range(scenario.simulation.trials, k, n);
+    let trials = engine::shard_range(scenario.simulation().trials, k, n);
     let threads = args.common.threads();
     let model = Model::new(scenario);
-    let keys = StreamKeys::new(scenario.mediation.mediators.iter().map(|m| m.name.as_str()));
+    let keys = StreamKeys::new(
+        scenario
+            .mediation()
+            .mediators
+            .iter()
+            .map(|m| m.name.as_str()),
+    );
     let progress = progress_bar(trials.end - trials.start, args.common.quiet);
     let started = Instant::now();
     let acc = engine::run(
         &model,
         &keys,
-        scenario.simulation.seed,
+        scenario.simulation().seed,
         trials.clone(),
         Some(threads),
         || Accumulator::new(scenario),
@@ -218,8 +230,8 @@ fn run_shard(
     let wall = started.elapsed().as_secs_f64();
     let job = report::Job::Run {
         scenario: report::SourceRecord::of(source),
-        seed: scenario.simulation.seed,
-        trials: scenario.simulation.trials,
+        seed: scenario.simulation().seed,
+        trials: scenario.simulation().trials,
     };
     let partial = report::Partial::new(job, (k, n), trials, report::Statistics::Run(Box::new(acc)));
     let out = super::merge::write_shard(staging, &partial, source, scenario, threads, wall)?;
@@ -241,9 +253,15 @@ pub fn simulate(
     progress: &ProgressBar,
 ) -> anyhow::Result<(Results, Option<TrialRows>)> {
     let model = Model::new(scenario);
-    let keys = StreamKeys::new(scenario.mediation.mediators.iter().map(|m| m.name.as_str()));
-    let trials = 0..scenario.simulation.trials;
-    let seed = scenario.simulation.seed;
+    let keys = StreamKeys::new(
+        scenario
+            .mediation()
+            .mediators
+            .iter()
+            .map(|m| m.name.as_str()),
+    );
+    let trials = 0..scenario.simulation().trials;
+    let seed = scenario.simulation().seed;
     let tick = |done: u64| progress.set_position(done);
     let (acc, per_trial) = if keep_trials {
         let (acc, rows) = engine::run(
@@ -289,7 +307,7 @@ fn print_summary(results: &Results, scenario: &Scenario, out: &Path, wall: f64) 
     let s = &results.summary;
     let o = &s.outcomes;
     let pct = |p: f64| format!("{:.1}%", 100.0 * p);
-    say!("{}", scenario.name);
+    say!("{}", scenario.name());
     say!(
         "  {} trials, seed {}, {} days from {}; {:.2} s",
         s.trials,

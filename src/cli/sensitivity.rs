@@ -206,7 +206,7 @@ impl Setup {
             )));
         }
         let trials = o.inner_trials.unwrap_or(match o.method {
-            Method::Tornado => scenario.simulation.trials,
+            Method::Tornado => scenario.simulation().trials,
             _ => DEFAULT_INNER_TRIALS,
         });
         let scenario = scenario
@@ -214,7 +214,7 @@ impl Setup {
             .map_err(|e| input(e.replace("--trials", "--inner-trials")))?;
         let tree = uncertainty::configuration_tree(&source.text).map_err(input)?;
         let parameters: Vec<_> = uncertainties.iter().map(|u| u.parameter.clone()).collect();
-        let seed = scenario.simulation.seed;
+        let seed = scenario.simulation().seed;
         let design = |e: DesignError| fail(AnalysisError::Design(e));
         let (samples, trajectories, levels) = match o.method {
             Method::Tornado => (None, None, None),
@@ -257,8 +257,8 @@ impl Setup {
         Evaluator {
             tree: &self.tree,
             parameters: &self.parameters,
-            trials: self.scenario.simulation.trials,
-            seed: self.scenario.simulation.seed,
+            trials: self.scenario.simulation().trials,
+            seed: self.scenario.simulation().seed,
         }
     }
 
@@ -276,8 +276,8 @@ impl Setup {
             samples: self.samples,
             trajectories: self.trajectories,
             levels: self.levels,
-            inner_trials: self.scenario.simulation.trials,
-            seed: self.scenario.simulation.seed,
+            inner_trials: self.scenario.simulation().trials,
+            seed: self.scenario.simulation().seed,
             design_points: self.plan.points.len() as u64,
         }
     }
@@ -438,11 +438,11 @@ fn write_analysis(
         plan,
         ..
     } = setup;
-    let trials = scenario.simulation.trials;
-    let seed = scenario.simulation.seed;
+    let trials = scenario.simulation().trials;
+    let seed = scenario.simulation().seed;
     let estimates: Vec<KeyEstimates> = sums.iter().map(KeySums::estimates).collect();
     let ctx = Context {
-        scenario: scenario.name.clone(),
+        scenario: scenario.name().to_string(),
         trials_per_point: trials,
         seed,
         outcomes: KeyOutcome::of(&scenario),
@@ -604,7 +604,7 @@ fn write_analysis(
     });
     let out = finish(staging, &source, &scenario, written, details, how)?;
     if !how.quiet {
-        say!("{}", scenario.name);
+        say!("{}", scenario.name());
         say!(
             "  {} sensitivity: {} uncertainties, {} design points x {} trials (seed {}); {:.1} s",
             method.name(),

@@ -141,17 +141,17 @@ pub(super) fn run(args: &SweepArgs) -> Result<(), Failure> {
     let staging = Staging::new(&target).map_err(|e| Failure::Other(e.into()))?;
     let threads = args.common.threads();
     let parameters = [parameter];
-    let trials = scenario.simulation.trials;
+    let trials = scenario.simulation().trials;
     let eval = Evaluator {
         tree: &tree,
         parameters: &parameters,
         trials,
-        seed: scenario.simulation.seed,
+        seed: scenario.simulation().seed,
     };
     let ctx = Context {
-        scenario: scenario.name.clone(),
+        scenario: scenario.name().to_string(),
         trials_per_point: trials,
-        seed: scenario.simulation.seed,
+        seed: scenario.simulation().seed,
         outcomes: KeyOutcome::of(&scenario),
     };
     let bar = design_bar(args.common.quiet);
@@ -210,7 +210,7 @@ pub(super) fn run(args: &SweepArgs) -> Result<(), Failure> {
             "  {} values x {} trials (seed {}); {:.1} s",
             values.len(),
             trials,
-            scenario.simulation.seed,
+            scenario.simulation().seed,
             wall
         );
         println!("  results: {}", out.display());
@@ -220,7 +220,7 @@ pub(super) fn run(args: &SweepArgs) -> Result<(), Failure> {
 
 /// A plain table of the key outcomes at each value.
 fn print_table(scenario: &crate::scenario::Scenario, ctx: &Context, r: &analysis::SweepResult) {
-    println!("{}", scenario.name);
+    println!("{}", scenario.name());
     println!("  sweep of {}", r.parameter.path);
     for &o in &ctx.outcomes {
         let cells: Vec<String> = r

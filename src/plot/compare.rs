@@ -194,7 +194,7 @@ impl Compare<'_> {
             .cmp
             .runs
             .first()
-            .map_or(self.scenario.simulation.seed, |r| r.summary.seed);
+            .map_or(self.scenario.simulation().seed, |r| r.summary.seed);
         format!(
             "swapsim · {} · {} {trials} · seed {seed}",
             self.title,
@@ -203,11 +203,11 @@ impl Compare<'_> {
     }
 
     fn deadline(&self) -> String {
-        fmt_date(self.scenario.target.deadline)
+        fmt_date(self.scenario.target().deadline)
     }
 
     fn start(&self) -> String {
-        fmt_date(self.scenario.simulation.start_date)
+        fmt_date(self.scenario.simulation().start_date)
     }
 
     /// The last day of the horizon, by whose end "within the horizon" is
@@ -215,7 +215,7 @@ impl Compare<'_> {
     fn horizon_end(&self) -> String {
         fmt_date(
             self.scenario
-                .date_of_day(self.scenario.simulation.horizon_days.saturating_sub(1)),
+                .date_of_day(self.scenario.simulation().horizon_days.saturating_sub(1)),
         )
     }
 
@@ -279,7 +279,7 @@ impl Compare<'_> {
             .max()
             .unwrap_or(0);
         let last = days.saturating_sub(1).max(1) as u32;
-        DayAxis::new(self.scenario.simulation.start_date, 0, last)
+        DayAxis::new(self.scenario.simulation().start_date, 0, last)
     }
 
     /// The short panel title of an outcome: what it is, by when, in what
@@ -289,7 +289,7 @@ impl Compare<'_> {
         let horizon = self.horizon_end();
         let pct = if change { "pp" } else { "%" };
         match outcome {
-            KeyOutcome::TargetByDeadline => match self.scenario.target.pool {
+            KeyOutcome::TargetByDeadline => match self.scenario.target().pool {
                 Some(pool) => format!(
                     "All {} returned by {deadline} ({pct})",
                     fmt_num(pool as f64, 0)
@@ -507,7 +507,7 @@ fn panels(d: &Compare, configs: &[usize], change: bool) -> Vec<Panel> {
             change,
             bounds,
             missing,
-            open_end: median_day.then_some(f64::from(d.scenario.simulation.horizon_days)),
+            open_end: median_day.then_some(f64::from(d.scenario.simulation().horizon_days)),
         });
     }
     out
@@ -1036,7 +1036,7 @@ fn draw_fan<DB: DrawingBackend>(
     };
     let area = frame(root, s, &f, &d.footer())?;
 
-    let pool = d.scenario.target.pool;
+    let pool = d.scenario.target().pool;
     let x_axis = d.day_axis();
     let banded = |c: usize| all_bands || c == 0;
     let highest = (0..k)
@@ -1090,7 +1090,7 @@ fn draw_fan<DB: DrawingBackend>(
     }
 
     let label = s.font(LABEL_SIZE).color(&INK);
-    let deadline_day = f64::from(d.scenario.target.deadline_day);
+    let deadline_day = f64::from(d.scenario.target().deadline_day);
     if (x_axis.first..=x_axis.last).contains(&deadline_day) {
         let top = chart.backend_coord(&(deadline_day, y.end));
         let bottom = chart.backend_coord(&(deadline_day, y.start));
@@ -1437,11 +1437,12 @@ mod tests {
     /// `base` with only the mediators named in `keep`. An empty list keeps
     /// `requires_mediator`: the model then has no mediation and no rounds.
     fn with_mediators(base: &Scenario, keep: &[&str]) -> Scenario {
-        let mut s = base.clone();
-        s.mediation
-            .mediators
-            .retain(|m| keep.contains(&m.name.as_str()));
-        s
+        base.rebuilt(|r| {
+            r.mediation
+                .mediators
+                .retain(|m| keep.contains(&m.name.as_str()))
+        })
+        .expect("a scenario with fewer mediators is a valid derived scenario")
     }
 
     /// The paired comparison of the `named` scenarios (the first is the reference)
@@ -1452,7 +1453,7 @@ mod tests {
         let models: Vec<Model> = refs.iter().map(|s| Model::new(s)).collect();
         let keys: Vec<StreamKeys> = refs
             .iter()
-            .map(|s| StreamKeys::new(s.mediation.mediators.iter().map(|m| m.name.as_str())))
+            .map(|s| StreamKeys::new(s.mediation().mediators.iter().map(|m| m.name.as_str())))
             .collect();
         let configs: Vec<Configuration> = models
             .iter()
@@ -1461,7 +1462,7 @@ mod tests {
             .collect();
         let acc = engine::run_paired(
             &configs,
-            refs[0].simulation.seed,
+            refs[0].simulation().seed,
             0..trials,
             Some(1),
             || CompareAccumulator::new(&refs),
@@ -1556,7 +1557,7 @@ mod tests {
             let footer = format!(
                 "swapsim · {TITLE} · {} trials · seed {}",
                 fmt_num(cmp.trials as f64, 0),
-                s.simulation.seed
+                s.simulation().seed
             );
             assert!(text.contains(&footer), "{} lacks its footer", svg.display());
             charts.push((kind, pixels, text));
@@ -1659,8 +1660,7 @@ mod tests {
 
     #[test]
     fn scenario_without_pool_has_no_target_panel_or_line() -> TestResult {
-        let mut base = default_scenario()?;
-        base.target.pool = None;
+        let base = default_scenario()?.rebuilt(|r| r.target.pool = None)?;
         let named = mediator_configurations(&base);
         let cmp = compare(&named, 200)?;
         let drawn = draw_and_check(&cmp, &base)?;
@@ -1687,7 +1687,7 @@ mod tests {
             include_str!("../../scenarios/long-run.toml"),
             "long-run.toml",
         )?;
-        assert_eq!(base.simulation.horizon_days, 730);
+        assert_eq!(base.simulation().horizon_days, 730);
         let mut named = vec![("reference", base.clone())];
         for (i, name) in [
             "b",
@@ -1701,8 +1701,7 @@ mod tests {
         .into_iter()
         .enumerate()
         {
-            let mut s = base.clone();
-            s.exchange.round_rate *= 0.7 + 0.1 * i as f64;
+            let s = base.rebuilt(|r| r.exchange.round_rate *= 0.7 + 0.1 * i as f64)?;
             named.push((name, s));
         }
         let cmp = compare(&named, 100)?;

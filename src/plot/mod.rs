@@ -257,14 +257,14 @@ impl Run<'_> {
     }
 
     fn deadline(&self) -> String {
-        fmt_date(self.scenario.target.deadline)
+        fmt_date(self.scenario.target().deadline)
     }
 
     /// Day axis covering the horizon; a one-day horizon is widened so the
     /// axis range is never empty.
     fn day_axis(&self) -> DayAxis {
         let last = self.results.daily.len().saturating_sub(1).max(1) as u32;
-        DayAxis::new(self.scenario.simulation.start_date, 0, last)
+        DayAxis::new(self.scenario.simulation().start_date, 0, last)
     }
 }
 
@@ -842,7 +842,7 @@ pub(crate) fn draw_fan<DB: DrawingBackend>(
     ))?;
 
     let label = s.font(LABEL_SIZE).color(&INK);
-    let deadline_day = f64::from(run.scenario.target.deadline_day);
+    let deadline_day = f64::from(run.scenario.target().deadline_day);
     if x_axis.contains(deadline_day) {
         let top = chart.backend_coord(&(deadline_day, y.end));
         let bottom = chart.backend_coord(&(deadline_day, y.start));
@@ -1296,11 +1296,11 @@ mod tests {
     fn run_engine(s: &Scenario, trials: u64) -> Result<Results, Box<dyn Error>> {
         let s = s.clone().with_trials(trials)?;
         let model = Model::new(&s);
-        let keys = StreamKeys::new(s.mediation.mediators.iter().map(|m| m.name.as_str()));
+        let keys = StreamKeys::new(s.mediation().mediators.iter().map(|m| m.name.as_str()));
         let acc = engine::run(
             &model,
             &keys,
-            s.simulation.seed,
+            s.simulation().seed,
             0..trials,
             Some(1),
             || Accumulator::new(&s),
@@ -1340,7 +1340,7 @@ mod tests {
     fn title(chart: Chart, s: &Scenario) -> String {
         match chart {
             Chart::ReturnedByDeadline => {
-                format!("People returned by {}", fmt_date(s.target.deadline))
+                format!("People returned by {}", fmt_date(s.target().deadline))
             }
             Chart::Fan => "People returned over time".to_string(),
             Chart::Survival => "Time to the first suspension".to_string(),
@@ -1448,8 +1448,7 @@ mod tests {
 
     #[test]
     fn scenario_without_pool_has_no_target_line_and_says_why() -> TestResult {
-        let mut s = default_scenario()?;
-        s.target.pool = None;
+        let s = default_scenario()?.rebuilt(|r| r.target.pool = None)?;
         let results = run_engine(&s, 300)?;
         assert!(results.summary.probabilities.target_by_deadline.is_none());
         let drawn = draw_and_check(&results, &s)?;
@@ -1471,7 +1470,7 @@ mod tests {
             include_str!("../../scenarios/long-run.toml"),
             "long-run.toml",
         )?;
-        assert_eq!(s.simulation.horizon_days, 730);
+        assert_eq!(s.simulation().horizon_days, 730);
         let results = run_engine(&s, 200)?;
         let drawn = draw_and_check(&results, &s)?;
         // Two years of monthly ticks are thinned to at most eight labels
@@ -1490,8 +1489,7 @@ mod tests {
 
     #[test]
     fn nobody_returned_still_draws_one_visible_bar_at_zero() -> TestResult {
-        let mut s = default_scenario()?;
-        s.exchange.round_rate = 0.0;
+        let s = default_scenario()?.rebuilt(|r| r.exchange.round_rate = 0.0)?;
         let results = run_engine(&s, 200)?;
         assert_eq!(results.summary.outcomes.returned_by_deadline.max, 0.0);
         assert_eq!(results.returned_by_deadline_bars.len(), 1);

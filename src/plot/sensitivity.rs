@@ -42,12 +42,12 @@ pub const MAX_BARS: usize = 15;
 /// What the outcome is, in words a brief can print: "P(all 1,200 returned
 /// by 31 Dec 2025)".
 pub fn outcome_title(o: KeyOutcome, s: &Scenario) -> String {
-    let deadline = fmt_date(s.target.deadline);
-    let end = fmt_date(s.date_of_day(s.simulation.horizon_days.saturating_sub(1)));
+    let deadline = fmt_date(s.target().deadline);
+    let end = fmt_date(s.date_of_day(s.simulation().horizon_days.saturating_sub(1)));
     match o {
         KeyOutcome::TargetByDeadline => format!(
             "P(all {} returned by {deadline})",
-            fmt_num(s.target.pool.unwrap_or(0) as f64, 0)
+            fmt_num(s.target().pool.unwrap_or(0) as f64, 0)
         ),
         KeyOutcome::NoRoundByDeadline => format!("P(no round by {deadline})"),
         KeyOutcome::ReturnedByDeadline => format!("People returned by {deadline} (mean)"),

@@ -21,7 +21,8 @@ pub use error::{Problem, ScenarioError, TomlPath};
 pub use raw::{Combine, InitialPhase};
 
 use error::{Locator, explain_serde_message};
-use raw::{RawDate, RawHazard, RawScenario};
+pub use raw::RawScenario;
+use raw::{RawDate, RawHazard};
 
 /// The scenario compiled into the binary: the same file as
 /// `scenarios/istanbul-2025.toml`.
@@ -127,15 +128,20 @@ pub fn safe_path_component(s: &str) -> String {
 }
 
 /// A validated scenario: every number in range, every reference resolved.
+///
+/// Its fields are private, so a `Scenario` is valid by construction: it is
+/// made only by validating a file, and changed only through builders
+/// ([`Scenario::with_trials`], [`Scenario::rebuilt`], ...) that validate the
+/// changed scenario again.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Scenario {
-    pub name: String,
-    pub description: String,
-    pub simulation: Simulation,
-    pub target: Target,
-    pub escalation: Escalation,
-    pub mediation: Mediation,
-    pub exchange: Exchange,
+    name: String,
+    description: String,
+    simulation: Simulation,
+    target: Target,
+    escalation: Escalation,
+    mediation: Mediation,
+    exchange: Exchange,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -282,21 +288,177 @@ impl Scenario {
         Ok(scenario)
     }
 
+    /// The scenario's `name`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The scenario's `description` (may be empty).
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// `[simulation]`: trials, horizon, start date and seed.
+    pub fn simulation(&self) -> &Simulation {
+        &self.simulation
+    }
+
+    /// `[target]`: pool and deadline.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// `[escalation]`: regimes, shocks and seasons.
+    pub fn escalation(&self) -> &Escalation {
+        &self.escalation
+    }
+
+    /// `[mediation]`: the mediators and the common outage.
+    pub fn mediation(&self) -> &Mediation {
+        &self.mediation
+    }
+
+    /// `[exchange]`: the phases' hazards, rounds and their sizes.
+    pub fn exchange(&self) -> &Exchange {
+        &self.exchange
+    }
+
     /// The same scenario with another number of trials (for `--trials`).
-    pub fn with_trials(mut self, trials: u64) -> Result<Scenario, String> {
+    pub fn with_trials(self, trials: u64) -> Result<Scenario, String> {
         if !(1..=MAX_TRIALS).contains(&trials) {
             return Err(format!(
                 "--trials {trials} is out of range: allowed 1 to {MAX_TRIALS}"
             ));
         }
-        self.simulation.trials = trials;
-        Ok(self)
+        Ok(Scenario {
+            simulation: Simulation {
+                trials,
+                ..self.simulation
+            },
+            ..self
+        })
     }
 
-    /// The same scenario with another seed (for `--seed`).
-    pub fn with_seed(mut self, seed: u64) -> Scenario {
-        self.simulation.seed = seed;
-        self
+    /// The same scenario with another seed (for `--seed`). Every seed is
+    /// valid.
+    pub fn with_seed(self, seed: u64) -> Scenario {
+        Scenario {
+            simulation: Simulation {
+                seed,
+                ..self.simulation
+            },
+            ..self
+        }
+    }
+
+    /// The scenario after `change` to its raw form, validated again as a
+    /// configuration derived from a file (so rounds that need a mediator
+    /// may be left with none). This is how back-tests move the start date,
+    /// calibration shortens the horizon and knock-outs drop mediators: the
+    /// result obeys every rule a file must, or the problems are returned.
+    pub fn rebuilt(
+        &self,
+        change: impl FnOnce(&mut RawScenario),
+    ) -> Result<Scenario, ScenarioError> {
+        let mut raw = self.to_raw();
+        change(&mut raw);
+        validate_raw(&raw, &Locator::new(""), true).map_err(|problems| ScenarioError {
+            source_name: format!("scenario {:?} as changed", self.name),
+            problems,
+        })
+    }
+
+    /// The raw form that validates to this scenario.
+    fn to_raw(&self) -> RawScenario {
+        use raw::*;
+        let date = |d: NaiveDate| RawDate::Text(d.to_string());
+        let month = |key: &str| self.escalation.seasonal.get(key).copied();
+        let hazard = |h: &Hazard| RawHazard {
+            base: h.base,
+            escalation_coef: h.escalation_coef,
+            mediation_coef: h.mediation_coef,
+        };
+        let (e, m, x) = (&self.escalation, &self.mediation, &self.exchange);
+        RawScenario {
+            version: Some(FORMAT_VERSION),
+            name: self.name.clone(),
+            description: self.description.clone(),
+            simulation: RawSimulation {
+                trials: self.simulation.trials as i64,
+                horizon_days: i64::from(self.simulation.horizon_days),
+                start_date: date(self.simulation.start_date),
+                seed: self.simulation.seed,
+            },
+            target: RawTarget {
+                pool: self.target.pool.map(|p| p as i64),
+                deadline: Some(date(self.target.deadline)),
+            },
+            escalation: RawEscalation {
+                initial_regime: e.initial_regime.clone(),
+                shock_daily_probability: e.shock_daily_probability,
+                shock_mean_size: e.shock_mean_size,
+                shock_half_life_days: e.shock_half_life_days,
+                seasonal: RawSeasonal {
+                    jan: month("jan"),
+                    feb: month("feb"),
+                    mar: month("mar"),
+                    apr: month("apr"),
+                    may: month("may"),
+                    jun: month("jun"),
+                    jul: month("jul"),
+                    aug: month("aug"),
+                    sep: month("sep"),
+                    oct: month("oct"),
+                    nov: month("nov"),
+                    dec: month("dec"),
+                },
+                regimes: e
+                    .regimes
+                    .iter()
+                    .map(|r| RawRegime {
+                        name: r.name.clone(),
+                        intensity: r.intensity,
+                        mean_duration_days: r.mean_duration_days,
+                        next: r.next.clone(),
+                    })
+                    .collect(),
+            },
+            mediation: RawMediation {
+                combine: m.combine,
+                common_outage_probability: m.common_outage_probability,
+                common_outage_mean_days: m.common_outage_mean_days,
+                mediators: m
+                    .mediators
+                    .iter()
+                    .map(|md| RawMediator {
+                        name: md.name.clone(),
+                        availability: md.availability,
+                        mean_outage_days: md.mean_outage_days,
+                        escalation_sensitivity: md.escalation_sensitivity,
+                        effectiveness: md.effectiveness,
+                        initially_open: md.initially_open,
+                    })
+                    .collect(),
+            },
+            exchange: RawExchange {
+                initial_phase: x.initial_phase,
+                preparation_days: i64::from(x.preparation_days),
+                min_days_between_rounds: i64::from(x.min_days_between_rounds),
+                round_rate: x.round_rate,
+                requires_mediator: x.requires_mediator,
+                size_mean: x.size_mean,
+                size_dispersion: x.size_dispersion,
+                size_escalation_coef: x.size_escalation_coef,
+                confirmation: hazard(&x.confirmation),
+                suspension: hazard(&x.suspension),
+                resumption: hazard(&x.resumption),
+                collapse: RawCollapse {
+                    base: x.collapse_base,
+                },
+            },
+            variants: Vec::new(),
+            uncertainties: toml::Table::new(),
+        }
     }
 
     /// Calendar date of day index `t`.
@@ -942,4 +1104,44 @@ fn quoted_list(names: &[&str]) -> String {
 /// Month (1 = January) of a date; re-exported for the model's seasonal table.
 pub fn month_of(date: NaiveDate) -> u32 {
     date.month()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn default_scenario() -> Scenario {
+        ScenarioSource::builtin()
+            .parse()
+            .expect("the default is valid")
+    }
+
+    #[test]
+    fn a_scenario_rebuilt_without_changes_is_the_same_scenario() {
+        let s = default_scenario();
+        assert_eq!(s.rebuilt(|_| {}).expect("still valid"), s);
+    }
+
+    #[test]
+    fn a_change_that_breaks_a_rule_is_refused_naming_the_field() {
+        let s = default_scenario();
+        let e = s
+            .rebuilt(|r| r.simulation.horizon_days = 10)
+            .expect_err("the deadline now lies beyond the horizon");
+        assert_eq!(e.problems.len(), 1, "{e}");
+        assert_eq!(e.problems[0].path, "target.deadline");
+        let e = s
+            .rebuilt(|r| r.mediation.mediators[0].availability = 0.01)
+            .expect_err("too low for its outages");
+        assert_eq!(e.problems[0].path, "mediation.mediators[0].availability");
+    }
+
+    #[test]
+    fn trials_out_of_range_are_refused_and_seeds_are_free() {
+        let s = default_scenario();
+        assert!(s.clone().with_trials(0).is_err());
+        assert!(s.clone().with_trials(MAX_TRIALS + 1).is_err());
+        assert_eq!(s.clone().with_trials(7).unwrap().simulation().trials, 7);
+        assert_eq!(s.with_seed(u64::MAX).simulation().seed, u64::MAX);
+    }
 }

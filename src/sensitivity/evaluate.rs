@@ -159,12 +159,12 @@ impl Evaluator<'_> {
 /// calling thread.
 pub fn simulate_sums(s: &Scenario) -> KeySums {
     let model = Model::new(s);
-    let keys = StreamKeys::new(s.mediation.mediators.iter().map(|m| m.name.as_str()));
+    let keys = StreamKeys::new(s.mediation().mediators.iter().map(|m| m.name.as_str()));
     engine::run_serial(
         &model,
         &keys,
-        s.simulation.seed,
-        0..s.simulation.trials,
+        s.simulation().seed,
+        0..s.simulation().trials,
         KeySums::new(s),
     )
 }

@@ -48,7 +48,7 @@ impl KeyOutcome {
     pub fn of(scenario: &Scenario) -> Vec<KeyOutcome> {
         Self::ALL
             .into_iter()
-            .filter(|o| *o != KeyOutcome::TargetByDeadline || scenario.target.pool.is_some())
+            .filter(|o| *o != KeyOutcome::TargetByDeadline || scenario.target().pool.is_some())
             .collect()
     }
 
@@ -132,7 +132,7 @@ fn add(acc: &mut (u128, u128), v: u64) {
 impl KeySums {
     pub fn new(scenario: &Scenario) -> Self {
         KeySums {
-            deadline_day: scenario.target.deadline_day,
+            deadline_day: scenario.target().deadline_day,
             ..Default::default()
         }
     }
@@ -216,8 +216,8 @@ mod tests {
             .with_trials(3000)
             .unwrap();
         let model = Model::new(&s);
-        let keys = StreamKeys::new(s.mediation.mediators.iter().map(|m| m.name.as_str()));
-        let seed = s.simulation.seed;
+        let keys = StreamKeys::new(s.mediation().mediators.iter().map(|m| m.name.as_str()));
+        let seed = s.simulation().seed;
         let (acc, sums) = engine::run(
             &model,
             &keys,

@@ -197,8 +197,8 @@ impl CompareAccumulator {
         let k = scenarios.len();
         let first = scenarios[0];
         CompareAccumulator {
-            deadline_day: first.target.deadline_day,
-            horizon: first.simulation.horizon_days,
+            deadline_day: first.target().deadline_day,
+            horizon: first.simulation().horizon_days,
             trials: 0,
             runs: scenarios.iter().map(|s| Accumulator::new(s)).collect(),
             sums: vec![Sums::default(); k],
@@ -348,7 +348,7 @@ impl CompareAccumulator {
             .zip(scenarios)
             .map(|(a, s)| a.finish(s))
             .collect();
-        let has_pool = scenarios[0].target.pool.is_some();
+        let has_pool = scenarios[0].target().pool.is_some();
         let mut outcomes = Vec::new();
         for (c, name) in names.iter().enumerate() {
             for outcome in KeyOutcome::ALL {

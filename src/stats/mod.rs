@@ -189,11 +189,11 @@ pub struct Accumulator {
 impl Accumulator {
     /// An empty accumulator for trials of `scenario`.
     pub fn new(scenario: &Scenario) -> Self {
-        let h = scenario.simulation.horizon_days as usize;
+        let h = scenario.simulation().horizon_days as usize;
         Accumulator {
-            horizon: scenario.simulation.horizon_days,
-            deadline_day: scenario.target.deadline_day,
-            initial_phase: Phase::from(scenario.exchange.initial_phase),
+            horizon: scenario.simulation().horizon_days,
+            deadline_day: scenario.target().deadline_day,
+            initial_phase: Phase::from(scenario.exchange().initial_phase),
             trials: 0,
             returned_by_deadline: OutcomeAcc::new(),
             returned_by_horizon: OutcomeAcc::new(),
@@ -566,7 +566,7 @@ impl Accumulator {
         let suspended: u64 = self.first_suspension.iter().sum();
         let probabilities = Probabilities {
             target_by_deadline: scenario
-                .target
+                .target()
                 .pool
                 .map(|_| Proportion::new(self.target_by_deadline, n)),
             no_round_by_deadline: Proportion::new(self.no_round_by_deadline, n),
@@ -574,13 +574,13 @@ impl Accumulator {
             collapse: Proportion::new(self.collapsed, n),
         };
         let summary = Summary {
-            scenario: scenario.name.clone(),
+            scenario: scenario.name().to_string(),
             trials: n,
-            seed: scenario.simulation.seed,
+            seed: scenario.simulation().seed,
             horizon_days: self.horizon,
-            start_date: scenario.simulation.start_date.to_string(),
-            deadline: scenario.target.deadline.to_string(),
-            pool: scenario.target.pool,
+            start_date: scenario.simulation().start_date.to_string(),
+            deadline: scenario.target().deadline.to_string(),
+            pool: scenario.target().pool,
             outcomes,
             probabilities,
             first_suspension_day: median_day(&self.first_suspension, n, &date),

@@ -93,12 +93,12 @@ impl TrialSink for Events {
 
 fn simulate_events(s: &Scenario) -> Vec<Vec<TraceEvent>> {
     let model = Model::new(s);
-    let keys = StreamKeys::new(s.mediation.mediators.iter().map(|m| m.name.as_str()));
+    let keys = StreamKeys::new(s.mediation().mediators.iter().map(|m| m.name.as_str()));
     let sink = engine::run(
         &model,
         &keys,
-        s.simulation.seed,
-        0..s.simulation.trials,
+        s.simulation().seed,
+        0..s.simulation().trials,
         Some(1),
         Events::default,
         &|_| {},
@@ -304,7 +304,7 @@ fn a_process_that_starts_suspended_resumes_after_a_geometric_wait_then_prepares(
 
 /// The five calibrated values of a scenario.
 fn calibrated_values(s: &Scenario) -> [f64; 5] {
-    let x = &s.exchange;
+    let x = &s.exchange();
     [
         x.round_rate,
         x.suspension.base,
@@ -356,15 +356,18 @@ fn the_shipped_scenarios_hold_what_calibrate_fits_to_the_record() {
     assert!(text.starts_with(calibrate::BLOCK_START));
     let calibrated = Scenario::from_toml_str(&text, "calibrated.toml").expect("it validates");
     assert_eq!(calibrated_values(&calibrated), fitted);
-    let mut expected = base.clone();
-    let x = &mut expected.exchange;
-    [
-        x.round_rate,
-        x.suspension.base,
-        x.resumption.base,
-        x.size_mean,
-        x.size_dispersion,
-    ] = fitted;
+    let expected = base
+        .rebuilt(|r| {
+            let x = &mut r.exchange;
+            [
+                x.round_rate,
+                x.suspension.base,
+                x.resumption.base,
+                x.size_mean,
+                x.size_dispersion,
+            ] = fitted;
+        })
+        .unwrap();
     assert_eq!(calibrated, expected);
     // Calibrating the calibrated file replaces its block rather than
     // stacking a second one.

@@ -5,7 +5,8 @@ use std::path::Path;
 use std::process::Command;
 use swapsim::engine::{self, Configuration, StreamKeys};
 use swapsim::model::{Model, TrialTrace};
-use swapsim::scenario::{Mediator, Scenario, ScenarioSource};
+use swapsim::scenario::raw::RawMediator;
+use swapsim::scenario::{Scenario, ScenarioSource};
 use swapsim::stats::compare::{CompareAccumulator, Comparison, KeyOutcome};
 
 fn default_scenario() -> Scenario {
@@ -13,7 +14,7 @@ fn default_scenario() -> Scenario {
 }
 
 fn keys(s: &Scenario) -> StreamKeys {
-    StreamKeys::new(s.mediation.mediators.iter().map(|m| m.name.as_str()))
+    StreamKeys::new(s.mediation().mediators.iter().map(|m| m.name.as_str()))
 }
 
 fn compare(scenarios: &[Scenario], trials: u64) -> Comparison {
@@ -28,7 +29,7 @@ fn compare(scenarios: &[Scenario], trials: u64) -> Comparison {
     let names: Vec<String> = (0..scenarios.len()).map(|i| format!("c{i}")).collect();
     engine::run_paired(
         &configs,
-        refs[0].simulation.seed,
+        refs[0].simulation().seed,
         0..trials,
         Some(2),
         || CompareAccumulator::new(&refs),
@@ -63,15 +64,18 @@ fn comparing_a_configuration_with_itself_gives_zero_differences_of_zero_width() 
 #[test]
 fn a_mediator_with_effectiveness_zero_changes_no_outcome_of_any_trial() {
     let base = default_scenario();
-    let mut with_idle = base.clone();
-    with_idle.mediation.mediators.push(Mediator {
-        name: "Qatar".to_string(),
-        availability: 0.5,
-        mean_outage_days: 10.0,
-        escalation_sensitivity: 1.0,
-        effectiveness: 0.0,
-        initially_open: true,
-    });
+    let with_idle = base
+        .rebuilt(|r| {
+            r.mediation.mediators.push(RawMediator {
+                name: "Qatar".to_string(),
+                availability: 0.5,
+                mean_outage_days: 10.0,
+                escalation_sensitivity: 1.0,
+                effectiveness: 0.0,
+                initially_open: true,
+            })
+        })
+        .unwrap();
     let (ma, mb) = (Model::new(&base), Model::new(&with_idle));
     let (ka, kb) = (keys(&base), keys(&with_idle));
     let (mut ta, mut tb) = (TrialTrace::default(), TrialTrace::default());
@@ -86,13 +90,10 @@ fn a_mediator_with_effectiveness_zero_changes_no_outcome_of_any_trial() {
 #[test]
 fn every_configuration_of_a_knockout_faces_the_same_escalation_in_each_trial() {
     let base = default_scenario();
-    let mut only_turkey = base.clone();
-    only_turkey
-        .mediation
-        .mediators
-        .retain(|m| m.name == "Turkey");
-    let mut none = base.clone();
-    none.mediation.mediators.clear();
+    let only_turkey = base
+        .rebuilt(|r| r.mediation.mediators.retain(|m| m.name == "Turkey"))
+        .unwrap();
+    let none = base.rebuilt(|r| r.mediation.mediators.clear()).unwrap();
     let scenarios = [base, only_turkey, none];
     let models: Vec<Model> = scenarios.iter().map(Model::new).collect();
     let keys: Vec<StreamKeys> = scenarios.iter().map(keys).collect();
@@ -114,8 +115,9 @@ fn pairing_reduces_the_variance_of_the_difference_in_people_returned() {
     // Turkey. Its sampling error at this n is a few percent, so "above 1.5"
     // cannot fail by chance, and fails if pairing is lost (factor near 1).
     let base = default_scenario();
-    let mut no_uae = base.clone();
-    no_uae.mediation.mediators.retain(|m| m.name != "UAE");
+    let no_uae = base
+        .rebuilt(|r| r.mediation.mediators.retain(|m| m.name != "UAE"))
+        .unwrap();
     let cmp = compare(&[base, no_uae], 20_000);
     let row = cmp
         .outcomes

@@ -11,7 +11,7 @@ fn default_scenario() -> Scenario {
 }
 
 fn keys(s: &Scenario) -> StreamKeys {
-    StreamKeys::new(s.mediation.mediators.iter().map(|m| m.name.as_str()))
+    StreamKeys::new(s.mediation().mediators.iter().map(|m| m.name.as_str()))
 }
 
 fn results(s: &Scenario, trials: u64, threads: usize) -> swapsim::stats::Results {
@@ -19,7 +19,7 @@ fn results(s: &Scenario, trials: u64, threads: usize) -> swapsim::stats::Results
     engine::run(
         &model,
         &keys(s),
-        s.simulation.seed,
+        s.simulation().seed,
         0..trials,
         Some(threads),
         || Accumulator::new(s),
@@ -43,19 +43,20 @@ fn results_do_not_depend_on_the_number_of_threads() {
 #[test]
 fn the_escalation_path_of_a_trial_does_not_depend_on_the_mediators() {
     let full = default_scenario();
-    let mut turkey_only = full.clone();
-    turkey_only
-        .mediation
-        .mediators
-        .retain(|m| m.name == "Turkey");
-    let mut none = full.clone();
-    none.mediation.mediators.clear();
-    none.exchange.requires_mediator = false;
+    let turkey_only = full
+        .rebuilt(|r| r.mediation.mediators.retain(|m| m.name == "Turkey"))
+        .unwrap();
+    let none = full
+        .rebuilt(|r| {
+            r.mediation.mediators.clear();
+            r.exchange.requires_mediator = false;
+        })
+        .unwrap();
 
     let configs = [&full, &turkey_only, &none];
     let models: Vec<Model> = configs.iter().map(|s| Model::new(s)).collect();
     let keys: Vec<StreamKeys> = configs.iter().map(|s| keys(s)).collect();
-    let seed = full.simulation.seed;
+    let seed = full.simulation().seed;
     for trial in 0..200 {
         let paths: Vec<TrialTrace> = models
             .iter()

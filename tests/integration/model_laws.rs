@@ -234,7 +234,13 @@ where
     T: Send,
 {
     let model = Model::new(scenario);
-    let keys = StreamKeys::new(scenario.mediation.mediators.iter().map(|m| m.name.as_str()));
+    let keys = StreamKeys::new(
+        scenario
+            .mediation()
+            .mediators
+            .iter()
+            .map(|m| m.name.as_str()),
+    );
     let sink = engine::run(
         &model,
         &keys,
@@ -1094,10 +1100,10 @@ fn the_pool_caps_people_returned_and_completes_the_process() {
         .parse()
         .expect("the default scenario is valid");
     let pool = scenario
-        .target
+        .target()
         .pool
         .expect("the default scenario has a pool");
-    let start = match scenario.exchange.initial_phase {
+    let start = match scenario.exchange().initial_phase {
         swapsim::scenario::InitialPhase::Pending => Phase::Pending,
         swapsim::scenario::InitialPhase::Active => Phase::Active,
         swapsim::scenario::InitialPhase::Suspended => Phase::Suspended,

@@ -83,7 +83,7 @@ fn merge_refuses_duplicates_missing_shards_and_other_runs() {
 fn convergence_stops_at_the_first_batch_whose_standard_error_is_under_the_target() {
     let s = ScenarioSource::builtin().parse().unwrap();
     let model = Model::new(&s);
-    let keys = StreamKeys::new(s.mediation.mediators.iter().map(|m| m.name.as_str()));
+    let keys = StreamKeys::new(s.mediation().mediators.iter().map(|m| m.name.as_str()));
     let target = 0.003;
     let batch = swapsim::cli::CONVERGENCE_BATCH;
     // Standard errors after each whole batch, computed independently of the
@@ -93,7 +93,7 @@ fn convergence_stops_at_the_first_batch_whose_standard_error_is_under_the_target
         let acc = engine::run(
             &model,
             &keys,
-            s.simulation.seed,
+            s.simulation().seed,
             0..k * batch,
             Some(2),
             || Accumulator::new(&s),

@@ -223,14 +223,18 @@ fn shipped_scenarios_have_distinct_names_and_seeds() {
             continue;
         };
         for (other, name, seed) in &seen {
-            if *name == scenario.name {
+            if *name == scenario.name() {
                 failures.push(format!("{file} and {other} are both named {name:?}"));
             }
-            if *seed == scenario.simulation.seed {
+            if *seed == scenario.simulation().seed {
                 failures.push(format!("{file} and {other} both use seed {seed}"));
             }
         }
-        seen.push((file, scenario.name.clone(), scenario.simulation.seed));
+        seen.push((
+            file,
+            scenario.name().to_string(),
+            scenario.simulation().seed,
+        ));
     }
     assert_no_failures("clash(es) between shipped scenarios", &failures);
 }
