@@ -33,6 +33,7 @@ use crate::engine::{self, StreamKeys, TrialSink};
 use crate::fit::hmm::{self, HmmFit, HmmParams};
 use crate::fit::negbin::{self, NbFit};
 use crate::fit::{Estimate, FitError};
+use crate::format;
 use crate::history::record::Record;
 use crate::history::rounds::{Round, Window, in_window, round_days, rounds};
 use crate::model::{Model, TrialOutcome, TrialTrace};
@@ -315,22 +316,6 @@ pub fn window_sizes(record: &Record, window: Window) -> (Vec<u64>, usize, usize)
     (sizes, without, zero)
 }
 
-/// Four significant digits: what a scenario file can state honestly, given
-/// intervals that span a factor of two or more.
-pub fn round_sig(v: f64) -> f64 {
-    if v == 0.0 || !v.is_finite() {
-        return v;
-    }
-    let digits = 3 - v.abs().log10().floor() as i32;
-    let scale = 10f64.powi(digits);
-    let r = (v * scale).round() / scale;
-    // Printing a power of ten above 1 and dividing leaves noise such as
-    // 0.07020000000000001; reparsing the shortest form removes it.
-    format!("{r:.*}", digits.max(0) as usize)
-        .parse()
-        .unwrap_or(r)
-}
-
 /// The per-eligible-day round probability for a fitted per-active-day
 /// probability `p` and a gap `g` (days) after each round.
 pub fn per_eligible_day(p: f64, min_days_between_rounds: u32) -> Option<f64> {
@@ -432,10 +417,10 @@ pub fn calibrate(
                    base_value: f64,
                    f: &dyn Fn(f64) -> Result<f64, CalibrateError>|
      -> Result<Mapped, CalibrateError> {
-        let value = round_sig(f(est.estimate)?);
+        let value = format::round_sig(f(est.estimate)?, 4);
         // An interval end beyond what the scenario allows is reported as
         // the limit it reaches.
-        let end = |v: f64, limit: f64| f(v).map(round_sig).unwrap_or(limit);
+        let end = |v: f64, limit: f64| f(v).map(|v| format::round_sig(v, 4)).unwrap_or(limit);
         Ok(Mapped {
             path,
             value,
@@ -530,11 +515,11 @@ pub fn point_values(
 ) -> Result<[f64; 5], CalibrateError> {
     let map = Mapper::new(base, conditions);
     Ok([
-        round_sig(map.round_rate(params.round)?),
-        round_sig(map.suspension_base(params.suspend)?),
-        round_sig(map.resumption_base(params.resume)?),
-        round_sig(map.size_mean(sizes.0)),
-        round_sig(sizes.1),
+        format::round_sig(map.round_rate(params.round)?, 4),
+        format::round_sig(map.suspension_base(params.suspend)?, 4),
+        format::round_sig(map.resumption_base(params.resume)?, 4),
+        format::round_sig(map.size_mean(sizes.0), 4),
+        format::round_sig(sizes.1, 4),
     ])
 }
 
@@ -553,25 +538,12 @@ fn strip_block(text: &str) -> &str {
     text
 }
 
-/// A number as a reader wants to see it: four significant digits, and no
-/// exponent unless it is below 0.00001 (an estimate on the boundary, where
-/// a row of zeros would hide the digits).
-pub fn fmt_sig(v: f64) -> String {
-    if !v.is_finite() {
-        return "no limit".to_string();
-    }
-    if v == 0.0 {
-        return "0".to_string();
-    }
-    if v.abs() < 1e-5 {
-        return format!("{v:.3e}");
-    }
-    let digits = (3 - v.abs().log10().floor() as i32).max(0) as usize;
-    format!("{:.*}", digits, round_sig(v))
-}
-
 fn fmt_interval(ci: [f64; 2]) -> String {
-    format!("{} to {}", fmt_sig(ci[0]), fmt_sig(ci[1]))
+    format!(
+        "{} to {}",
+        format::sig4_or_exponent(ci[0]),
+        format::sig4_or_exponent(ci[1])
+    )
 }
 
 /// The calibration block: what was fitted, on which window, with
@@ -582,10 +554,10 @@ pub fn header_block(c: &Calibration) -> String {
     let line = |what: &str, e: &Estimate, m: &Mapped| {
         format!(
             "#   {what:<27} {} ({})  ->  {} = {} ({})",
-            fmt_sig(e.estimate),
+            format::sig4_or_exponent(e.estimate),
             fmt_interval(e.ci95),
             m.path,
-            fmt_sig(m.value),
+            format::sig4_or_exponent(m.value),
             fmt_interval(m.ci95)
         )
     };
@@ -792,16 +764,6 @@ mod tests {
             samples: vec![(1.0, 0.0); 3],
         };
         assert_eq!(none.solve_base(0.05, |_, m| m), None);
-    }
-
-    #[test]
-    fn four_significant_digits() {
-        assert_eq!(round_sig(0.070_234_9), 0.07023);
-        assert_eq!(round_sig(185.95), 186.0);
-        assert_eq!(round_sig(0.000_412_38), 0.0004124);
-        assert_eq!(fmt_sig(0.000_412_38), "0.0004124");
-        assert_eq!(fmt_sig(185.95), "186.0");
-        assert_eq!(fmt_sig(9.357e-14), "9.357e-14");
     }
 
     #[test]

@@ -8,8 +8,10 @@
 pub mod backtest;
 pub mod calibrate;
 pub mod cli;
+pub mod dates;
 pub mod engine;
 pub mod fit;
+pub mod format;
 pub mod history;
 pub mod model;
 pub mod plot;

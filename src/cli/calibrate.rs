@@ -4,9 +4,10 @@
 use super::history::{RecordArgs, input, names, other, parse_date, window};
 use super::{Failure, load};
 use crate::calibrate::{
-    self, CalibrateError, Calibration, Conditions, fmt_sig, gap_rows, qq_rows, state_rows,
-    window_rounds, window_sizes,
+    self, CalibrateError, Calibration, Conditions, gap_rows, qq_rows, state_rows, window_rounds,
+    window_sizes,
 };
+use crate::format;
 use crate::history::rounds::Window;
 use crate::plot::history::{CalibrationCharts, draw_calibration_charts};
 use crate::report::{self, CommandManifest, Staging, TidyRow};
@@ -292,7 +293,11 @@ fn tidy(c: &Calibration) -> Vec<TidyRow> {
 }
 
 fn interval(ci: [f64; 2]) -> String {
-    format!("{} to {}", fmt_sig(ci[0]), fmt_sig(ci[1]))
+    format!(
+        "{} to {}",
+        format::sig4_or_exponent(ci[0]),
+        format::sig4_or_exponent(ci[1])
+    )
 }
 
 /// The calibration as a plain-text table.
@@ -310,12 +315,12 @@ pub fn calibration_table(c: &Calibration, scenario_name: &str, base_file: &str) 
     let line = |what: &str, e: &crate::fit::Estimate, m: &calibrate::Mapped| {
         format!(
             "    {what:<32} {:>10}  ({:<22})  -> {} = {} ({}; was {})\n",
-            fmt_sig(e.estimate),
+            format::sig4_or_exponent(e.estimate),
             interval(e.ci95),
             m.path,
-            fmt_sig(m.value),
+            format::sig4_or_exponent(m.value),
             interval(m.ci95),
-            fmt_sig(m.base_value)
+            format::sig4_or_exponent(m.base_value)
         )
     };
     out.push_str(&line(
@@ -354,7 +359,7 @@ pub fn calibration_table(c: &Calibration, scenario_name: &str, base_file: &str) 
     let assumed: Vec<String> = c
         .assumed
         .iter()
-        .map(|a| format!("{} = {}", a.path, fmt_sig(a.value)))
+        .map(|a| format!("{} = {}", a.path, format::sig4_or_exponent(a.value)))
         .collect();
     out.push_str(&format!(
         "  assumed, not identifiable from the record (kept from the scenario): {}\n",

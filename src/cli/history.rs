@@ -1,6 +1,7 @@
 //! `swapsim history`: what the record of exchanges shows over a window.
 
 use super::Failure;
+use crate::dates;
 use crate::history::record::{Record, RecordError};
 use crate::history::rounds::Window;
 use crate::history::summary::{self, HistorySummary, LONG_GAP_DAYS};
@@ -64,14 +65,11 @@ fn record_failure(e: RecordError) -> Failure {
     Failure::Input(e.into())
 }
 
-/// A date argument written `YYYY-MM-DD`.
+/// A date argument written `YYYY-MM-DD` ([`dates::parse`]).
 pub(super) fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .filter(|d| text.len() == 10 && (1900..=2999).contains(&chrono::Datelike::year(d)))
-        .ok_or_else(|| {
-            format!("{text:?} is not a date: write it as YYYY-MM-DD, for example 2025-11-15")
-        })
+    dates::parse(text).map_err(|_| {
+        format!("{text:?} is not a date: write it as YYYY-MM-DD, for example 2025-11-15")
+    })
 }
 
 /// The window `from ..= to` over `record`, with the defaults and checks
@@ -175,7 +173,7 @@ fn plural(n: usize, word: &str) -> String {
 
 /// The summary as a plain-text table.
 pub fn summary_table(s: &HistorySummary) -> String {
-    let n = |v: u64| crate::plot::fmt_num(v as f64, 0);
+    let n = |v: u64| crate::format::grouped(v as f64, 0);
     let mut out = String::new();
     let w = s.window;
     out.push_str(&format!(

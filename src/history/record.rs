@@ -8,7 +8,8 @@
 //! the column, the value found and what is allowed. An empty count means
 //! "not reported", never zero, and stays distinct from zero from here on.
 
-use chrono::{Datelike, NaiveDate};
+use crate::dates::{self, DateError};
+use chrono::NaiveDate;
 use std::fmt;
 use std::path::Path;
 
@@ -457,28 +458,13 @@ fn parse_row(
     })
 }
 
-/// A date written `YYYY-MM-DD`, with a year from 1900 to 2999 (anything
-/// else in this record is a typing error).
+/// A date written `YYYY-MM-DD` ([`dates::parse`]).
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    let shape_ok = text.len() == 10
-        && text.char_indices().all(|(i, c)| match i {
-            4 | 7 => c == '-',
-            _ => c.is_ascii_digit(),
-        });
     let hint = "write dates as YYYY-MM-DD, for example 2025-10-02";
-    if text.is_empty() {
-        return Err(format!("the date is empty: every row needs one; {hint}"));
-    }
-    if !shape_ok {
-        return Err(format!("{text:?} is not a date: {hint}"));
-    }
-    match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        Ok(d) if (1900..=2999).contains(&d.year()) => Ok(d),
-        Ok(_) => Err(format!(
-            "{text:?} is outside the years 1900 to 2999: {hint}"
-        )),
-        Err(_) => Err(format!("{text:?} is not a day of the calendar: {hint}")),
-    }
+    dates::parse(text).map_err(|e| match e {
+        DateError::Empty => format!("the date is empty: every row needs one; {hint}"),
+        other => format!("{other}: {hint}"),
+    })
 }
 
 /// A number of people: a whole number, 0 or more, or empty for "not

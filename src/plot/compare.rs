@@ -21,8 +21,7 @@ use super::okabe_ito::{BLUE, GREEN, ORANGE, VERMILLION};
 use super::{
     AXIS_SIZE, ChartSpec, DayAxis, DrawResult, Frame, GRID_UNDER, INK, Key, LABEL_SIZE, MARGIN,
     MUTED, NOTE_SIZE, PlotError, Scale, TICK_SIZE, boxed_label, dashed, draw_mesh, finite,
-    fmt_date, fmt_num, fmt_percent, fmt_tick, frame, guard_range, people, percent_chart,
-    plot_builder, wrap, write_chart,
+    fmt_date, fmt_tick, frame, guard_range, percent_chart, plot_builder, wrap, write_chart,
 };
 use crate::scenario::Scenario;
 use crate::stats::DailyRow;
@@ -198,7 +197,7 @@ impl Compare<'_> {
         format!(
             "swapsim · {} · {} {trials} · seed {seed}",
             self.title,
-            fmt_num(self.cmp.trials as f64, 0),
+            crate::format::grouped(self.cmp.trials as f64, 0),
         )
     }
 
@@ -220,7 +219,7 @@ impl Compare<'_> {
     }
 
     fn trials(&self) -> String {
-        fmt_num(self.cmp.trials as f64, 0)
+        crate::format::grouped(self.cmp.trials as f64, 0)
     }
 
     /// The row of `outcome` for configuration `c`. Rows are matched by
@@ -292,7 +291,7 @@ impl Compare<'_> {
             KeyOutcome::TargetByDeadline => match self.scenario.target().pool {
                 Some(pool) => format!(
                     "All {} returned by {deadline} ({pct})",
-                    fmt_num(pool as f64, 0)
+                    crate::format::grouped(pool as f64, 0)
                 ),
                 None => format!("Whole pool returned by {deadline} ({pct})"),
             },
@@ -342,14 +341,14 @@ fn value_label(outcome: KeyOutcome, v: f64, change: bool) -> String {
                 a if a < 1.0 => 2,
                 _ => 1,
             };
-            format!("{} pp", fmt_num(v, decimals))
+            format!("{} pp", crate::format::grouped(v, decimals))
         } else {
-            format!("{}%", fmt_percent(v / 100.0))
+            format!("{}%", crate::format::percent(v / 100.0))
         }
     } else if outcome == KeyOutcome::MedianFirstSuspensionDay {
-        fmt_num(v, 0)
+        crate::format::grouped(v, 0)
     } else {
-        people(v)
+        crate::format::people(v)
     };
     if change { signed(v, text) } else { text }
 }
@@ -1021,7 +1020,7 @@ fn draw_fan<DB: DrawingBackend>(
         let medians: Vec<String> = (0..k)
             .map(|c| {
                 let m = &d.cmp.runs[c].summary.outcomes.returned_by_deadline;
-                format!("{} {}", d.name(c), people(finite(m.p50)))
+                format!("{} {}", d.name(c), crate::format::people(finite(m.p50)))
             })
             .collect();
         notes.push(format!(
@@ -1121,7 +1120,7 @@ fn draw_fan<DB: DrawingBackend>(
             s,
             (left.0 + s.px(8.0), left.1 - s.px(5.0)),
             (HPos::Left, VPos::Bottom),
-            &format!("target: {}", fmt_num(pool as f64, 0)),
+            &format!("target: {}", crate::format::grouped(pool as f64, 0)),
             &s.bold(LABEL_SIZE).color(&MUTED),
         )?;
     }
@@ -1187,7 +1186,7 @@ fn draw_difference_distribution<DB: DrawingBackend>(
         let bins = if width == 1 {
             "in steps of one person".to_string()
         } else {
-            let w = fmt_num(width as f64, 0);
+            let w = crate::format::grouped(width as f64, 0);
             format!("in bins of {w} people centred on multiples of {w}")
         };
         notes.push(format!(
@@ -1196,7 +1195,8 @@ fn draw_difference_distribution<DB: DrawingBackend>(
              trials, and the change comes from the rest.",
             d.name(0)
         ));
-        let same = |st: &Steps| format!("{} {}%", d.name(st.config), fmt_percent(st.same));
+        let same =
+            |st: &Steps| format!("{} {}%", d.name(st.config), crate::format::percent(st.same));
         notes.push(if overlay {
             format!(
                 "Exactly the reference's number in: {} of trials.",
@@ -1351,9 +1351,12 @@ fn draw_difference_distribution<DB: DrawingBackend>(
             (name_x, name_y + s.text_y(LABEL_SIZE)),
             title_font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
         ))?;
-        let mut same = format!("same as the reference: {}%", fmt_percent(st.same));
+        let mut same = format!(
+            "same as the reference: {}%",
+            crate::format::percent(st.same)
+        );
         if root.estimate_text_size(&same, &note_font)?.0 as i32 > px.end - px.start {
-            same = format!("same: {}%", fmt_percent(st.same));
+            same = format!("same: {}%", crate::format::percent(st.same));
         }
         root.draw(&Text::new(
             same,
@@ -1556,7 +1559,7 @@ mod tests {
             assert!(text.contains("<svg"), "{} is not SVG", svg.display());
             let footer = format!(
                 "swapsim · {TITLE} · {} trials · seed {}",
-                fmt_num(cmp.trials as f64, 0),
+                crate::format::grouped(cmp.trials as f64, 0),
                 s.simulation().seed
             );
             assert!(text.contains(&footer), "{} lacks its footer", svg.display());

@@ -20,7 +20,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::{
     BLUE, ChartSpec, DayAxis, DrawResult, Frame, GREEN, GREY, GRID_UNDER, INK, Key, LABEL_SIZE,
     MUTED, ORANGE, PlotError, Scale, VERMILLION, boxed_label, dashed, draw_mesh, finite, fmt_date,
-    fmt_num, fmt_tick, frame, guard_range, percent_chart, plot_builder, tint, write_chart,
+    fmt_tick, frame, guard_range, percent_chart, plot_builder, tint, write_chart,
 };
 use crate::backtest::Backtest;
 use crate::calibrate::{Calibration, GapRow, QqRow, StateRow};
@@ -194,8 +194,8 @@ impl ChartSpec for Timeline<'_> {
             "One bar per round (exchanges on the same or consecutive days count as one); its height is the number of people returned to Ukraine, by Ukrainian official figures, and its colour the mediator credited.".to_string(),
             format!(
                 "{} rounds; {} people returned in the rounds with a published figure.",
-                fmt_num(self.rounds.len() as f64, 0),
-                fmt_num(known as f64, 0)
+                crate::format::grouped(self.rounds.len() as f64, 0),
+                crate::format::grouped(known as f64, 0)
             ),
         ];
         if withheld > 0 {
@@ -318,7 +318,7 @@ impl ChartSpec for Cumulative<'_> {
             "People returned to Ukraine since {}, each round's published figure added on its last day. By {}: {}.",
             fmt_date(w.from),
             fmt_date(w.to),
-            fmt_num(total as f64, 0)
+            crate::format::grouped(total as f64, 0)
         )];
         if withheld > 0 {
             notes.push(format!(
@@ -396,27 +396,14 @@ impl CalibrationCharts<'_> {
     }
 }
 
-/// `v` to `digits` significant digits, without an exponent: "0.0040",
-/// "0.000049", "186".
-fn sig(v: f64, digits: i32) -> String {
-    if !v.is_finite() {
-        return "no limit".to_string();
-    }
-    if v == 0.0 {
-        return "0".to_string();
-    }
-    let decimals = (digits - 1 - v.abs().log10().floor() as i32).max(0) as usize;
-    fmt_num(v, decimals)
-}
-
 /// "0.060 (95% CI 0.045–0.080)": two significant digits, as many as
 /// intervals this wide deserve.
 fn estimate_text(e: &crate::fit::Estimate) -> String {
     format!(
         "{}\u{a0}(95%\u{a0}CI\u{a0}{}–{})",
-        sig(e.estimate, 2),
-        sig(e.ci95[0], 2),
-        sig(e.ci95[1], 2)
+        crate::format::sig(e.estimate, 2),
+        crate::format::sig(e.ci95[0], 2),
+        crate::format::sig(e.ci95[1], 2)
     )
 }
 
@@ -519,7 +506,7 @@ impl ChartSpec for Gaps<'_> {
                 format!(
                     "Two states (active or suspended): log-likelihood {:.1}; one state (a round on any day with probability {}): {:.1}.",
                     t.log_likelihood,
-                    sig(t.one_state.round.estimate, 2),
+                    crate::format::sig(t.one_state.round.estimate, 2),
                     t.one_state.log_likelihood
                 ),
             ],
@@ -685,22 +672,22 @@ impl ChartSpec for BacktestChart<'_> {
         let mut notes = vec![format!(
             "Forecast made with the record up to {} (P(suspended) then: {}%), against the record from {} to {}. Bands: middle 50% and 90% of {} simulated futures.",
             fmt_date(spec.fit_until),
-            fmt_num(100.0 * b.p_suspended_at_origin, 0),
+            crate::format::grouped(100.0 * b.p_suspended_at_origin, 0),
             fmt_date(spec.date_of(0)),
             fmt_date(spec.until),
-            fmt_num(spec.trials as f64, 0)
+            crate::format::grouped(spec.trials as f64, 0)
         )];
         for sc in b.scores.iter().filter(|x| x.quantity == "people") {
             notes.push(match (sc.observed, sc.swapsim.crps, sc.naive.crps) {
                 (Some(y), Some(a), Some(n)) => format!(
                     "At {} days: record {}; swapsim median {} (CRPS {}), naive median {} (CRPS {}); skill {}.",
                     sc.horizon_days,
-                    fmt_num(y as f64, 0),
-                    fmt_num(sc.swapsim.p50, 0),
-                    fmt_num(a, 0),
-                    fmt_num(sc.naive.p50, 0),
-                    fmt_num(n, 0),
-                    fmt_num(sc.skill.unwrap_or(f64::NAN), 2)
+                    crate::format::grouped(y as f64, 0),
+                    crate::format::grouped(sc.swapsim.p50, 0),
+                    crate::format::grouped(a, 0),
+                    crate::format::grouped(sc.naive.p50, 0),
+                    crate::format::grouped(n, 0),
+                    crate::format::grouped(sc.skill.unwrap_or(f64::NAN), 2)
                 ),
                 _ => format!(
                     "At {} days: not scored ({}).",

@@ -247,7 +247,7 @@ impl Run<'_> {
         format!(
             "swapsim · {} · {} {trials} · seed {}",
             s.scenario,
-            fmt_num(s.trials as f64, 0),
+            crate::format::grouped(s.trials as f64, 0),
             s.seed
         )
     }
@@ -650,17 +650,20 @@ pub(crate) fn draw_returned_by_deadline<DB: DrawingBackend>(
     let bars = &run.results.returned_by_deadline_bars;
     let deadline = run.deadline();
     let mean = &summary.outcomes.returned_by_deadline;
-    let decimals = people_decimals(mean.mean);
+    let decimals = crate::format::people_decimals(mean.mean);
     let mut caption = if mean.se == 0.0 {
         // Every trial gave the same number: an interval "0–0" would read
         // as a misprint.
-        format!("Every trial: {} people; ", fmt_num(mean.mean, decimals))
+        format!(
+            "Every trial: {} people; ",
+            crate::format::grouped(mean.mean, decimals)
+        )
     } else if !mean.se.is_finite() {
         // One trial has no standard error (and NaN.max(0.0) would print
         // a made-up "0").
         format!(
             "Mean {} people (too few trials for an interval); ",
-            fmt_num(mean.mean, decimals)
+            crate::format::grouped(mean.mean, decimals)
         )
     } else {
         // The normal-approximation interval of the mean can dip below zero
@@ -668,15 +671,15 @@ pub(crate) fn draw_returned_by_deadline<DB: DrawingBackend>(
         // people would only confuse a reader, so the lower end shows 0.
         format!(
             "Mean {} people (95%\u{a0}CI\u{a0}{}–{}); ",
-            fmt_num(mean.mean, decimals),
-            fmt_num(mean.ci95[0].max(0.0), decimals),
-            fmt_num(mean.ci95[1].max(0.0), decimals),
+            crate::format::grouped(mean.mean, decimals),
+            crate::format::grouped(mean.ci95[0].max(0.0), decimals),
+            crate::format::grouped(mean.ci95[1].max(0.0), decimals),
         )
     };
     match (summary.pool, &summary.probabilities.target_by_deadline) {
         (Some(pool), Some(p)) => caption.push_str(&format!(
             "P(all {} by {deadline}) = {}.",
-            fmt_num(pool as f64, 0),
+            crate::format::grouped(pool as f64, 0),
             fmt_proportion(p)
         )),
         _ => caption.push_str("the scenario sets no pool, so there is no target to reach."),
@@ -739,7 +742,7 @@ pub(crate) fn draw_returned_by_deadline<DB: DrawingBackend>(
         let px = chart.backend_coord(&(pool as f64, y.end));
         let base = chart.backend_coord(&(pool as f64, y.start));
         dashed(root, s, px, base, s.line(VERMILLION, 2.0))?;
-        let label = format!("target: {}", fmt_num(pool as f64, 0));
+        let label = format!("target: {}", crate::format::grouped(pool as f64, 0));
         let style = s.bold(LABEL_SIZE).color(&VERMILLION);
         // Label to the right of the line, unless it would run off the plot.
         let right_room = chart.backend_coord(&(x.end, y.end)).0 - px.0;
@@ -780,14 +783,14 @@ pub(crate) fn draw_fan<DB: DrawingBackend>(
             if by_deadline.p5 == by_deadline.p95 {
                 format!(
                     "{} people in at least 90% of trials",
-                    people(by_deadline.p50)
+                    crate::format::people(by_deadline.p50)
                 )
             } else {
                 format!(
                     "median {}, and 90% of trials between {} and {}",
-                    people(by_deadline.p50),
-                    people(by_deadline.p5),
-                    people(by_deadline.p95)
+                    crate::format::people(by_deadline.p50),
+                    crate::format::people(by_deadline.p5),
+                    crate::format::people(by_deadline.p95)
                 )
             }
         )],
@@ -874,7 +877,7 @@ pub(crate) fn draw_fan<DB: DrawingBackend>(
             s,
             (left.0 + s.px(8.0), left.1 - s.px(5.0)),
             (HPos::Left, VPos::Bottom),
-            &format!("target: {}", fmt_num(pool as f64, 0)),
+            &format!("target: {}", crate::format::grouped(pool as f64, 0)),
             &s.bold(LABEL_SIZE).color(&VERMILLION),
         )?;
     }
@@ -911,7 +914,7 @@ pub(crate) fn draw_survival<DB: DrawingBackend>(
             };
             format!(
                 "Median time to the first suspension: {} days ({}{ci}).",
-                fmt_num(f64::from(d), 0),
+                crate::format::grouped(f64::from(d), 0),
                 run.date(d)
             )
         }
@@ -1184,89 +1187,14 @@ impl ValueFormatter<f64> for DayAxis {
     }
 }
 
-/// `v` with thousands separators and `decimals` decimals: "1,234.5".
-pub(crate) fn fmt_num(v: f64, decimals: usize) -> String {
-    if !v.is_finite() {
-        return "n/a".to_string();
-    }
-    let digits = format!("{:.*}", decimals, v.abs());
-    let (int, frac) = digits.split_once('.').unwrap_or((&digits, ""));
-    let mut out = String::new();
-    if v < 0.0 && digits.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        out.push('-');
-    }
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if !frac.is_empty() {
-        out.push('.');
-        out.push_str(frac);
-    }
-    out
-}
-
-/// Decimals worth showing for a number of people: none from 100 up, where
-/// Monte Carlo error exceeds one person anyway.
-pub(crate) fn people_decimals(v: f64) -> usize {
-    match v.abs() {
-        a if a >= 100.0 || a == a.round() => 0,
-        a if a >= 10.0 => 1,
-        _ => 2,
-    }
-}
-
-/// A number of people with the decimals worth showing.
-pub(crate) fn people(v: f64) -> String {
-    fmt_num(v, people_decimals(v))
-}
-
 /// An axis tick value: whole numbers without decimals, others with as few
 /// as they need.
 pub(crate) fn fmt_tick(v: f64) -> String {
     if (v - v.round()).abs() < 1e-9 {
-        return fmt_num(v, 0);
+        return crate::format::grouped(v, 0);
     }
-    let s = fmt_num(v, 2);
+    let s = crate::format::grouped(v, 2);
     s.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
-/// A probability in percent, with one decimal in the middle of the range and
-/// two near 0% and 100%, where one decimal would round a rare event away.
-pub(crate) fn fmt_percent(p: f64) -> String {
-    let v = p * 100.0;
-    if !v.is_finite() {
-        "n/a".to_string()
-    } else if v <= 0.0 {
-        "0".to_string()
-    } else if v >= 100.0 {
-        "100".to_string()
-    } else if v < 0.005 {
-        "<0.01".to_string()
-    } else if v > 99.995 {
-        ">99.99".to_string()
-    } else if !(1.0..=99.0).contains(&v) {
-        format!("{v:.2}")
-    } else {
-        format!("{v:.1}")
-    }
-}
-
-/// An end of an interval in percent, rounded like [`fmt_percent`] but
-/// without "<" or ">": "99.96–100%" reads better than "99.96–>99.99%".
-pub(crate) fn fmt_percent_bound(p: f64) -> String {
-    let v = p * 100.0;
-    if !v.is_finite() {
-        return "n/a".to_string();
-    }
-    let decimals = if (1.0..=99.0).contains(&v) { 1 } else { 2 };
-    let s = format!("{:.*}", decimals, v.clamp(0.0, 100.0));
-    match s.trim_end_matches('0').trim_end_matches('.') {
-        whole @ ("0" | "100") => whole.to_string(),
-        _ => s,
-    }
 }
 
 /// "3.1% (95% CI 2.9–3.4%)", with no-break spaces so that a caption is
@@ -1274,9 +1202,9 @@ pub(crate) fn fmt_percent_bound(p: f64) -> String {
 pub(crate) fn fmt_proportion(p: &Proportion) -> String {
     format!(
         "{}%\u{a0}(95%\u{a0}CI\u{a0}{}–{}%)",
-        fmt_percent(p.estimate),
-        fmt_percent_bound(p.ci95[0]),
-        fmt_percent_bound(p.ci95[1])
+        crate::format::percent(p.estimate),
+        crate::format::percent_bound(p.ci95[0]),
+        crate::format::percent_bound(p.ci95[1])
     )
 }
 
@@ -1544,22 +1472,22 @@ mod tests {
 
     #[test]
     fn numbers_are_formatted_for_readers() {
-        assert_eq!(fmt_num(1200.0, 0), "1,200");
-        assert_eq!(fmt_num(1234567.891, 1), "1,234,567.9");
-        assert_eq!(fmt_num(999.6, 0), "1,000");
-        assert_eq!(fmt_num(-0.001, 1), "0.0");
+        assert_eq!(crate::format::grouped(1200.0, 0), "1,200");
+        assert_eq!(crate::format::grouped(1234567.891, 1), "1,234,567.9");
+        assert_eq!(crate::format::grouped(999.6, 0), "1,000");
+        assert_eq!(crate::format::grouped(-0.001, 1), "0.0");
         assert_eq!(fmt_tick(2.5), "2.5");
         assert_eq!(fmt_tick(20000.0), "20,000");
-        assert_eq!(fmt_percent(0.031), "3.1");
-        assert_eq!(fmt_percent(0.0), "0");
-        assert_eq!(fmt_percent(0.00019), "0.02");
-        assert_eq!(fmt_percent(0.00001), "<0.01");
-        assert_eq!(fmt_percent(0.9999999), ">99.99");
-        assert_eq!(fmt_percent(1.0), "100");
-        assert_eq!(fmt_percent_bound(0.999989), "100");
-        assert_eq!(fmt_percent_bound(0.99961), "99.96");
-        assert_eq!(fmt_percent_bound(0.00001), "0");
-        assert_eq!(fmt_percent_bound(0.0019), "0.19");
+        assert_eq!(crate::format::percent(0.031), "3.1");
+        assert_eq!(crate::format::percent(0.0), "0");
+        assert_eq!(crate::format::percent(0.00019), "0.02");
+        assert_eq!(crate::format::percent(0.00001), "<0.01");
+        assert_eq!(crate::format::percent(0.9999999), ">99.99");
+        assert_eq!(crate::format::percent(1.0), "100");
+        assert_eq!(crate::format::percent_bound(0.999989), "100");
+        assert_eq!(crate::format::percent_bound(0.99961), "99.96");
+        assert_eq!(crate::format::percent_bound(0.00001), "0");
+        assert_eq!(crate::format::percent_bound(0.0019), "0.19");
         assert_eq!(
             fmt_proportion(&Proportion {
                 estimate: 0.031,

@@ -27,8 +27,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::{
     BLUE, ChartSpec, DrawResult, FOOTER_SIZE, Frame, GRID_UNDER, INK, Key, LABEL_SIZE, MARGIN,
     MUTED, ORANGE, PlotError, Scale, TICK_SIZE, VERMILLION, boxed_label, dashed, draw_mesh, finite,
-    fmt_date, fmt_num, fmt_percent, fmt_tick, frame, guard_range, people, plot_builder, tint,
-    write_chart,
+    fmt_date, fmt_tick, frame, guard_range, plot_builder, tint, write_chart,
 };
 use crate::scenario::Scenario;
 use crate::scenario::uncertainty::Uncertainty;
@@ -47,7 +46,7 @@ pub fn outcome_title(o: KeyOutcome, s: &Scenario) -> String {
     match o {
         KeyOutcome::TargetByDeadline => format!(
             "P(all {} returned by {deadline})",
-            fmt_num(s.target().pool.unwrap_or(0) as f64, 0)
+            crate::format::grouped(s.target().pool.unwrap_or(0) as f64, 0)
         ),
         KeyOutcome::NoRoundByDeadline => format!("P(no round by {deadline})"),
         KeyOutcome::ReturnedByDeadline => format!("People returned by {deadline} (mean)"),
@@ -75,11 +74,11 @@ fn chart_value(o: KeyOutcome, v: f64) -> f64 {
 /// An outcome value for a reader: "3.1%", "203", "0.62".
 pub fn fmt_outcome(o: KeyOutcome, v: f64) -> String {
     if o.is_probability() {
-        format!("{}%", fmt_percent(v))
+        format!("{}%", crate::format::percent(v))
     } else if o == KeyOutcome::Suspensions {
-        fmt_num(v, 2)
+        crate::format::grouped(v, 2)
     } else {
-        people(v)
+        crate::format::people(v)
     }
 }
 
@@ -88,10 +87,10 @@ pub fn fmt_outcome(o: KeyOutcome, v: f64) -> String {
 pub fn fmt_change(o: KeyOutcome, v: f64) -> String {
     match o {
         KeyOutcome::ReturnedByDeadline | KeyOutcome::ReturnedByHorizon => {
-            format!("{} people", people(v))
+            format!("{} people", crate::format::people(v))
         }
-        KeyOutcome::Suspensions => fmt_num(v, 2),
-        _ => format!("{} percentage points", fmt_num(v * 100.0, 1)),
+        KeyOutcome::Suspensions => crate::format::grouped(v, 2),
+        _ => format!("{} percentage points", crate::format::grouped(v * 100.0, 1)),
     }
 }
 
@@ -102,13 +101,13 @@ pub fn fmt_param(v: f64) -> String {
         return "n/a".to_string();
     }
     if v == v.round() && v.abs() < 1e12 {
-        return fmt_num(v, 0);
+        return crate::format::grouped(v, 0);
     }
     let digits = (2 - v.abs().log10().floor() as i32).clamp(0, 12) as usize;
     let s = format!("{v:.digits$}");
     let s = s.trim_end_matches('0').trim_end_matches('.').to_string();
     if v.abs() >= 1000.0 {
-        fmt_num(v, digits)
+        crate::format::grouped(v, digits)
     } else {
         s
     }
@@ -118,7 +117,7 @@ fn footer(ctx: &Context, what: &str) -> String {
     format!(
         "swapsim · {} · {what} · {} trials per point · seed {}",
         ctx.scenario,
-        fmt_num(ctx.trials_per_point as f64, 0),
+        crate::format::grouped(ctx.trials_per_point as f64, 0),
         ctx.seed
     )
 }
@@ -785,8 +784,8 @@ impl ChartSpec for OutcomeChart<'_, SobolResult> {
                      {}, standard deviation {} across the design; first-order indices sum to \
                      {:.2}. Inner-trial noise: {:.0}% of the variance (dashed line); total \
                      indices below it may be noise.",
-                    fmt_num(n as f64, 0),
-                    fmt_num(self.result.points.len() as f64, 0),
+                    crate::format::grouped(n as f64, 0),
+                    crate::format::grouped(self.result.points.len() as f64, 0),
                     fmt_outcome(*o, ix.mean),
                     fmt_outcome(*o, ix.variance.sqrt()),
                     first_sum,
@@ -914,7 +913,7 @@ impl ChartSpec for OutcomeChart<'_, MorrisResult> {
                  dashed: what the inner trials' noise alone could give.",
                 self.result.trajectories.len(),
                 self.result.levels,
-                fmt_num(self.result.points.len() as f64, 0)
+                crate::format::grouped(self.result.points.len() as f64, 0)
             ),
         ];
         notes.extend(hidden_note(&names));

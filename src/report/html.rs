@@ -1241,20 +1241,8 @@ fn index(v: Option<f64>) -> String {
 /// A parameter value with at most four significant digits, in the plain
 /// decimal form of a scenario file: "0.0927", "0.00002251", "1200".
 fn sig4(v: Option<f64>) -> String {
-    let Some(v) = v.filter(|v| v.is_finite()) else {
-        return "n/a".to_string();
-    };
-    if v == 0.0 {
-        return "0".to_string();
-    }
-    let places = (3 - v.abs().log10().floor() as i32).clamp(0, 15) as usize;
-    let s = format!("{v:.places$}");
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &s
-    };
-    s.to_string()
+    v.filter(|v| v.is_finite())
+        .map_or_else(|| "n/a".to_string(), |v| crate::format::sig_trimmed(v, 4))
 }
 
 /// A parameter's dotted path as code; long paths may break after a dot.
@@ -1668,18 +1656,8 @@ fn people(v: Option<f64>) -> String {
     let Some(v) = v.filter(|v| v.is_finite()) else {
         return "n/a".to_string();
     };
-    let digits = format!("{:.0}", v.abs());
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if v.round() < 0.0 {
-        out.insert(0, '−');
-    }
-    out
+    // A typographic minus sign in the page.
+    crate::format::grouped(v, 0).replace('-', "−")
 }
 
 fn percent(v: Option<f64>) -> String {

@@ -461,9 +461,11 @@ impl Scenario {
         }
     }
 
-    /// Calendar date of day index `t`.
+    /// Calendar date of day index `t` (days past the horizon too, up to
+    /// 9999-12-31; later days give that date).
     pub fn date_of_day(&self, t: u32) -> NaiveDate {
-        self.simulation.start_date + chrono::Days::new(u64::from(t))
+        crate::dates::add_days(self.simulation.start_date, u64::from(t))
+            .unwrap_or(crate::dates::LAST_DATE)
     }
 }
 
@@ -602,12 +604,9 @@ impl Checker<'_> {
 
     fn date(&mut self, path: &TomlPath, raw: &RawDate) -> Option<NaiveDate> {
         let text = raw.as_text();
-        // Years 1 to 9999 only, as "YYYY" says: chrono also reads years such
-        // as "+262142", where adding the horizon would run past the end of
-        // its calendar and panic instead of reporting an error.
-        match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
-            Ok(d) if (1..=9999).contains(&d.year()) => Some(d),
-            _ => {
+        match crate::dates::parse(&text) {
+            Ok(d) => Some(d),
+            Err(_) => {
                 self.fail(
                     path,
                     format!("\"{text}\" is not a date: write it as \"YYYY-MM-DD\", for example \"2025-11-16\""),
@@ -725,8 +724,25 @@ fn validate(raw: &RawScenario, c: &mut Checker) -> Option<Scenario> {
         .map(|rd| c.date(&tgt.key("deadline"), rd));
     let horizon_ok = i64::from(horizon_days) == raw.simulation.horizon_days;
     let mut deadline = None;
-    if let (Some(start), true) = (start_date, horizon_ok) {
-        let last = start + chrono::Days::new(u64::from(horizon_days) - 1);
+    let mut start_date = start_date;
+    let last_day = match (start_date, horizon_ok) {
+        (Some(start), true) => {
+            let last = crate::dates::last_day(start, horizon_days);
+            if last.is_none() {
+                c.fail(
+                    &sim.key("horizon_days"),
+                    format!(
+                        "{horizon_days} days from {start} run past 9999-12-31, the last date \
+                         swapsim can write: start earlier or shorten the horizon"
+                    ),
+                );
+                start_date = None;
+            }
+            last.map(|last| (start, last))
+        }
+        _ => None,
+    };
+    if let Some((start, last)) = last_day {
         match written_deadline {
             None => deadline = Some((last, horizon_days - 1)),
             Some(None) => {}

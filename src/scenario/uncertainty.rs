@@ -25,6 +25,7 @@ use super::error::{Locator, Problem, ScenarioError, TomlPath, explain_serde_mess
 use super::raw::RawScenario;
 use super::variants::{base_tree, scenario_from_tree, set_path};
 use super::{Scenario, show};
+use crate::format;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
@@ -225,20 +226,11 @@ impl Law {
                 max,
             } => format!(
                 "lognormal median {median}, geometric sd {gsd}, cut at {} and {}",
-                round_sig(min),
-                round_sig(max)
+                format::round_sig(min, 4),
+                format::round_sig(max, 4)
             ),
         }
     }
-}
-
-/// `v` to 4 significant figures, for describing computed bounds.
-fn round_sig(v: f64) -> f64 {
-    if v == 0.0 || !v.is_finite() {
-        return v;
-    }
-    let scale = 10f64.powi(3 - v.abs().log10().floor() as i32);
-    (v * scale).round() / scale
 }
 
 impl Parameter {

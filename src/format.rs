@@ -1,0 +1,201 @@
+//! How numbers are written for people: significant digits, thousands
+//! separators and percentages, defined once.
+//!
+//! Charts, the terminal, `report.html` and the comments of a calibrated
+//! scenario all show the same kinds of numbers. Writing each kind in one
+//! place keeps a value looking the same wherever a reader meets it, and
+//! keeps rounding rules (how many digits an interval this wide deserves)
+//! out of the code that draws or prints.
+
+/// `v` rounded to `digits` significant digits, as the shortest decimal that
+/// prints back to it: `round_sig(0.070_199, 4)` is `0.0702`, not
+/// `0.07020000000000001`. Zero and non-finite values are returned as they
+/// are.
+pub fn round_sig(v: f64, digits: i32) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let places = digits - 1 - v.abs().log10().floor() as i32;
+    let scale = 10f64.powi(places);
+    let r = (v * scale).round() / scale;
+    // Dividing by a power of ten leaves noise in the last bits; reparsing
+    // the decimal text of the intended precision removes it.
+    format!("{r:.*}", places.max(0) as usize)
+        .parse()
+        .unwrap_or(r)
+}
+
+/// Decimal places that show `v` to `digits` significant digits (none for
+/// large numbers), at most `max`.
+fn sig_places(v: f64, digits: i32, max: i32) -> usize {
+    (digits - 1 - v.abs().log10().floor() as i32).clamp(0, max) as usize
+}
+
+/// `v` to `digits` significant digits in plain decimals, keeping trailing
+/// zeros that carry precision: "0.0040", "0.000049", "186". Infinite values
+/// are "no limit" (an interval open at one end).
+pub fn sig(v: f64, digits: i32) -> String {
+    if !v.is_finite() {
+        return "no limit".to_string();
+    }
+    if v == 0.0 {
+        return "0".to_string();
+    }
+    grouped(v, sig_places(v, digits, i32::MAX))
+}
+
+/// Four significant digits, in plain decimals down to 0.00001 and with an
+/// exponent below that (an estimate on the boundary, where a row of zeros
+/// would hide the digits): "0.06024", "1.250e-7". Infinite values are "no
+/// limit". No thousands separators: the text is also a TOML number.
+pub fn sig4_or_exponent(v: f64) -> String {
+    if !v.is_finite() {
+        return "no limit".to_string();
+    }
+    if v == 0.0 {
+        return "0".to_string();
+    }
+    if v.abs() < 1e-5 {
+        return format!("{v:.3e}");
+    }
+    format!("{:.*}", sig_places(v, 4, i32::MAX), round_sig(v, 4))
+}
+
+/// At most `digits` significant digits in the plain decimal form of a
+/// scenario file, trailing zeros dropped: "0.0927", "0.00002251", "1200".
+pub fn sig_trimmed(v: f64, digits: i32) -> String {
+    if v == 0.0 {
+        return "0".to_string();
+    }
+    let s = format!("{v:.*}", sig_places(v, digits, 15));
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// `v` with thousands separators and `decimals` decimals: "1,234.5".
+/// Non-finite values are "n/a"; a negative value that rounds to zero has no
+/// sign.
+pub fn grouped(v: f64, decimals: usize) -> String {
+    if !v.is_finite() {
+        return "n/a".to_string();
+    }
+    let digits = format!("{:.*}", decimals, v.abs());
+    let (int, frac) = digits.split_once('.').unwrap_or((&digits, ""));
+    let mut out = String::new();
+    if v < 0.0 && digits.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        out.push('-');
+    }
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+    out
+}
+
+/// Decimals worth showing for a number of people: none from 100 up, where
+/// Monte Carlo error exceeds one person anyway.
+pub fn people_decimals(v: f64) -> usize {
+    match v.abs() {
+        a if a >= 100.0 || a == a.round() => 0,
+        a if a >= 10.0 => 1,
+        _ => 2,
+    }
+}
+
+/// A number of people with the decimals worth showing and thousands
+/// separators.
+pub fn people(v: f64) -> String {
+    grouped(v, people_decimals(v))
+}
+
+/// A probability in percent, with one decimal in the middle of the range and
+/// two near 0% and 100%, where one decimal would round a rare event away.
+pub fn percent(p: f64) -> String {
+    let v = p * 100.0;
+    if !v.is_finite() {
+        "n/a".to_string()
+    } else if v <= 0.0 {
+        "0".to_string()
+    } else if v >= 100.0 {
+        "100".to_string()
+    } else if v < 0.005 {
+        "<0.01".to_string()
+    } else if v > 99.995 {
+        ">99.99".to_string()
+    } else if !(1.0..=99.0).contains(&v) {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// An end of an interval in percent, rounded like [`percent`] but without
+/// "<" or ">": "99.96–100%" reads better than "99.96–>99.99%".
+pub fn percent_bound(p: f64) -> String {
+    let v = p * 100.0;
+    if !v.is_finite() {
+        return "n/a".to_string();
+    }
+    let decimals = if (1.0..=99.0).contains(&v) { 1 } else { 2 };
+    let s = format!("{:.*}", decimals, v.clamp(0.0, 100.0));
+    match s.trim_end_matches('0').trim_end_matches('.') {
+        whole @ ("0" | "100") => whole.to_string(),
+        _ => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn significant_digits_keep_the_precision_and_lose_the_noise() {
+        assert_eq!(round_sig(0.070_199_9, 4), 0.0702);
+        assert_eq!(round_sig(123_456.0, 4), 123_500.0);
+        assert_eq!(round_sig(0.0, 4), 0.0);
+        assert_eq!(round_sig(0.070_234_9, 4), 0.07023);
+        assert_eq!(round_sig(185.95, 4), 186.0);
+        assert_eq!(round_sig(0.000_412_38, 4), 0.0004124);
+        assert_eq!(sig4_or_exponent(0.000_412_38), "0.0004124");
+        assert_eq!(sig4_or_exponent(185.95), "186.0");
+        assert_eq!(sig4_or_exponent(9.357e-14), "9.357e-14");
+        assert_eq!(sig(0.004, 2), "0.0040");
+        assert_eq!(sig(0.000_049_1, 2), "0.000049");
+        assert_eq!(sig(186.4, 2), "186");
+        assert_eq!(sig(f64::INFINITY, 2), "no limit");
+        assert_eq!(sig4_or_exponent(0.060_24), "0.06024");
+        assert_eq!(sig4_or_exponent(1.25e-7), "1.250e-7");
+        assert_eq!(sig_trimmed(0.092_70, 4), "0.0927");
+        assert_eq!(sig_trimmed(1200.0, 4), "1200");
+        assert_eq!(sig_trimmed(0.000_022_51, 4), "0.00002251");
+    }
+
+    #[test]
+    fn thousands_are_separated_and_signs_kept_only_where_they_show() {
+        assert_eq!(grouped(1_234.5, 1), "1,234.5");
+        assert_eq!(grouped(-1_234_567.0, 0), "-1,234,567");
+        assert_eq!(grouped(-0.004, 2), "0.00");
+        assert_eq!(grouped(f64::NAN, 0), "n/a");
+        assert_eq!(people(1200.0), "1,200");
+        assert_eq!(people(12.34), "12.3");
+    }
+
+    #[test]
+    fn percentages_keep_rare_events_visible() {
+        assert_eq!(percent(0.021), "2.1");
+        assert_eq!(percent(0.004), "0.40");
+        assert_eq!(percent(0.000_01), "<0.01");
+        assert_eq!(percent(1.0), "100");
+        assert_eq!(percent_bound(0.999_6), "99.96");
+        assert_eq!(percent_bound(1.0), "100");
+    }
+}
