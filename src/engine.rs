@@ -183,7 +183,7 @@ impl<A: TrialSink, B: TrialSink> TrialSink for (A, B) {
 }
 
 /// Keeps every trial's outcome, for `--per-trial`. Memory grows with trials.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct PerTrial(pub Vec<(u64, TrialOutcome)>);
 
 impl PerTrial {

@@ -7,13 +7,15 @@
 
 pub mod backtest;
 pub mod calibrate;
-pub mod cli;
 pub mod dates;
 pub mod engine;
+pub mod error;
 pub mod fit;
 pub mod format;
 pub mod history;
+pub mod jobs;
 pub mod model;
+pub mod outputs;
 pub mod plot;
 pub mod report;
 pub mod scenario;

@@ -1,5 +1,11 @@
-//! The `swapsim` binary: all of the work is in the library.
+//! The `swapsim` binary: the command line over the library's jobs.
+//!
+//! Everything that simulates, computes or writes results lives in the
+//! library; this crate maps arguments to a job's options, draws progress,
+//! prints headlines and turns one error type into the exit codes 0, 1 and 2.
+
+mod cli;
 
 fn main() {
-    std::process::exit(swapsim::cli::main());
+    std::process::exit(cli::main());
 }

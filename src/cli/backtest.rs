@@ -3,16 +3,16 @@
 
 use super::calibrate::{calibrate_failure, sizes_window};
 use super::history::{RecordArgs, input, names, other, parse_date};
-use super::{Failure, load};
-use crate::backtest::{self, Backtest, BacktestError, MeanScore, Setup, Spec};
-use crate::calibrate::{self, Conditions};
-use crate::history::rounds::Window;
-use crate::plot::history::{BacktestChart, draw_backtest_chart};
-use crate::report::{self, CommandManifest, Staging};
+use super::{Error, load};
 use chrono::NaiveDate;
 use clap::Args;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+use swapsim::backtest::{self, Backtest, BacktestError, MeanScore, Setup, Spec};
+use swapsim::calibrate::{self, Conditions};
+use swapsim::history::rounds::Window;
+use swapsim::plot::history::{BacktestChart, draw_backtest_chart};
+use swapsim::report::{self, CommandManifest, Staging};
 
 pub(super) const EXAMPLES: &str = "\
 Examples:
@@ -81,11 +81,11 @@ pub struct BacktestArgs {
     pub quiet: bool,
 }
 
-fn backtest_failure(e: BacktestError) -> Failure {
+fn backtest_failure(e: BacktestError) -> Error {
     match e {
         BacktestError::Input(m) => input(m),
         BacktestError::Calibrate(c) => calibrate_failure(c),
-        BacktestError::Engine(_) => Failure::Other(e.into()),
+        BacktestError::Engine(_) => Error::other(e),
     }
 }
 
@@ -214,7 +214,7 @@ const METHODS: Methods = Methods {
     quantiles: "Hyndman-Fan type 7",
 };
 
-pub(super) fn run(args: &BacktestArgs) -> Result<(), Failure> {
+pub(super) fn run(args: &BacktestArgs) -> Result<(), Error> {
     let record = args.record.load()?;
     let (source, base) = load(args.base.as_deref())?;
     let fit_from = args.fit_from.unwrap_or(record.span().0);
@@ -236,7 +236,7 @@ pub(super) fn run(args: &BacktestArgs) -> Result<(), Failure> {
         conditions: &conditions,
         threads: args.threads.map(usize::from),
     };
-    let spec = |fit_until: NaiveDate, until: NaiveDate| -> Result<Spec, Failure> {
+    let spec = |fit_until: NaiveDate, until: NaiveDate| -> Result<Spec, Error> {
         let timing = Window::new(fit_from, fit_until).ok_or_else(|| {
             input(format!(
                 "--fit-from {fit_from} is after the origin {fit_until}"

@@ -2,19 +2,19 @@
 //! calibrated scenario.
 
 use super::history::{RecordArgs, input, names, other, parse_date, window};
-use super::{Failure, load};
-use crate::calibrate::{
-    self, CalibrateError, Calibration, Conditions, gap_rows, qq_rows, state_rows, window_rounds,
-    window_sizes,
-};
-use crate::format;
-use crate::history::rounds::Window;
-use crate::plot::history::{CalibrationCharts, draw_calibration_charts};
-use crate::report::{self, CommandManifest, Staging, TidyRow};
-use crate::scenario::Scenario;
+use super::{Error, load};
 use chrono::NaiveDate;
 use clap::Args;
 use std::path::{Path, PathBuf};
+use swapsim::calibrate::{
+    self, CalibrateError, Calibration, Conditions, gap_rows, qq_rows, state_rows, window_rounds,
+    window_sizes,
+};
+use swapsim::format;
+use swapsim::history::rounds::Window;
+use swapsim::plot::history::{CalibrationCharts, draw_calibration_charts};
+use swapsim::report::{self, CommandManifest, Staging, TidyRow};
+use swapsim::scenario::Scenario;
 
 pub(super) const EXAMPLES: &str = "\
 Examples:
@@ -67,19 +67,16 @@ pub struct CalibrateArgs {
 
 /// A calibration error with the exit code it deserves: a window or base
 /// scenario the fit cannot use is bad input.
-pub(super) fn calibrate_failure(e: CalibrateError) -> Failure {
+pub(super) fn calibrate_failure(e: CalibrateError) -> Error {
     match e {
-        CalibrateError::Engine(_) => Failure::Other(e.into()),
-        _ => Failure::Input(e.into()),
+        CalibrateError::Engine(_) => Error::other(e),
+        _ => Error::input_from(e),
     }
 }
 
 /// The window for round sizes: from `sizes_from` (or the timing window's
 /// start) to the timing window's end.
-pub(super) fn sizes_window(
-    timing: Window,
-    sizes_from: Option<NaiveDate>,
-) -> Result<Window, Failure> {
+pub(super) fn sizes_window(timing: Window, sizes_from: Option<NaiveDate>) -> Result<Window, Error> {
     let from = sizes_from.unwrap_or(timing.from);
     Window::new(from, timing.to).ok_or_else(|| {
         input(format!(
@@ -89,7 +86,7 @@ pub(super) fn sizes_window(
     })
 }
 
-pub(super) fn run(args: &CalibrateArgs) -> Result<(), Failure> {
+pub(super) fn run(args: &CalibrateArgs) -> Result<(), Error> {
     let record = args.record.load()?;
     let window = window(&record, args.from, args.to, ("--from", "--to"))?;
     let sizes_window = sizes_window(window, args.sizes_from)?;
@@ -142,7 +139,7 @@ pub(super) fn run(args: &CalibrateArgs) -> Result<(), Failure> {
 
     let dir = staging.path();
     let mut written = Vec::new();
-    let mut put = |name: &str, r: Result<(), report::ReportError>| -> Result<(), Failure> {
+    let mut put = |name: &str, r: Result<(), report::ReportError>| -> Result<(), Error> {
         r.map_err(other)?;
         written.push(dir.join(name));
         Ok(())
@@ -215,7 +212,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 /// Writes `text` to `path` through a temporary file beside it, so that an
 /// interrupted write never leaves half a scenario.
-fn write_atomically(path: &Path, text: &str) -> Result<(), Failure> {
+fn write_atomically(path: &Path, text: &str) -> Result<(), Error> {
     let fail = |e: std::io::Error| other(anyhow::anyhow!("cannot write {}: {e}", path.display()));
     let name = path
         .file_name()
@@ -312,7 +309,7 @@ pub fn calibration_table(c: &Calibration, scenario_name: &str, base_file: &str) 
         "  timing of rounds: {} to {}, {} days, {} rounds; two-state hidden Markov model, 95% profile-likelihood intervals\n",
         c.window.from, c.window.to, t.days, t.rounds
     ));
-    let line = |what: &str, e: &crate::fit::Estimate, m: &calibrate::Mapped| {
+    let line = |what: &str, e: &swapsim::fit::Estimate, m: &calibrate::Mapped| {
         format!(
             "    {what:<32} {:>10}  ({:<22})  -> {} = {} ({}; was {})\n",
             format::sig4_or_exponent(e.estimate),

@@ -1,19 +1,21 @@
 //! `swapsim compare`: configurations side by side, on common random numbers.
 
 use super::merge::{say_shard, write_shard};
-use super::run::progress_bar;
-use super::{CommonArgs, Failure, MergeArgs, Written};
-use crate::engine::{self, Configuration, PairedSink, StreamKeys};
-use crate::model::Model;
-use crate::report::{self, Job, Manifest, Partial, SourceRecord, Staging, Statistics};
-use crate::scenario::variants::{self, BASE_NAME};
-use crate::scenario::{Scenario, ScenarioSource, error::nearest};
-use crate::stats::compare::{CompareAccumulator, ComparedOutcome, Comparison, KeyOutcome};
+use super::run::Bar;
+use super::{CommonArgs, Error, MergeArgs, Written};
 use clap::Args;
 use serde::Serialize;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use swapsim::engine::{self, Configuration, PairedSink, StreamKeys};
+use swapsim::jobs::Progress;
+use swapsim::jobs::shard::{Partial, ShardStats, SourceRecord, Spec};
+use swapsim::model::Model;
+use swapsim::report::{self, Manifest, Staging};
+use swapsim::scenario::variants::{self, BASE_NAME};
+use swapsim::scenario::{Scenario, ScenarioSource, error::nearest};
+use swapsim::stats::compare::{CompareAccumulator, ComparedOutcome, Comparison, KeyOutcome};
 
 pub(super) const EXAMPLES: &str = "\
 Examples:
@@ -108,12 +110,12 @@ struct TidyRow<'a> {
     variance_reduction: Option<f64>,
 }
 
-fn input(message: String) -> Failure {
-    Failure::Input(anyhow::anyhow!(message))
+fn input(message: String) -> Error {
+    Error::input(message)
 }
 
-fn other<E: Into<anyhow::Error>>(e: E) -> Failure {
-    Failure::Other(e.into())
+fn other<E: Into<anyhow::Error>>(e: E) -> Error {
+    Error::other(e)
 }
 
 /// A comparison ready to simulate: its configurations (reference first),
@@ -137,7 +139,7 @@ impl Plan {
         knockout: bool,
         trials: Option<u64>,
         seed: Option<u64>,
-    ) -> Result<Plan, Failure> {
+    ) -> Result<Plan, Error> {
         let (title, mut configs) = configurations(sources, variants, knockout)?;
         if let Some(n) = trials {
             for c in &mut configs {
@@ -175,7 +177,7 @@ impl Plan {
         trials: Range<u64>,
         threads: usize,
         quiet: bool,
-    ) -> Result<CompareAccumulator, Failure> {
+    ) -> Result<CompareAccumulator, Error> {
         let scenarios = self.scenarios();
         let models: Vec<Model> = scenarios.iter().map(|s| Model::new(s)).collect();
         let keys: Vec<StreamKeys> = scenarios
@@ -187,22 +189,23 @@ impl Plan {
             .zip(&keys)
             .map(|(model, keys)| Configuration { model, keys })
             .collect();
-        let progress = progress_bar(trials.end - trials.start, quiet);
+        let progress = Bar::new(quiet);
+        progress.start(trials.end - trials.start, "trials");
         let acc = engine::run_paired(
             &runs,
             self.seed,
             trials,
             Some(threads),
             || CompareAccumulator::new(&scenarios),
-            &|done| progress.set_position(done),
+            &|done| progress.advance(done),
         )
         .map_err(other)?;
-        progress.finish_and_clear();
+        progress.finish();
         Ok(acc)
     }
 }
 
-pub(super) fn compare(args: &CompareArgs) -> Result<(), Failure> {
+pub(super) fn compare(args: &CompareArgs) -> Result<(), Error> {
     let sources: Vec<ScenarioSource> = if args.scenarios.is_empty() {
         vec![ScenarioSource::builtin()]
     } else {
@@ -242,14 +245,14 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), Failure> {
     let wall = started.elapsed().as_secs_f64();
     let reference = &plan.configs[0].scenario;
     if let Some(shard) = args.shard {
-        let job = Job::Compare {
+        let job = Spec::Compare {
             scenarios: sources.iter().map(SourceRecord::of).collect(),
             variants: args.variants.clone(),
             knockout: args.knockout,
             seed: plan.seed,
             trials: plan.trials,
         };
-        let partial = Partial::new(job, shard, trials, Statistics::Compare(acc));
+        let partial = Partial::new(job, shard, trials, ShardStats::Compare(acc));
         let out = write_shard(staging, &partial, &sources[0], reference, threads, wall)?;
         if !args.common.quiet {
             say_shard(&partial, &out);
@@ -272,11 +275,12 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), Failure> {
 
 /// Merges the shards of a comparison (`swapsim merge`).
 pub(super) fn merge(
-    job: Job,
+    job: Spec,
     parts: Vec<CompareAccumulator>,
     args: &MergeArgs,
-) -> Result<(), Failure> {
-    let Job::Compare {
+    target: &Path,
+) -> Result<(), Error> {
+    let Spec::Compare {
         scenarios,
         variants,
         knockout,
@@ -286,13 +290,12 @@ pub(super) fn merge(
     else {
         return Err(input("not the partial result of a comparison".to_string()));
     };
-    let sources: Vec<ScenarioSource> = scenarios.iter().map(SourceRecord::source).collect();
+    let sources: Vec<ScenarioSource> = scenarios
+        .iter()
+        .map(SourceRecord::source)
+        .collect::<Result<_, _>>()?;
     let plan = Plan::new(&sources, &variants, knockout, Some(trials), Some(seed))?;
-    let target = args
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(format!("{}-compare", plan.stem)));
-    let staging = Staging::new(&target).map_err(other)?;
+    let staging = Staging::new(target).map_err(other)?;
     let started = Instant::now();
     let mut parts = parts.into_iter();
     let mut acc = parts
@@ -335,14 +338,14 @@ fn write_outputs(
     source: &ScenarioSource,
     acc: CompareAccumulator,
     how: &Written,
-) -> Result<(Comparison, PathBuf), Failure> {
+) -> Result<(Comparison, PathBuf), Error> {
     let names: Vec<String> = plan.configs.iter().map(|c| c.name.clone()).collect();
     let cmp = acc.finish(&names, &plan.scenarios());
     let dir = staging.path();
     let mut written = write_comparison(&cmp, &plan.configs, &plan.title, plan.seed, dir)?;
     if how.charts {
         written.extend(
-            crate::plot::compare::draw_compare_charts(
+            swapsim::plot::compare::draw_compare_charts(
                 &cmp,
                 &plan.configs[0].scenario,
                 &plan.title,
@@ -382,7 +385,7 @@ fn configurations(
     sources: &[ScenarioSource],
     variants: &[String],
     knockout: bool,
-) -> Result<(String, Vec<Config>), Failure> {
+) -> Result<(String, Vec<Config>), Error> {
     if sources.len() >= 2 {
         if knockout || !variants.is_empty() {
             return Err(input(
@@ -522,7 +525,7 @@ pub fn knockout_configs(base: &Scenario) -> Vec<Config> {
 
 /// Paired comparison needs the same days: horizon, start date and deadline
 /// must agree.
-fn check_comparable(configs: &[Config]) -> Result<(), Failure> {
+fn check_comparable(configs: &[Config]) -> Result<(), Error> {
     let r = &configs[0].scenario;
     for c in &configs[1..] {
         let s = &c.scenario;
@@ -550,7 +553,7 @@ fn write_comparison(
     title: &str,
     seed: u64,
     dir: &Path,
-) -> Result<Vec<PathBuf>, Failure> {
+) -> Result<Vec<PathBuf>, Error> {
     let json = dir.join("comparison.json");
     let file = ComparisonFile {
         title,

@@ -1,14 +1,14 @@
 //! `swapsim history`: what the record of exchanges shows over a window.
 
-use super::Failure;
-use crate::dates;
-use crate::history::record::{Record, RecordError};
-use crate::history::rounds::Window;
-use crate::history::summary::{self, HistorySummary, LONG_GAP_DAYS};
-use crate::report::{self, CommandManifest, Staging};
+use super::Error;
 use chrono::NaiveDate;
 use clap::Args;
 use std::path::{Path, PathBuf};
+use swapsim::dates;
+use swapsim::history::record::{Record, RecordError};
+use swapsim::history::rounds::Window;
+use swapsim::history::summary::{self, HistorySummary, LONG_GAP_DAYS};
+use swapsim::report::{self, CommandManifest, Staging};
 
 pub(super) const EXAMPLES: &str = "\
 Examples:
@@ -52,7 +52,7 @@ pub struct RecordArgs {
 }
 
 impl RecordArgs {
-    pub(super) fn load(&self) -> Result<Record, Failure> {
+    pub(super) fn load(&self) -> Result<Record, Error> {
         match &self.path {
             Some(p) => Record::read(p),
             None => Record::shipped(),
@@ -61,8 +61,8 @@ impl RecordArgs {
     }
 }
 
-fn record_failure(e: RecordError) -> Failure {
-    Failure::Input(e.into())
+fn record_failure(e: RecordError) -> Error {
+    Error::input_from(e)
 }
 
 /// A date argument written `YYYY-MM-DD` ([`dates::parse`]).
@@ -80,7 +80,7 @@ pub(super) fn window(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
     (from_flag, to_flag): (&str, &str),
-) -> Result<Window, Failure> {
+) -> Result<Window, Error> {
     let from = from.unwrap_or(record.span().0);
     let to = to.unwrap_or(record.end());
     if let Some(end) = record.covered_until
@@ -94,12 +94,12 @@ pub(super) fn window(
         .ok_or_else(|| input(format!("{from_flag} {from} is after {to_flag} {to}")))
 }
 
-pub(super) fn input(message: String) -> Failure {
-    Failure::Input(anyhow::anyhow!(message))
+pub(super) fn input(message: String) -> Error {
+    Error::input(message)
 }
 
-pub(super) fn other<E: Into<anyhow::Error>>(e: E) -> Failure {
-    Failure::Other(e.into())
+pub(super) fn other<E: Into<anyhow::Error>>(e: E) -> Error {
+    Error::other(e)
 }
 
 /// File names, relative to `dir`.
@@ -110,7 +110,7 @@ pub(super) fn names(paths: &[PathBuf]) -> Vec<String> {
         .collect()
 }
 
-pub(super) fn run(args: &HistoryArgs) -> Result<(), Failure> {
+pub(super) fn run(args: &HistoryArgs) -> Result<(), Error> {
     let record = args.record.load()?;
     let window = window(&record, args.from, args.to, ("--from", "--to"))?;
     let target = args
@@ -147,7 +147,7 @@ pub(super) fn run(args: &HistoryArgs) -> Result<(), Failure> {
     }
     if !args.no_charts {
         written.extend(
-            crate::plot::history::draw_history_charts(&summary, &rounds, dir).map_err(other)?,
+            swapsim::plot::history::draw_history_charts(&summary, &rounds, dir).map_err(other)?,
         );
     }
     let mut outputs = names(&written);
@@ -173,7 +173,7 @@ fn plural(n: usize, word: &str) -> String {
 
 /// The summary as a plain-text table.
 pub fn summary_table(s: &HistorySummary) -> String {
-    let n = |v: u64| crate::format::grouped(v as f64, 0);
+    let n = |v: u64| swapsim::format::grouped(v as f64, 0);
     let mut out = String::new();
     let w = s.window;
     out.push_str(&format!(

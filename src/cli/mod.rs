@@ -23,11 +23,10 @@ mod run;
 mod sensitivity;
 mod sweep;
 
-pub use run::{CONVERGENCE_BATCH, converge};
-
-use crate::scenario::{Scenario, ScenarioError, ScenarioSource};
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
+use swapsim::error::Error;
+use swapsim::scenario::{Scenario, ScenarioSource};
 
 const RUN_EXAMPLES: &str = "\
 Examples:
@@ -160,7 +159,7 @@ pub struct RunArgs {
     pub target_se: Option<f64>,
     /// The quantity whose standard error --target-se controls.
     #[arg(long, value_enum, default_value = "p_target_by_deadline")]
-    pub metric: crate::stats::Metric,
+    pub metric: swapsim::stats::Metric,
     /// Number of trials, overriding the file's `simulation.trials`.
     #[arg(long, value_name = "N")]
     pub trials: Option<u64>,
@@ -256,36 +255,6 @@ pub struct ValidateArgs {
     pub scenarios: Vec<PathBuf>,
 }
 
-/// An error with the exit code it deserves.
-#[derive(Debug)]
-pub enum Failure {
-    /// Bad input: exit code 2.
-    Input(anyhow::Error),
-    /// Anything else: exit code 1.
-    Other(anyhow::Error),
-}
-
-impl Failure {
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Failure::Input(_) => 2,
-            Failure::Other(_) => 1,
-        }
-    }
-
-    fn error(&self) -> &anyhow::Error {
-        match self {
-            Failure::Input(e) | Failure::Other(e) => e,
-        }
-    }
-}
-
-impl From<ScenarioError> for Failure {
-    fn from(e: ScenarioError) -> Self {
-        Failure::Input(e.into())
-    }
-}
-
 /// Parses the arguments, runs the command and returns the exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -300,8 +269,8 @@ pub fn main() -> i32 {
     match run_command(cli.command) {
         Ok(()) => 0,
         Err(failure) => {
-            let mut msg = format!("error: {}", failure.error());
-            for cause in failure.error().chain().skip(1) {
+            let mut msg = format!("error: {failure}");
+            for cause in failure.chain().skip(1) {
                 msg.push_str(&format!("\n  caused by: {cause}"));
             }
             eprintln!("{msg}");
@@ -310,7 +279,7 @@ pub fn main() -> i32 {
     }
 }
 
-fn run_command(command: Command) -> Result<(), Failure> {
+fn run_command(command: Command) -> Result<(), Error> {
     match command {
         Command::Run(args) => run::run(&args),
         Command::Compare(args) => compare::compare(&args),
@@ -325,23 +294,17 @@ fn run_command(command: Command) -> Result<(), Failure> {
     }
 }
 
-fn report(args: &ReportArgs) -> Result<(), Failure> {
-    use crate::report::{ReportError, html};
+fn report(args: &ReportArgs) -> Result<(), Error> {
+    use swapsim::report::html;
     let path = html::write_report(&args.dir)
-        .and_then(|path| html::list_in_manifest(&args.dir).map(|()| path))
-        .map_err(|e| match e {
-            ReportError::NotReportable { .. } | ReportError::Unreadable { .. } => {
-                Failure::Input(e.into())
-            }
-            other => Failure::Other(other.into()),
-        })?;
+        .and_then(|path| html::list_in_manifest(&args.dir).map(|()| path))?;
     if !args.quiet {
         say!("report: {}", path.display());
     }
     Ok(())
 }
 
-pub(crate) fn load(path: Option<&Path>) -> Result<(ScenarioSource, Scenario), Failure> {
+pub(crate) fn load(path: Option<&Path>) -> Result<(ScenarioSource, Scenario), Error> {
     let source = match path {
         Some(p) => ScenarioSource::read(p)?,
         None => ScenarioSource::builtin(),
@@ -350,11 +313,11 @@ pub(crate) fn load(path: Option<&Path>) -> Result<(ScenarioSource, Scenario), Fa
     Ok((source, scenario))
 }
 
-fn validate(args: &ValidateArgs) -> Result<(), Failure> {
+fn validate(args: &ValidateArgs) -> Result<(), Error> {
     let mut failed = 0;
     for path in &args.scenarios {
         let checked = ScenarioSource::read(path).and_then(|source| {
-            crate::scenario::variants::parse_set(&source.text, &source.display_name)
+            swapsim::scenario::variants::parse_set(&source.text, &source.display_name)
         });
         match checked {
             Ok(set) => {
@@ -376,7 +339,7 @@ fn validate(args: &ValidateArgs) -> Result<(), Failure> {
         }
     }
     if failed > 0 {
-        return Err(Failure::Input(anyhow::anyhow!(
+        return Err(Error::input(format!(
             "{failed} of {} scenario files are invalid",
             args.scenarios.len()
         )));

@@ -1,305 +1,124 @@
 //! `swapsim run`: simulate one scenario and write its results.
 
-use super::{Failure, RunArgs, load};
-use crate::engine::{self, PerTrial, StreamKeys, TrialSink};
-use crate::model::Model;
-use crate::report::{self, Manifest, Staging};
-use crate::scenario::{Scenario, ScenarioSource};
-use crate::stats::{Accumulator, Metric, Results};
+use super::{Error, RunArgs};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::path::Path;
+use swapsim::jobs::run::{RunJob, RunOptions};
+use swapsim::jobs::shard;
+use swapsim::jobs::{self, Exec, Job, RunInfo, WriteOptions};
+use swapsim::outputs::Staging;
+use swapsim::scenario::{Scenario, ScenarioSource};
+use swapsim::stats::Results;
 
-fn other<E: Into<anyhow::Error>>(e: E) -> Failure {
-    Failure::Other(e.into())
-}
-
-fn input(message: String) -> Failure {
-    Failure::Input(anyhow::anyhow!(message))
-}
-
-/// Trials per batch of a run with `--target-se`: a whole number of blocks,
-/// so a run that stops after k batches equals `run --trials k * 16384`.
-pub const CONVERGENCE_BATCH: u64 = 16 * engine::CHUNK_TRIALS;
-
-pub(super) fn run(args: &RunArgs) -> Result<(), Failure> {
-    let (source, mut scenario) = load(args.scenario.as_deref())?;
-    if let Some(n) = args.trials {
-        scenario = scenario.with_trials(n).map_err(input)?;
-    }
-    if let Some(seed) = args.common.seed {
-        scenario = scenario.with_seed(seed);
-    }
+pub(super) fn run(args: &RunArgs) -> Result<(), Error> {
+    let source = match args.scenario.as_deref() {
+        Some(p) => ScenarioSource::read(p)?,
+        None => ScenarioSource::builtin(),
+    };
+    let job = RunJob::plan(
+        source,
+        &RunOptions {
+            trials: args.trials,
+            seed: args.common.seed,
+            per_trial: args.per_trial,
+        },
+    )?;
     if args.per_trial && (args.shard.is_some() || args.target_se.is_some()) {
-        return Err(input(
-            "--per-trial cannot be combined with --shard or --target-se".to_string(),
+        return Err(Error::input(
+            "--per-trial cannot be combined with --shard or --target-se",
         ));
     }
     if args.common.report && args.shard.is_some() {
-        return Err(input(
+        return Err(Error::input(
             "--report cannot be combined with --shard: merge the shards with `swapsim merge`, \
-             then run `swapsim report` on the merged directory"
-                .to_string(),
+             then run `swapsim report` on the merged directory",
         ));
     }
-    if let Some(shard) = args.shard {
-        return run_shard(args, &source, &scenario, shard);
+    let bar = Bar::new(args.common.quiet);
+    let exec = Exec {
+        threads: args.common.threads(),
+        progress: &bar,
+    };
+    let out = args.common.out.as_deref();
+    if let Some(k_of_n) = args.shard {
+        let done = shard::run_shard(&job, k_of_n, out, &exec)?;
+        if !args.common.quiet {
+            super::merge::say_shard(&done.partial, &done.dir);
+        }
+        return Ok(());
     }
-    let target = args
-        .common
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(&source.stem));
-    // Refuse an unusable output directory before spending time simulating.
-    let staging = Staging::new(&target).map_err(other)?;
-
-    let threads = args.common.threads();
-    let started = Instant::now();
-    let (results, per_trial) = match args.target_se {
+    let options = WriteOptions {
+        charts: !args.common.no_charts,
+        report: args.common.report,
+    };
+    let (job, done) = match args.target_se {
         Some(se) => {
-            let cap = args.trials.unwrap_or(crate::scenario::MAX_TRIALS);
-            let acc = converge(&scenario, threads, se, args.metric, cap, args.common.quiet)?;
-            scenario = scenario.with_trials(acc.trials()).map_err(input)?;
-            (acc.finish(&scenario), None)
+            let target = out.map_or_else(|| job.default_dir(), Path::to_path_buf);
+            // Refuse an unusable output directory before simulating.
+            let staging = Staging::new(&target)?;
+            let cap = args.trials.unwrap_or(swapsim::scenario::MAX_TRIALS);
+            let started = std::time::Instant::now();
+            let (job, stats) = job.converge(se, args.metric, cap, &exec)?;
+            let run = RunInfo {
+                threads: exec.threads,
+                wall: started.elapsed().as_secs_f64(),
+            };
+            let done = jobs::complete(&job, stats, staging, run, &options)?;
+            (job, done)
         }
         None => {
-            let progress = progress_bar(scenario.simulation().trials, args.common.quiet);
-            let out = simulate(&scenario, threads, args.per_trial, &progress).map_err(other)?;
-            progress.finish_and_clear();
-            out
+            let done = jobs::execute(&job, out, &exec, &options)?;
+            (job, done)
         }
     };
-    let wall = started.elapsed().as_secs_f64();
-    let out = write_run(
-        staging,
-        &results,
-        per_trial.as_deref(),
-        &source,
-        &scenario,
-        threads,
-        wall,
-        args.common.no_charts,
-        args.common.report,
-    )?;
     if !args.common.quiet {
-        if args.target_se.is_some() {
+        if let Some(se) = args.target_se {
             say!(
                 "converged: {} trials brought the standard error of {} below {}",
-                scenario.simulation().trials,
+                job.scenario().simulation().trials,
                 serde_json::to_string(&args.metric).unwrap_or_default(),
-                args.target_se.unwrap_or_default()
+                se
             );
         }
-        print_summary(&results, &scenario, &out, wall);
+        print_summary(&done.results.results, job.scenario(), &done.dir, done.wall);
     }
     Ok(())
-}
-
-/// Writes the outputs of a run (or of merged shards) and replaces the
-/// target directory with them.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn write_run(
-    staging: Staging,
-    results: &Results,
-    per_trial: Option<&[(u64, crate::model::TrialOutcome)]>,
-    source: &ScenarioSource,
-    scenario: &Scenario,
-    threads: usize,
-    wall: f64,
-    no_charts: bool,
-    with_report: bool,
-) -> Result<PathBuf, Failure> {
-    let dir = staging.path();
-    let mut written = report::write_results(results, dir).map_err(other)?;
-    if let Some(rows) = per_trial {
-        written.push(report::write_per_trial(rows, dir).map_err(other)?);
-    }
-    if !no_charts {
-        written.extend(crate::plot::draw_run_charts(results, scenario, dir).map_err(other)?);
-    }
-    let mut outputs: Vec<String> = written
-        .iter()
-        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .collect();
-    outputs.push(report::files::MANIFEST_JSON.to_string());
-    if with_report {
-        outputs.push(report::files::REPORT_HTML.to_string());
-    }
-    let manifest = Manifest::new(source, scenario, threads, wall, outputs);
-    report::write_json(&dir.join(report::files::MANIFEST_JSON), &manifest).map_err(other)?;
-    // The report reads the finished outputs, manifest included, so it comes
-    // last, still before the commit.
-    if with_report {
-        report::html::write_report(dir).map_err(other)?;
-    }
-    staging.commit().map_err(other)
-}
-
-/// Runs fixed batches of [`CONVERGENCE_BATCH`] trials until the standard
-/// error of `metric` falls below `target` (or `cap` trials are reached).
-/// The batches are the same whatever the thread count, so the number of
-/// trials depends only on the scenario, seed and target.
-pub fn converge(
-    scenario: &Scenario,
-    threads: usize,
-    target: f64,
-    metric: Metric,
-    cap: u64,
-    quiet: bool,
-) -> Result<Accumulator, Failure> {
-    if !(target.is_finite() && target > 0.0) {
-        return Err(input(format!(
-            "--target-se {target} is not allowed: give a positive standard error"
-        )));
-    }
-    let has_pool = scenario.target().pool.is_some();
-    let model = Model::new(scenario);
-    let keys = StreamKeys::new(
-        scenario
-            .mediation()
-            .mediators
-            .iter()
-            .map(|m| m.name.as_str()),
-    );
-    let mut acc = Accumulator::new(scenario);
-    let progress = progress_bar(cap.min(100 * CONVERGENCE_BATCH), quiet);
-    let mut done = 0;
-    loop {
-        let end = (done + CONVERGENCE_BATCH).min(cap);
-        let batch = engine::run(
-            &model,
-            &keys,
-            scenario.simulation().seed,
-            done..end,
-            Some(threads),
-            || Accumulator::new(scenario),
-            &|n| progress.set_position(done + n),
-        )
-        .map_err(other)?;
-        acc.merge(batch);
-        done = end;
-        let Some((_, se)) = acc.estimate(metric, has_pool) else {
-            return Err(input(
-                "--metric p_target_by_deadline needs a pool: the scenario sets none".to_string(),
-            ));
-        };
-        if se < target || done >= cap {
-            break;
-        }
-    }
-    progress.finish_and_clear();
-    Ok(acc)
-}
-
-/// Runs one shard of the trials and writes its `partial.json`.
-fn run_shard(
-    args: &RunArgs,
-    source: &ScenarioSource,
-    scenario: &Scenario,
-    (k, n): (u64, u64),
-) -> Result<(), Failure> {
-    let target =
-        args.common.out.clone().unwrap_or_else(|| {
-            Path::new("output").join(format!("{}-shard-{k}-of-{n}", source.stem))
-        });
-    let staging = Staging::new(&target).map_err(other)?;
-    let trials = engine::shard_range(scenario.simulation().trials, k, n);
-    let threads = args.common.threads();
-    let model = Model::new(scenario);
-    let keys = StreamKeys::new(
-        scenario
-            .mediation()
-            .mediators
-            .iter()
-            .map(|m| m.name.as_str()),
-    );
-    let progress = progress_bar(trials.end - trials.start, args.common.quiet);
-    let started = Instant::now();
-    let acc = engine::run(
-        &model,
-        &keys,
-        scenario.simulation().seed,
-        trials.clone(),
-        Some(threads),
-        || Accumulator::new(scenario),
-        &|done| progress.set_position(done),
-    )
-    .map_err(other)?;
-    progress.finish_and_clear();
-    let wall = started.elapsed().as_secs_f64();
-    let job = report::Job::Run {
-        scenario: report::SourceRecord::of(source),
-        seed: scenario.simulation().seed,
-        trials: scenario.simulation().trials,
-    };
-    let partial = report::Partial::new(job, (k, n), trials, report::Statistics::Run(Box::new(acc)));
-    let out = super::merge::write_shard(staging, &partial, source, scenario, threads, wall)?;
-    if !args.common.quiet {
-        super::merge::say_shard(&partial, &out);
-    }
-    Ok(())
-}
-
-/// Every trial's outcomes, in trial order.
-type TrialRows = Vec<(u64, crate::model::TrialOutcome)>;
-
-/// Runs the trials and computes the estimates; also keeps per-trial
-/// outcomes when asked.
-pub fn simulate(
-    scenario: &Scenario,
-    threads: usize,
-    keep_trials: bool,
-    progress: &ProgressBar,
-) -> anyhow::Result<(Results, Option<TrialRows>)> {
-    let model = Model::new(scenario);
-    let keys = StreamKeys::new(
-        scenario
-            .mediation()
-            .mediators
-            .iter()
-            .map(|m| m.name.as_str()),
-    );
-    let trials = 0..scenario.simulation().trials;
-    let seed = scenario.simulation().seed;
-    let tick = |done: u64| progress.set_position(done);
-    let (acc, per_trial) = if keep_trials {
-        let (acc, rows) = engine::run(
-            &model,
-            &keys,
-            seed,
-            trials,
-            Some(threads),
-            || (Accumulator::new(scenario), PerTrial::default()),
-            &tick,
-        )?;
-        (acc, Some(rows.into_sorted()))
-    } else {
-        let acc = engine::run(
-            &model,
-            &keys,
-            seed,
-            trials,
-            Some(threads),
-            || Accumulator::new(scenario),
-            &tick,
-        )?;
-        (acc, None)
-    };
-    Ok((acc.finish(scenario), per_trial))
 }
 
 /// A progress bar with an ETA on stderr, drawn only on a terminal.
-pub(crate) fn progress_bar(trials: u64, quiet: bool) -> ProgressBar {
-    let bar = ProgressBar::new(trials);
-    if quiet || !std::io::stderr().is_terminal() {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
-    } else if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} simulating [{bar:40}] {human_pos}/{human_len} trials, {per_sec}, ETA {eta}",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
+pub(crate) struct Bar(ProgressBar);
+
+impl Bar {
+    pub(crate) fn new(quiet: bool) -> Self {
+        let bar = ProgressBar::new(0);
+        if quiet || !std::io::stderr().is_terminal() {
+            bar.set_draw_target(ProgressDrawTarget::hidden());
+        }
+        Bar(bar)
     }
-    bar
+}
+
+impl jobs::Progress for Bar {
+    fn start(&self, total: u64, unit: &'static str) {
+        self.0.set_length(total);
+        self.0.set_position(0);
+        let template = format!(
+            "{{spinner}} simulating [{{bar:40}}] {{human_pos}}/{{human_len}} {unit}, {{per_sec}}, ETA {{eta}}"
+        );
+        if let Ok(style) = ProgressStyle::with_template(&template) {
+            self.0.set_style(style.progress_chars("=> "));
+        }
+        self.0.reset_eta();
+    }
+
+    fn advance(&self, done: u64) {
+        self.0.set_position(done);
+    }
+
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
 }
 
 /// The headline numbers of a run, each with its uncertainty.

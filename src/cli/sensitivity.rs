@@ -6,22 +6,23 @@
 //! the end are shared with `swapsim sweep`.
 
 use super::merge::{say_shard, write_shard};
-use super::{CommonArgs, Failure, MergeArgs, Written, load};
-use crate::plot::sensitivity as charts;
-use crate::report::{self, Job, Manifest, Partial, SourceRecord, Staging, Statistics};
-use crate::scenario::uncertainty::{self, Parameter, Uncertainty};
-use crate::scenario::{Scenario, ScenarioSource};
-use crate::sensitivity::analysis::{self, AnalysisError, Plan};
-use crate::sensitivity::design::DesignError;
-use crate::sensitivity::evaluate::Evaluator;
-use crate::sensitivity::outcomes::{KeyEstimates, KeyOutcome, KeySums};
-use crate::sensitivity::tables::{self, Context};
+use super::{CommonArgs, Error, MergeArgs, Written, load};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use swapsim::jobs::shard::{Partial, ShardStats, SourceRecord, Spec};
+use swapsim::plot::sensitivity as charts;
+use swapsim::report::{self, Manifest, Staging};
+use swapsim::scenario::uncertainty::{self, Parameter, Uncertainty};
+use swapsim::scenario::{Scenario, ScenarioSource};
+use swapsim::sensitivity::analysis::{self, AnalysisError, Plan};
+use swapsim::sensitivity::design::DesignError;
+use swapsim::sensitivity::evaluate::Evaluator;
+use swapsim::sensitivity::outcomes::{KeyEstimates, KeyOutcome, KeySums};
+use swapsim::sensitivity::tables::{self, Context};
 
 pub(super) const EXAMPLES: &str = "\
 Examples:
@@ -98,19 +99,19 @@ pub struct SensitivityArgs {
     pub common: CommonArgs,
 }
 
-fn input(message: String) -> Failure {
-    Failure::Input(anyhow::anyhow!(message))
+fn input(message: String) -> Error {
+    Error::input(message)
 }
 
-fn other<E: Into<anyhow::Error>>(e: E) -> Failure {
-    Failure::Other(e.into())
+fn other<E: Into<anyhow::Error>>(e: E) -> Error {
+    Error::other(e)
 }
 
 /// The scenario, its source and its uncertainties, with a seed override.
 fn load_uncertain(
     path: Option<&Path>,
     seed: Option<u64>,
-) -> Result<(ScenarioSource, Scenario, Vec<Uncertainty>), Failure> {
+) -> Result<(ScenarioSource, Scenario, Vec<Uncertainty>), Error> {
     let (source, scenario) = load(path)?;
     uncertain(source, scenario, seed)
 }
@@ -121,7 +122,7 @@ fn uncertain(
     source: ScenarioSource,
     scenario: Scenario,
     seed: Option<u64>,
-) -> Result<(ScenarioSource, Scenario, Vec<Uncertainty>), Failure> {
+) -> Result<(ScenarioSource, Scenario, Vec<Uncertainty>), Error> {
     let uncertainties = uncertainty::parse(&source.text, &source.display_name)?;
     let scenario = match seed {
         Some(s) => scenario.with_seed(s),
@@ -131,7 +132,7 @@ fn uncertain(
 }
 
 /// Rejects options that the chosen method would silently ignore.
-fn check_options(args: &SensitivityArgs) -> Result<(), Failure> {
+fn check_options(args: &SensitivityArgs) -> Result<(), Error> {
     let stray = |flag: &str, method: &str| {
         input(format!(
             "{flag} applies to --method {method} only, not to --method {}",
@@ -196,7 +197,7 @@ impl Setup {
         scenario: Scenario,
         uncertainties: Vec<Uncertainty>,
         o: DesignOptions,
-    ) -> Result<Setup, Failure> {
+    ) -> Result<Setup, Error> {
         if uncertainties.is_empty() {
             return Err(input(format!(
                 "{} declares no [uncertainties]: add a table of parameter paths and ranges, such \
@@ -269,8 +270,8 @@ impl Setup {
             .join(self.method.name())
     }
 
-    fn job(&self) -> Job {
-        Job::Sensitivity {
+    fn job(&self) -> Spec {
+        Spec::Sensitivity {
             scenario: SourceRecord::of(&self.source),
             method: self.method.name().to_string(),
             samples: self.samples,
@@ -283,7 +284,7 @@ impl Setup {
     }
 }
 
-fn fail(e: AnalysisError) -> Failure {
+fn fail(e: AnalysisError) -> Error {
     if e.is_input() {
         input(e.to_string())
     } else {
@@ -291,7 +292,7 @@ fn fail(e: AnalysisError) -> Failure {
     }
 }
 
-pub(super) fn run(args: &SensitivityArgs) -> Result<(), Failure> {
+pub(super) fn run(args: &SensitivityArgs) -> Result<(), Error> {
     check_options(args)?;
     let (source, scenario, uncertainties) =
         load_uncertain(args.scenario.as_deref(), args.common.seed)?;
@@ -319,7 +320,7 @@ pub(super) fn run(args: &SensitivityArgs) -> Result<(), Failure> {
     let threads = args.common.threads();
     let count = setup.plan.points.len() as u64;
     let range = match args.shard {
-        Some((k, n)) => report::partial::point_range(count, k, n),
+        Some((k, n)) => swapsim::jobs::shard::point_range(count, k, n),
         None => 0..count,
     };
     let bar = design_bar(args.common.quiet);
@@ -338,7 +339,7 @@ pub(super) fn run(args: &SensitivityArgs) -> Result<(), Failure> {
     bar.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
     if let Some(shard) = args.shard {
-        let partial = Partial::new(setup.job(), shard, range, Statistics::Sensitivity(sums));
+        let partial = Partial::new(setup.job(), shard, range, ShardStats::Sensitivity(sums));
         let out = write_shard(
             staging,
             &partial,
@@ -363,8 +364,13 @@ pub(super) fn run(args: &SensitivityArgs) -> Result<(), Failure> {
 }
 
 /// Merges the shards of a sensitivity design (`swapsim merge`).
-pub(super) fn merge(job: Job, sums: Vec<KeySums>, args: &MergeArgs) -> Result<(), Failure> {
-    let Job::Sensitivity {
+pub(super) fn merge(
+    job: Spec,
+    sums: Vec<KeySums>,
+    args: &MergeArgs,
+    target: &Path,
+) -> Result<(), Error> {
+    let Spec::Sensitivity {
         scenario: record,
         method,
         samples,
@@ -384,7 +390,7 @@ pub(super) fn merge(job: Job, sums: Vec<KeySums>, args: &MergeArgs) -> Result<()
             "unknown sensitivity method {method:?} in a partial result"
         ))
     })?;
-    let source = record.source();
+    let source = record.source()?;
     let scenario = source.parse()?;
     let (source, scenario, uncertainties) = uncertain(source, scenario, Some(seed))?;
     let setup = Setup::new(
@@ -406,8 +412,7 @@ pub(super) fn merge(job: Job, sums: Vec<KeySums>, args: &MergeArgs) -> Result<()
             sums.len()
         )));
     }
-    let target = args.out.clone().unwrap_or_else(|| setup.target());
-    let staging = Staging::new(&target).map_err(other)?;
+    let staging = Staging::new(target).map_err(other)?;
     let how = Written {
         threads: 1,
         wall: 0.0,
@@ -425,7 +430,7 @@ fn write_analysis(
     setup: Setup,
     sums: &[KeySums],
     how: &Written,
-) -> Result<(), Failure> {
+) -> Result<(), Error> {
     let Setup {
         source,
         scenario,
@@ -635,7 +640,7 @@ fn write_tables<T: Serialize>(
     name: &str,
     rows: impl IntoIterator<Item = T>,
     json: &serde_json::Value,
-) -> Result<[PathBuf; 2], Failure> {
+) -> Result<[PathBuf; 2], Error> {
     Ok([
         write_csv(dir, &format!("{name}.csv"), rows)?,
         write_json(dir, &format!("{name}.json"), json)?,
@@ -660,7 +665,7 @@ pub(super) fn write_csv<T: Serialize>(
     dir: &Path,
     name: &str,
     rows: impl IntoIterator<Item = T>,
-) -> Result<PathBuf, Failure> {
+) -> Result<PathBuf, Error> {
     let path = dir.join(name);
     report::write_csv(&path, rows).map_err(other)?;
     Ok(path)
@@ -670,7 +675,7 @@ pub(super) fn write_json<T: Serialize>(
     dir: &Path,
     name: &str,
     value: &T,
-) -> Result<PathBuf, Failure> {
+) -> Result<PathBuf, Error> {
     let path = dir.join(name);
     report::write_json(&path, value).map_err(other)?;
     Ok(path)
@@ -686,7 +691,7 @@ pub(super) fn finish(
     written: Vec<PathBuf>,
     analysis: serde_json::Value,
     how: &Written,
-) -> Result<PathBuf, Failure> {
+) -> Result<PathBuf, Error> {
     let report = how.report;
     let mut outputs: Vec<String> = written
         .iter()

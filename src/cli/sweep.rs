@@ -3,17 +3,17 @@
 //! effect and not Monte Carlo noise.
 
 use super::sensitivity::{design_bar, finish, write_csv, write_json};
-use super::{CommonArgs, Failure, Written, load};
-use crate::plot::sensitivity as charts;
-use crate::report::Staging;
-use crate::scenario::uncertainty;
-use crate::sensitivity::analysis::{self, AnalysisError};
-use crate::sensitivity::evaluate::Evaluator;
-use crate::sensitivity::outcomes::KeyOutcome;
-use crate::sensitivity::tables::{self, Context};
+use super::{CommonArgs, Error, Written, load};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use swapsim::plot::sensitivity as charts;
+use swapsim::report::Staging;
+use swapsim::scenario::uncertainty;
+use swapsim::sensitivity::analysis::{self, AnalysisError};
+use swapsim::sensitivity::evaluate::Evaluator;
+use swapsim::sensitivity::outcomes::KeyOutcome;
+use swapsim::sensitivity::tables::{self, Context};
 
 pub(super) const EXAMPLES: &str = "\
 Examples:
@@ -59,8 +59,8 @@ pub struct SweepArgs {
     pub common: CommonArgs,
 }
 
-fn input(message: String) -> Failure {
-    Failure::Input(anyhow::anyhow!(message))
+fn input(message: String) -> Error {
+    Error::input(message)
 }
 
 /// The values of `--values` or `--range`, checked.
@@ -119,7 +119,7 @@ pub fn parse_values(values: &[f64], range: Option<&str>) -> Result<Vec<f64>, Str
     Ok(out)
 }
 
-pub(super) fn run(args: &SweepArgs) -> Result<(), Failure> {
+pub(super) fn run(args: &SweepArgs) -> Result<(), Error> {
     let values = parse_values(&args.values, args.range.as_deref()).map_err(input)?;
     let (source, mut scenario) = load(args.scenario.as_deref())?;
     if let Some(n) = args.trials {
@@ -138,7 +138,7 @@ pub(super) fn run(args: &SweepArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(format!("{}-sweep", source.stem)));
-    let staging = Staging::new(&target).map_err(|e| Failure::Other(e.into()))?;
+    let staging = Staging::new(&target).map_err(Error::other)?;
     let threads = args.common.threads();
     let parameters = [parameter];
     let trials = scenario.simulation().trials;
@@ -164,17 +164,17 @@ pub(super) fn run(args: &SweepArgs) -> Result<(), Failure> {
         if e.is_input() {
             // Name the value rather than the design point.
             match &e {
-                AnalysisError::Evaluate(crate::sensitivity::evaluate::EvaluateError::Invalid {
-                    values,
-                    problems,
-                    ..
-                }) => input(format!(
+                AnalysisError::Evaluate(
+                    swapsim::sensitivity::evaluate::EvaluateError::Invalid {
+                        values, problems, ..
+                    },
+                ) => input(format!(
                     "--param {values} is not a valid scenario: {problems}"
                 )),
                 _ => input(e.to_string()),
             }
         } else {
-            Failure::Other(e.into())
+            Error::other(e)
         }
     })?;
     bar.finish_and_clear();
@@ -185,10 +185,7 @@ pub(super) fn run(args: &SweepArgs) -> Result<(), Failure> {
         write_json(&dir, "sweep.json", &tables::sweep_json(&ctx, &result))?,
     ];
     if !args.common.no_charts {
-        written.extend(
-            charts::sweep_charts(&dir, &scenario, &ctx, &result)
-                .map_err(|e| Failure::Other(e.into()))?,
-        );
+        written.extend(charts::sweep_charts(&dir, &scenario, &ctx, &result).map_err(Error::other)?);
     }
     let details = serde_json::json!({
         "method": "sweep",
@@ -219,7 +216,7 @@ pub(super) fn run(args: &SweepArgs) -> Result<(), Failure> {
 }
 
 /// A plain table of the key outcomes at each value.
-fn print_table(scenario: &crate::scenario::Scenario, ctx: &Context, r: &analysis::SweepResult) {
+fn print_table(scenario: &swapsim::scenario::Scenario, ctx: &Context, r: &analysis::SweepResult) {
     println!("{}", scenario.name());
     println!("  sweep of {}", r.parameter.path);
     for &o in &ctx.outcomes {

@@ -13,7 +13,7 @@
 //! Every text taken from those files is escaped: scenario names and
 //! descriptions are user input.
 
-use super::{ReportError, files, io_err};
+use crate::outputs::{OutputError as ReportError, files, io_err};
 use crate::sensitivity::outcomes::KeyOutcome;
 use serde_json::{Map, Value};
 use std::fmt::Write as _;

@@ -79,6 +79,44 @@ impl IntHistogram {
         }
     }
 
+    /// Checks a histogram read from a file against what this build makes:
+    /// bins of at most `max_bins`, a bin width that keeps every value a
+    /// 64-bit number, and exactly `count` observations (no sum overflows).
+    /// The error says what is wrong, for the caller to name the field.
+    pub fn check(&self, max_bins: usize, count: u64) -> Result<(), String> {
+        if self.max_bins != max_bins.max(2) {
+            return Err(format!(
+                "max_bins: {} is not the {} bins of this version",
+                self.max_bins,
+                max_bins.max(2)
+            ));
+        }
+        if self.shift > 63 {
+            return Err(format!(
+                "shift: bins of width 2^{} are impossible",
+                self.shift
+            ));
+        }
+        if self.counts.len() > self.max_bins {
+            return Err(format!(
+                "counts: {} bins, more than the {} allowed",
+                self.counts.len(),
+                self.max_bins
+            ));
+        }
+        let total = self
+            .counts
+            .iter()
+            .try_fold(0u64, |a, &c| a.checked_add(c))
+            .ok_or("counts: the counts add up beyond any number of trials")?;
+        if total != count {
+            return Err(format!(
+                "counts: {total} observations, not the {count} trials they must hold"
+            ));
+        }
+        Ok(())
+    }
+
     /// Number of observations.
     pub fn count(&self) -> u64 {
         self.counts.iter().sum()

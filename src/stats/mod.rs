@@ -677,3 +677,172 @@ fn median_day(per_day: &[u64], n: u64, date: &dyn Fn(u32) -> String) -> MedianDa
         ci95: [lo, hi],
     }
 }
+
+/// Checks of statistics read from a shard's file, which may come from
+/// anywhere: every length against the horizon, every count against the
+/// trials, every bin width against what this build makes. Each error names
+/// the field.
+impl OutcomeAcc {
+    fn check(&self, trials: u64) -> Result<(), String> {
+        self.hist
+            .check(OUTCOME_BINS, trials)
+            .map_err(|e| format!("hist.{e}"))?;
+        let largest = self
+            .hist
+            .order_statistic(trials.saturating_sub(1))
+            .unwrap_or(0.0);
+        let bound = u128::from(trials) * (largest as u128 + u128::from(self.hist.bin_width()));
+        if self.sum > bound {
+            return Err(format!(
+                "sum: {} is more than {trials} trials of at most {} can add up to",
+                self.sum,
+                largest as u128 + u128::from(self.hist.bin_width())
+            ));
+        }
+        if self.sum_sq < self.sum {
+            return Err("sum_sq: smaller than the sum of whole numbers it squares".to_string());
+        }
+        Ok(())
+    }
+}
+
+impl Accumulator {
+    /// Checks statistics read from a file against the scenario they claim
+    /// to come from and the number of trials they claim to hold. The error
+    /// is `field: problem`.
+    pub fn check_against(&self, scenario: &Scenario, trials: u64) -> Result<(), String> {
+        let h = scenario.simulation().horizon_days;
+        let same = |field: &str, got: u64, want: u64| {
+            if got == want {
+                Ok(())
+            } else {
+                Err(format!("{field}: {got}, but the job has {want}"))
+            }
+        };
+        same("horizon", u64::from(self.horizon), u64::from(h))?;
+        same(
+            "deadline_day",
+            u64::from(self.deadline_day),
+            u64::from(scenario.target().deadline_day),
+        )?;
+        if self.initial_phase != Phase::from(scenario.exchange().initial_phase) {
+            return Err("initial_phase: not the scenario's initial phase".to_string());
+        }
+        same("trials", self.trials, trials)?;
+        for (name, acc) in [
+            ("returned_by_deadline", &self.returned_by_deadline),
+            ("returned_by_horizon", &self.returned_by_horizon),
+            ("rounds", &self.rounds),
+            ("suspensions", &self.suspensions),
+            ("days_active", &self.days_active),
+            ("days_suspended", &self.days_suspended),
+            ("days_pending", &self.days_pending),
+        ] {
+            acc.check(trials).map_err(|e| format!("{name}.{e}"))?;
+        }
+        for (name, count) in [
+            ("target_by_deadline", self.target_by_deadline),
+            ("no_round_by_deadline", self.no_round_by_deadline),
+            ("collapsed", self.collapsed),
+        ] {
+            if count > trials {
+                return Err(format!(
+                    "{name}: {count} trials, more than the {trials} there are"
+                ));
+            }
+        }
+        let days = h as usize;
+        for (name, per_day) in [
+            ("first_suspension", &self.first_suspension),
+            ("target_reached", &self.target_reached),
+        ] {
+            same(
+                &format!("{name} (days)"),
+                per_day.len() as u64,
+                u64::from(h),
+            )?;
+            let total = per_day
+                .iter()
+                .try_fold(0u64, |a, &c| a.checked_add(c))
+                .filter(|&t| t <= trials);
+            if total.is_none() {
+                return Err(format!("{name}: more trials than the {trials} there are"));
+            }
+        }
+        same(
+            "returned_steps.rows (days)",
+            self.returned_steps.rows.len() as u64,
+            u64::from(h),
+        )?;
+        if self.returned_steps.shift > 63 {
+            return Err(format!(
+                "returned_steps.shift: bins of width 2^{} are impossible",
+                self.returned_steps.shift
+            ));
+        }
+        // Replaying the daily changes must keep every bin's count within
+        // 0 ..= trials, as it does for any real set of trials.
+        let mut bins: Vec<i128> = vec![i128::from(trials)];
+        for (t, row) in self.returned_steps.rows.iter().enumerate() {
+            if row.len() > DAILY_BINS {
+                return Err(format!(
+                    "returned_steps.rows[{t}]: {} bins, more than the {DAILY_BINS} allowed",
+                    row.len()
+                ));
+            }
+            if row.len() > bins.len() {
+                bins.resize(row.len(), 0);
+            }
+            for (b, &step) in bins.iter_mut().zip(row) {
+                *b += i128::from(step);
+                if *b < 0 || *b > i128::from(trials) {
+                    return Err(format!(
+                        "returned_steps.rows[{t}]: the counts of trials leave 0 to {trials}"
+                    ));
+                }
+            }
+        }
+        same(
+            "phase_steps (days)",
+            self.phase_steps.len() as u64,
+            u64::from(h),
+        )?;
+        let mut phases = [0i128; 5];
+        phases[self.initial_phase as usize] = i128::from(trials);
+        for (t, row) in self.phase_steps.iter().enumerate() {
+            for (count, &step) in phases.iter_mut().zip(row) {
+                *count += i128::from(step);
+                if *count < 0 || *count > i128::from(trials) {
+                    return Err(format!(
+                        "phase_steps[{t}]: the counts of trials leave 0 to {trials}"
+                    ));
+                }
+            }
+        }
+        // Escalation has no upper bound (shocks accumulate), mediation is at
+        // most 1 per trial and day.
+        for (name, sums, per_trial_max) in [
+            ("escalation_sum", &self.escalation_sum, f64::INFINITY),
+            ("mediation_sum", &self.mediation_sum, 1.0),
+        ] {
+            same(&format!("{name} (days)"), sums.len() as u64, u64::from(h))?;
+            let most = trials as f64 * per_trial_max * FIXED_SCALE * 1.0001 + 1.0;
+            if sums.iter().any(|&v| v < 0 || v as f64 > most) {
+                return Err(format!(
+                    "{name}: a daily sum outside what {trials} trials can give"
+                ));
+            }
+        }
+        for (name, block) in [
+            ("block_escalation", &self.block_escalation),
+            ("block_mediation", &self.block_mediation),
+        ] {
+            if block.len() != days || block.iter().any(|v| *v != 0.0) {
+                return Err(format!(
+                    "{name}: a finished shard has {days} zero sums here"
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -5,6 +5,8 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 use swapsim::engine::{self, StreamKeys};
+use swapsim::jobs::run::{RunJob, RunOptions};
+use swapsim::jobs::{Exec, Job, Silent};
 use swapsim::model::Model;
 use swapsim::scenario::ScenarioSource;
 use swapsim::stats::{Accumulator, Metric};
@@ -85,7 +87,7 @@ fn convergence_stops_at_the_first_batch_whose_standard_error_is_under_the_target
     let model = Model::new(&s);
     let keys = StreamKeys::new(s.mediation().mediators.iter().map(|m| m.name.as_str()));
     let target = 0.003;
-    let batch = swapsim::cli::CONVERGENCE_BATCH;
+    let batch = swapsim::jobs::run::CONVERGENCE_BATCH;
     // Standard errors after each whole batch, computed independently of the
     // stop rule: the first one under the target fixes the expected count.
     let mut expected = None;
@@ -107,17 +109,17 @@ fn convergence_stops_at_the_first_batch_whose_standard_error_is_under_the_target
         }
     }
     let expected = expected.expect("the target is reached within 20 batches");
+    let job = RunJob::plan(ScenarioSource::builtin(), &RunOptions::default()).unwrap();
     for threads in [1, 2] {
-        let acc = swapsim::cli::converge(
-            &s,
+        let exec = Exec {
             threads,
-            target,
-            Metric::NoRoundByDeadline,
-            u64::MAX,
-            true,
-        )
-        .unwrap();
-        assert_eq!(acc.trials(), expected, "{threads} threads");
+            progress: &Silent,
+        };
+        let (converged, stats) = job
+            .converge(target, Metric::NoRoundByDeadline, u64::MAX, &exec)
+            .unwrap();
+        assert_eq!(stats.acc.trials(), expected, "{threads} threads");
+        assert_eq!(converged.units(), expected, "{threads} threads");
     }
 }
 
@@ -276,7 +278,7 @@ fn merge_refuses_shards_of_different_commands_designs_and_versions() {
     fs::create_dir(d.join("old")).unwrap();
     fs::write(
         d.join("old/partial.json"),
-        text.replacen("\"format_version\":2", "\"format_version\":1", 1),
+        text.replacen("\"format_version\":3", "\"format_version\":1", 1),
     )
     .unwrap();
     for (args, message) in [
@@ -295,7 +297,7 @@ fn merge_refuses_shards_of_different_commands_designs_and_versions() {
         ),
         (
             vec!["cmp1", "old"],
-            "format swapsim-partial version 2 (it has format swapsim-partial, version 1)",
+            "format swapsim-partial version 3 (it has format swapsim-partial, version 1)",
         ),
     ] {
         let mut all = vec!["merge", "--quiet"];
@@ -306,6 +308,12 @@ fn merge_refuses_shards_of_different_commands_designs_and_versions() {
         assert!(err.contains(message), "{all:?}: {err}");
     }
     assert!(!d.join("output").exists(), "a refused merge writes nothing");
+    // Where to write comes from the command line, never from the shard's
+    // file: shards in folders not named NAME-shard-K-of-N need --out.
+    let out = swapsim(d, &["merge", "cmp1", "cmp2", "--quiet"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("give --out DIR"));
+    assert!(!d.join("output").exists(), "a refused merge writes nothing");
     // The two shards of the comparison merge, with a report.
     ok(&swapsim(
         d,
@@ -313,6 +321,8 @@ fn merge_refuses_shards_of_different_commands_designs_and_versions() {
             "merge",
             "cmp1",
             "cmp2",
+            "--out",
+            "output/istanbul-2025-compare",
             "--report",
             "--quiet",
             "--no-charts",
