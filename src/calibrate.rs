@@ -1,6 +1,6 @@
 //! From fits of the record to scenario values: the calibrated scenario.
 //!
-//! The fits of [`crate::fit`] give daily probabilities averaged over the
+//! The fits of [`crate::calibration`] give daily probabilities averaged over the
 //! record's days: how often a running process was suspended, how often a
 //! suspended one resumed, how often a round came while it ran. A scenario
 //! instead states *baseline* hazards that its escalation and mediation
@@ -29,10 +29,10 @@
 //! carried through the same (monotone) maps, giving an interval for each
 //! scenario value.
 
+use crate::calibration::fit::{Estimate, FitError};
+use crate::calibration::hmm::{self, HmmFit, HmmParams};
+use crate::calibration::negbin::{self, NbFit};
 use crate::engine::{self, StreamKeys, TrialSink};
-use crate::fit::hmm::{self, HmmFit, HmmParams};
-use crate::fit::negbin::{self, NbFit};
-use crate::fit::{Estimate, FitError};
 use crate::format;
 use crate::history::record::Record;
 use crate::history::rounds::{Round, Window, in_window, round_days, rounds};

@@ -7,10 +7,10 @@
 
 pub mod backtest;
 pub mod calibrate;
+pub mod calibration;
 pub mod cli;
 pub mod dates;
 pub mod engine;
-pub mod fit;
 pub mod format;
 pub mod history;
 pub mod model;

@@ -17,9 +17,9 @@
 pub mod score;
 
 use crate::calibrate::{self, CalibrateError, Conditions};
+use crate::calibration::hmm;
+use crate::calibration::negbin;
 use crate::engine::{self, StreamKeys, TrialSink};
-use crate::fit::hmm;
-use crate::fit::negbin;
 use crate::history::record::Record;
 use crate::history::rounds::{Round, Window};
 use crate::model::{Model, TraceEvent, TrialOutcome, TrialTrace};

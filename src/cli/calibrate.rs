@@ -312,7 +312,7 @@ pub fn calibration_table(c: &Calibration, scenario_name: &str, base_file: &str) 
         "  timing of rounds: {} to {}, {} days, {} rounds; two-state hidden Markov model, 95% profile-likelihood intervals\n",
         c.window.from, c.window.to, t.days, t.rounds
     ));
-    let line = |what: &str, e: &crate::fit::Estimate, m: &calibrate::Mapped| {
+    let line = |what: &str, e: &crate::calibration::fit::Estimate, m: &calibrate::Mapped| {
         format!(
             "    {what:<32} {:>10}  ({:<22})  -> {} = {} ({}; was {})\n",
             format::sig4_or_exponent(e.estimate),

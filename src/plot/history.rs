@@ -398,7 +398,7 @@ impl CalibrationCharts<'_> {
 
 /// "0.060 (95% CI 0.045–0.080)": two significant digits, as many as
 /// intervals this wide deserve.
-fn estimate_text(e: &crate::fit::Estimate) -> String {
+fn estimate_text(e: &crate::calibration::fit::Estimate) -> String {
     format!(
         "{}\u{a0}(95%\u{a0}CI\u{a0}{}–{})",
         crate::format::sig(e.estimate, 2),
@@ -590,7 +590,7 @@ impl ChartSpec for Sizes<'_> {
                 ),
                 format!(
                     "Fitted: mean size {} people, dispersion k {}.",
-                    estimate_text(&crate::fit::Estimate {
+                    estimate_text(&crate::calibration::fit::Estimate {
                         estimate: c.sizes.mean_extra.estimate + 1.0,
                         se: None,
                         ci95: [
