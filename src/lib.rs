@@ -6,7 +6,6 @@
 //! [`plot`] write tables and charts from those aggregates.
 
 pub mod backtest;
-pub mod calibrate;
 pub mod calibration;
 pub mod cli;
 pub mod dates;

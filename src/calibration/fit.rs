@@ -11,7 +11,7 @@
 //! everything downstream (the mapping onto a scenario, the charts, the
 //! back-tests) reads them without caring which fit made them. Neither fit
 //! knows about scenarios: turning estimates into scenario values is
-//! [`crate::calibrate`]'s work.
+//! [`super::mapping`]'s work.
 
 use serde::Serialize;
 

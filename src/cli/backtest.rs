@@ -5,7 +5,9 @@ use super::calibrate::{calibrate_failure, sizes_window};
 use super::history::{RecordArgs, input, names, other, parse_date};
 use super::{Failure, load};
 use crate::backtest::{self, Backtest, BacktestError, MeanScore, Setup, Spec};
-use crate::calibrate::{self, Conditions};
+use crate::calibration::conditions::Conditions;
+use crate::calibration::mapping;
+use crate::calibration::rewrite::calibrated_text;
 use crate::history::rounds::Window;
 use crate::plot::history::{BacktestChart, draw_backtest_chart};
 use crate::report::{self, CommandManifest, Staging};
@@ -312,9 +314,9 @@ pub(super) fn run(args: &BacktestArgs) -> Result<(), Failure> {
             .ok_or_else(|| input("empty fitting window".to_string()))?;
         let sizes = Window::new(spec.sizes_from, spec.fit_until)
             .ok_or_else(|| input("empty size window".to_string()))?;
-        let cal = calibrate::calibrate(&record, timing, sizes, &base, &conditions)
+        let cal = mapping::calibrate(&record, timing, sizes, &base, &conditions)
             .map_err(calibrate_failure)?;
-        let text = calibrate::calibrated_text(&source.text, &cal).map_err(calibrate_failure)?;
+        let text = calibrated_text(&source.text, &cal).map_err(calibrate_failure)?;
         let toml_path = dir.join("calibrated.toml");
         std::fs::write(&toml_path, text)
             .map_err(|e| other(anyhow::anyhow!("cannot write {}: {e}", toml_path.display())))?;

@@ -3,10 +3,13 @@
 
 use super::history::{RecordArgs, input, names, other, parse_date, window};
 use super::{Failure, load};
-use crate::calibrate::{
-    self, CalibrateError, Calibration, Conditions, gap_rows, qq_rows, state_rows, window_rounds,
-    window_sizes,
-};
+use crate::calibration::CalibrateError;
+use crate::calibration::conditions::Conditions;
+use crate::calibration::diagnostics::{gap_rows, qq_rows, round_gaps, state_rows};
+use crate::calibration::fit::Estimate;
+use crate::calibration::mapping::{self, Calibration, Mapped};
+use crate::calibration::rewrite::calibrated_text;
+use crate::calibration::window::{window_rounds, window_sizes};
 use crate::format;
 use crate::history::rounds::Window;
 use crate::plot::history::{CalibrationCharts, draw_calibration_charts};
@@ -109,9 +112,9 @@ pub(super) fn run(args: &CalibrateArgs) -> Result<(), Failure> {
     let staging = Staging::new(&target).map_err(other)?;
 
     let conditions = Conditions::simulate(&base).map_err(calibrate_failure)?;
-    let cal = calibrate::calibrate(&record, window, sizes_window, &base, &conditions)
+    let cal = mapping::calibrate(&record, window, sizes_window, &base, &conditions)
         .map_err(calibrate_failure)?;
-    let text = calibrate::calibrated_text(&source.text, &cal).map_err(calibrate_failure)?;
+    let text = calibrated_text(&source.text, &cal).map_err(calibrate_failure)?;
     // The file must be a valid scenario; if not, the fault is swapsim's.
     Scenario::from_toml_str(&text, "the calibrated scenario").map_err(|e| {
         other(anyhow::anyhow!(
@@ -122,11 +125,7 @@ pub(super) fn run(args: &CalibrateArgs) -> Result<(), Failure> {
     let (_, days) = window_rounds(&record, window);
     let params = cal.timing.params();
     let states = state_rows(&params, &days, window);
-    let longest = calibrate::round_gaps(&days)
-        .iter()
-        .map(|g| g.0)
-        .max()
-        .unwrap_or(0);
+    let longest = round_gaps(&days).iter().map(|g| g.0).max().unwrap_or(0);
     let gaps = gap_rows(
         &days,
         &params,
@@ -312,7 +311,7 @@ pub fn calibration_table(c: &Calibration, scenario_name: &str, base_file: &str) 
         "  timing of rounds: {} to {}, {} days, {} rounds; two-state hidden Markov model, 95% profile-likelihood intervals\n",
         c.window.from, c.window.to, t.days, t.rounds
     ));
-    let line = |what: &str, e: &crate::calibration::fit::Estimate, m: &calibrate::Mapped| {
+    let line = |what: &str, e: &Estimate, m: &Mapped| {
         format!(
             "    {what:<32} {:>10}  ({:<22})  -> {} = {} ({}; was {})\n",
             format::sig4_or_exponent(e.estimate),
