@@ -31,14 +31,6 @@ fn strip_block(text: &str) -> &str {
     text
 }
 
-fn fmt_interval(ci: [f64; 2]) -> String {
-    format!(
-        "{} to {}",
-        format::sig4_or_exponent(ci[0]),
-        format::sig4_or_exponent(ci[1])
-    )
-}
-
 /// The calibration block: what was fitted, on which window, with
 /// intervals, and what was assumed.
 pub fn header_block(c: &Calibration) -> String {
@@ -48,10 +40,10 @@ pub fn header_block(c: &Calibration) -> String {
         format!(
             "#   {what:<27} {} ({})  ->  {} = {} ({})",
             format::sig4_or_exponent(e.estimate),
-            fmt_interval(e.ci95),
+            format::sig4_interval(e.ci95),
             m.path,
             format::sig4_or_exponent(m.value),
-            fmt_interval(m.ci95)
+            format::sig4_interval(m.ci95)
         )
     };
     let lines = [
@@ -127,7 +119,7 @@ pub fn calibrated_text(base_text: &str, c: &Calibration) -> Result<String, Calib
     ] {
         let comment = format!(
             "fitted to the record {span} (95% CI {}); see the header",
-            fmt_interval(m.ci95)
+            format::sig4_interval(m.ci95)
         );
         set_value(&mut doc, m.path, m.value, &comment)?;
     }
