@@ -61,6 +61,12 @@ pub fn sig4_or_exponent(v: f64) -> String {
     format!("{:.*}", sig_places(v, 4, i32::MAX), round_sig(v, 4))
 }
 
+/// A 95% interval as "low to high", each end by [`sig4_or_exponent`]:
+/// "0.06725 to 0.1273", "0.002140 to no limit".
+pub fn sig4_interval(ci: [f64; 2]) -> String {
+    format!("{} to {}", sig4_or_exponent(ci[0]), sig4_or_exponent(ci[1]))
+}
+
 /// At most `digits` significant digits in the plain decimal form of a
 /// scenario file, trailing zeros dropped: "0.0927", "0.00002251", "1200".
 pub fn sig_trimmed(v: f64, digits: i32) -> String {
@@ -174,6 +180,10 @@ mod tests {
         assert_eq!(sig(f64::INFINITY, 2), "no limit");
         assert_eq!(sig4_or_exponent(0.060_24), "0.06024");
         assert_eq!(sig4_or_exponent(1.25e-7), "1.250e-7");
+        assert_eq!(
+            sig4_interval([0.002_14, f64::INFINITY]),
+            "0.002140 to no limit"
+        );
         assert_eq!(sig_trimmed(0.092_70, 4), "0.0927");
         assert_eq!(sig_trimmed(1200.0, 4), "1200");
         assert_eq!(sig_trimmed(0.000_022_51, 4), "0.00002251");

@@ -6,11 +6,10 @@
 //! [`plot`] write tables and charts from those aggregates.
 
 pub mod backtest;
-pub mod calibrate;
+pub mod calibration;
 pub mod dates;
 pub mod engine;
 pub mod error;
-pub mod fit;
 pub mod format;
 pub mod history;
 pub mod jobs;

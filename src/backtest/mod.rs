@@ -16,10 +16,12 @@
 
 pub mod score;
 
-use crate::calibrate::{self, CalibrateError, Conditions};
+use crate::calibration::CalibrateError;
+use crate::calibration::conditions::Conditions;
+use crate::calibration::mapping::point_values;
+use crate::calibration::window::{window_rounds, window_sizes};
+use crate::calibration::{hmm, negbin};
 use crate::engine::{self, StreamKeys, TrialSink};
-use crate::fit::hmm;
-use crate::fit::negbin;
 use crate::history::record::Record;
 use crate::history::rounds::{Round, Window};
 use crate::model::{Model, TraceEvent, TrialOutcome, TrialTrace};
@@ -358,7 +360,7 @@ pub fn run(setup: &Setup, spec: Spec) -> Result<Backtest, BacktestError> {
         ))
     })?;
 
-    let (_, days) = calibrate::window_rounds(setup.record, window);
+    let (_, days) = window_rounds(setup.record, window);
     let (params, _) = hmm::fit_point(&days).map_err(|source| CalibrateError::Timing {
         from: window.from,
         to: window.to,
@@ -366,14 +368,14 @@ pub fn run(setup: &Setup, spec: Spec) -> Result<Backtest, BacktestError> {
     })?;
     let (filtered, _) = hmm::forward(&params, &days);
     let p_suspended = filtered.last().map_or(0.0, |s| s[1]);
-    let (sizes, _, _) = calibrate::window_sizes(setup.record, sizes_window);
+    let (sizes, _, _) = window_sizes(setup.record, sizes_window);
     let nb = negbin::fit(&sizes).map_err(|source| CalibrateError::Sizes {
         from: sizes_window.from,
         to: sizes_window.to,
         source,
     })?;
     let (m, k) = (nb.mean_extra.estimate, nb.dispersion.estimate);
-    let values = calibrate::point_values(&params, (m, k), setup.base, setup.conditions)?;
+    let values = point_values(&params, (m, k), setup.base, setup.conditions)?;
 
     let s = setup
         .base
@@ -402,7 +404,7 @@ pub fn run(setup: &Setup, spec: Spec) -> Result<Backtest, BacktestError> {
 
     let after = Window::new(spec.date_of(0), spec.until)
         .ok_or_else(|| BacktestError::Input("the forecast window is empty".to_string()))?;
-    let (later, _) = calibrate::window_rounds(setup.record, after);
+    let (later, _) = window_rounds(setup.record, after);
     let observed: Vec<ObservedRound> = later
         .iter()
         .map(|r: &Round| ObservedRound {

@@ -9,7 +9,9 @@ use clap::Args;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use swapsim::backtest::{self, Backtest, BacktestError, MeanScore, Setup, Spec};
-use swapsim::calibrate::{self, Conditions};
+use swapsim::calibration::conditions::Conditions;
+use swapsim::calibration::mapping;
+use swapsim::calibration::rewrite::calibrated_text;
 use swapsim::history::rounds::Window;
 use swapsim::plot::history::{BacktestChart, draw_backtest_chart};
 use swapsim::report::{self, CommandManifest, Staging};
@@ -312,9 +314,9 @@ pub(super) fn run(args: &BacktestArgs) -> Result<(), Error> {
             .ok_or_else(|| input("empty fitting window".to_string()))?;
         let sizes = Window::new(spec.sizes_from, spec.fit_until)
             .ok_or_else(|| input("empty size window".to_string()))?;
-        let cal = calibrate::calibrate(&record, timing, sizes, &base, &conditions)
+        let cal = mapping::calibrate(&record, timing, sizes, &base, &conditions)
             .map_err(calibrate_failure)?;
-        let text = calibrate::calibrated_text(&source.text, &cal).map_err(calibrate_failure)?;
+        let text = calibrated_text(&source.text, &cal).map_err(calibrate_failure)?;
         let toml_path = dir.join("calibrated.toml");
         std::fs::write(&toml_path, text)
             .map_err(|e| other(anyhow::anyhow!("cannot write {}: {e}", toml_path.display())))?;

@@ -6,10 +6,13 @@ use super::{Error, load};
 use chrono::NaiveDate;
 use clap::Args;
 use std::path::{Path, PathBuf};
-use swapsim::calibrate::{
-    self, CalibrateError, Calibration, Conditions, gap_rows, qq_rows, state_rows, window_rounds,
-    window_sizes,
-};
+use swapsim::calibration::CalibrateError;
+use swapsim::calibration::conditions::Conditions;
+use swapsim::calibration::diagnostics::{gap_rows, qq_rows, round_gaps, state_rows};
+use swapsim::calibration::fit::Estimate;
+use swapsim::calibration::mapping::{self, Calibration, Mapped};
+use swapsim::calibration::rewrite::calibrated_text;
+use swapsim::calibration::window::{window_rounds, window_sizes};
 use swapsim::format;
 use swapsim::history::rounds::Window;
 use swapsim::plot::history::{CalibrationCharts, draw_calibration_charts};
@@ -106,9 +109,9 @@ pub(super) fn run(args: &CalibrateArgs) -> Result<(), Error> {
     let staging = Staging::new(&target).map_err(other)?;
 
     let conditions = Conditions::simulate(&base).map_err(calibrate_failure)?;
-    let cal = calibrate::calibrate(&record, window, sizes_window, &base, &conditions)
+    let cal = mapping::calibrate(&record, window, sizes_window, &base, &conditions)
         .map_err(calibrate_failure)?;
-    let text = calibrate::calibrated_text(&source.text, &cal).map_err(calibrate_failure)?;
+    let text = calibrated_text(&source.text, &cal).map_err(calibrate_failure)?;
     // The file must be a valid scenario; if not, the fault is swapsim's.
     Scenario::from_toml_str(&text, "the calibrated scenario").map_err(|e| {
         other(anyhow::anyhow!(
@@ -119,11 +122,7 @@ pub(super) fn run(args: &CalibrateArgs) -> Result<(), Error> {
     let (_, days) = window_rounds(&record, window);
     let params = cal.timing.params();
     let states = state_rows(&params, &days, window);
-    let longest = calibrate::round_gaps(&days)
-        .iter()
-        .map(|g| g.0)
-        .max()
-        .unwrap_or(0);
+    let longest = round_gaps(&days).iter().map(|g| g.0).max().unwrap_or(0);
     let gaps = gap_rows(
         &days,
         &params,
@@ -309,7 +308,7 @@ pub fn calibration_table(c: &Calibration, scenario_name: &str, base_file: &str) 
         "  timing of rounds: {} to {}, {} days, {} rounds; two-state hidden Markov model, 95% profile-likelihood intervals\n",
         c.window.from, c.window.to, t.days, t.rounds
     ));
-    let line = |what: &str, e: &swapsim::fit::Estimate, m: &calibrate::Mapped| {
+    let line = |what: &str, e: &Estimate, m: &Mapped| {
         format!(
             "    {what:<32} {:>10}  ({:<22})  -> {} = {} ({}; was {})\n",
             format::sig4_or_exponent(e.estimate),

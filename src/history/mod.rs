@@ -5,7 +5,8 @@
 //! exchange process to it. This module owns the record: reading and
 //! checking the file ([`record`]), turning exchange days into the model's
 //! rounds and a daily series ([`rounds`]), and the plain counts that
-//! `swapsim history` reports ([`summary`]). Fitting lives in [`crate::fit`].
+//! `swapsim history` reports ([`summary`]). Fitting lives in
+//! [`crate::calibration`].
 
 pub mod record;
 pub mod rounds;

@@ -23,7 +23,8 @@ use super::{
     fmt_tick, frame, guard_range, percent_chart, plot_builder, tint, write_chart,
 };
 use crate::backtest::Backtest;
-use crate::calibrate::{Calibration, GapRow, QqRow, StateRow};
+use crate::calibration::diagnostics::{GapRow, QqRow, StateRow};
+use crate::calibration::mapping::Calibration;
 use crate::history::rounds::{Round, Window};
 use crate::history::summary::{HistorySummary, LONG_GAP_DAYS};
 
@@ -398,7 +399,7 @@ impl CalibrationCharts<'_> {
 
 /// "0.060 (95% CI 0.045–0.080)": two significant digits, as many as
 /// intervals this wide deserve.
-fn estimate_text(e: &crate::fit::Estimate) -> String {
+fn estimate_text(e: &crate::calibration::fit::Estimate) -> String {
     format!(
         "{}\u{a0}(95%\u{a0}CI\u{a0}{}–{})",
         crate::format::sig(e.estimate, 2),
@@ -590,7 +591,7 @@ impl ChartSpec for Sizes<'_> {
                 ),
                 format!(
                     "Fitted: mean size {} people, dispersion k {}.",
-                    estimate_text(&crate::fit::Estimate {
+                    estimate_text(&crate::calibration::fit::Estimate {
                         estimate: c.sizes.mean_extra.estimate + 1.0,
                         se: None,
                         ci95: [
@@ -823,7 +824,10 @@ pub fn draw_backtest_chart(chart: &BacktestChart, dir: &Path) -> Result<Vec<Path
 mod tests {
     use super::*;
     use crate::backtest::{self, Setup, Spec};
-    use crate::calibrate::{self, Conditions};
+    use crate::calibration::conditions::Conditions;
+    use crate::calibration::diagnostics::{gap_rows, qq_rows, state_rows};
+    use crate::calibration::mapping::calibrate;
+    use crate::calibration::window::{window_rounds, window_sizes};
     use crate::history::record::Record;
     use crate::history::summary::summarise;
     use crate::scenario::ScenarioSource;
@@ -879,13 +883,13 @@ mod tests {
         let base = ScenarioSource::builtin().parse()?;
         let conditions = Conditions::simulate(&base)?;
         let sizes = Window::new(d("2024-01-01")?, record.end()).ok_or("window")?;
-        let cal = calibrate::calibrate(&record, window, sizes, &base, &conditions)?;
-        let (_, days) = calibrate::window_rounds(&record, window);
+        let cal = calibrate(&record, window, sizes, &base, &conditions)?;
+        let (_, days) = window_rounds(&record, window);
         let params = cal.timing.params();
-        let states = calibrate::state_rows(&params, &days, window);
-        let gaps = calibrate::gap_rows(&days, &params, cal.timing.one_state.round.estimate, 170);
-        let (sz, _, _) = calibrate::window_sizes(&record, sizes);
-        let qq = calibrate::qq_rows(
+        let states = state_rows(&params, &days, window);
+        let gaps = gap_rows(&days, &params, cal.timing.one_state.round.estimate, 170);
+        let (sz, _, _) = window_sizes(&record, sizes);
+        let qq = qq_rows(
             &sz,
             cal.sizes.mean_extra.estimate,
             cal.sizes.dispersion.estimate,

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::Command;
 use swapsim::backtest::{self, Setup, Spec, score};
-use swapsim::calibrate::Conditions;
+use swapsim::calibration::conditions::Conditions;
 use swapsim::history::Record;
 use swapsim::scenario::ScenarioSource;
 

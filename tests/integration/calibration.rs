@@ -9,10 +9,13 @@ use rand_distr::{Distribution, Gamma, Poisson};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::SeedableRng;
 use std::path::Path;
-use swapsim::calibrate::{self, Conditions};
+use swapsim::calibration::conditions::Conditions;
+use swapsim::calibration::hmm::{self, HmmParams};
+use swapsim::calibration::mapping::calibrate;
+use swapsim::calibration::negbin;
+use swapsim::calibration::rewrite::{BLOCK_START, calibrated_text};
+use swapsim::calibration::window::window_rounds;
 use swapsim::engine::{self, StreamKeys, TrialSink};
-use swapsim::fit::hmm::{self, HmmParams};
-use swapsim::fit::negbin;
 use swapsim::history::{Record, Window};
 use swapsim::model::{Model, Phase, TraceEvent, TrialOutcome, TrialTrace};
 use swapsim::scenario::{DEFAULT_SCENARIO_TOML, Scenario};
@@ -242,7 +245,7 @@ fn the_one_state_model_is_nested_and_never_fits_better() {
     // within the 1e-13 of the logit bound).
     let record = Record::shipped().expect("the shipped record");
     let window = Window::new("2022-03-01".parse().unwrap(), record.end()).expect("a window");
-    let (_, real) = calibrate::window_rounds(&record, window);
+    let (_, real) = window_rounds(&record, window);
     let synthetic = round_days(&simulate_events(&two_state_scenario(TRUTH, 1, "active", 1))[0]);
     for (what, days) in [
         ("homogeneous", homogeneous),
@@ -322,7 +325,7 @@ fn the_shipped_scenarios_hold_what_calibrate_fits_to_the_record() {
     let sizes = Window::new(d("2024-01-01"), d("2025-11-15")).expect("window");
     let base = Scenario::from_toml_str(DEFAULT_SCENARIO_TOML, "istanbul-2025.toml").expect("valid");
     let conditions = Conditions::simulate(&base).expect("conditions");
-    let cal = calibrate::calibrate(&record, window, sizes, &base, &conditions).expect("calibrates");
+    let cal = calibrate(&record, window, sizes, &base, &conditions).expect("calibrates");
     let fitted = [
         cal.values.round_rate.value,
         cal.values.suspension_base.value,
@@ -352,8 +355,8 @@ fn the_shipped_scenarios_hold_what_calibrate_fits_to_the_record() {
 
     // The calibrated file is the base with those five values changed and
     // nothing else.
-    let text = calibrate::calibrated_text(DEFAULT_SCENARIO_TOML, &cal).expect("text");
-    assert!(text.starts_with(calibrate::BLOCK_START));
+    let text = calibrated_text(DEFAULT_SCENARIO_TOML, &cal).expect("text");
+    assert!(text.starts_with(BLOCK_START));
     let calibrated = Scenario::from_toml_str(&text, "calibrated.toml").expect("it validates");
     assert_eq!(calibrated_values(&calibrated), fitted);
     let expected = base
@@ -371,7 +374,7 @@ fn the_shipped_scenarios_hold_what_calibrate_fits_to_the_record() {
     assert_eq!(calibrated, expected);
     // Calibrating the calibrated file replaces its block rather than
     // stacking a second one.
-    let again = calibrate::calibrated_text(&text, &cal).expect("text");
-    assert_eq!(again.matches(calibrate::BLOCK_START).count(), 1);
+    let again = calibrated_text(&text, &cal).expect("text");
+    assert_eq!(again.matches(BLOCK_START).count(), 1);
     assert_eq!(again, text);
 }

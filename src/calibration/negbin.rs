@@ -10,9 +10,9 @@
 //! (golden section on `ln k`). 95% intervals are profile-likelihood
 //! intervals; standard errors come from the observed information.
 
+use super::fit::{Estimate, FitError};
 use super::hmm::PROFILE_DROP_95;
 use super::optimize::{golden_max, profile_end};
-use super::{Estimate, FitError};
 use serde::Serialize;
 use statrs::function::gamma::ln_gamma;
 

@@ -1,17 +1,17 @@
-//! Maximum-likelihood fits of the exchange process to the record.
+//! What the likelihood fits return, and why a fit can fail.
 //!
 //! Two things in the record carry information about swapsim's exchange
 //! process: on which days rounds began, and how many people each round
-//! brought home. [`hmm`] fits the timing with a two-state hidden Markov
-//! model (running or suspended, never observed directly); [`negbin`] fits
-//! the sizes with the model's `1 + NegativeBinomial` law. Both report every
-//! estimate with a 95% interval and say how it was computed. Neither knows
-//! about scenarios: turning estimates into scenario values is
-//! [`crate::calibrate`]'s work.
-
-pub mod hmm;
-pub mod negbin;
-pub mod optimize;
+//! brought home. [`super::hmm`] fits the timing with a two-state hidden
+//! Markov model (running or suspended, never observed directly);
+//! [`super::negbin`] fits the sizes with the model's `1 + NegativeBinomial`
+//! law. Both report every estimate as an [`Estimate`] with a 95% interval
+//! and say how it was computed, and both fail with a [`FitError`] that says
+//! what the window lacks. The two types live apart from either fit because
+//! everything downstream (the mapping onto a scenario, the charts, the
+//! back-tests) reads them without caring which fit made them. Neither fit
+//! knows about scenarios: turning estimates into scenario values is
+//! [`super::mapping`]'s work.
 
 use serde::Serialize;
 

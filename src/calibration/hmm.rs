@@ -24,8 +24,8 @@
 //! and standard errors come from the observed information (the numerical
 //! Hessian on the logit scale, carried to probabilities by the delta method).
 
+use super::fit::{Estimate, FitError};
 use super::optimize::{NelderMead, hessian, invert, nelder_mead, profile_end};
-use super::{Estimate, FitError};
 use serde::Serialize;
 
 /// Logits are kept within +/- this bound (probabilities from about 1e-13
