@@ -65,6 +65,7 @@ pub(super) fn merge(args: &MergeArgs) -> Result<(), Error> {
     let options = WriteOptions {
         charts: !args.no_charts,
         report: args.report,
+        force: args.force,
     };
     let request = MergeRequest {
         partials: &args.partials,

@@ -205,6 +205,11 @@ pub struct CommonArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Replace the output directory even if it holds the results of a
+    /// different analysis (another command, other files, another method or
+    /// design). Files that swapsim did not write are kept either way.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// How a command writes its outputs once the simulation is done (from
@@ -246,6 +251,10 @@ pub struct MergeArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Replace the output directory even if it holds the results of a
+    /// different analysis. Files that swapsim did not write are kept.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -51,12 +51,13 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Error> {
     let options = WriteOptions {
         charts: !args.common.no_charts,
         report: args.common.report,
+        force: args.common.force,
     };
     let (job, done) = match args.target_se {
         Some(se) => {
             let target = out.map_or_else(|| job.default_dir(), Path::to_path_buf);
             // Refuse an unusable output directory before simulating.
-            let staging = Staging::new(&target)?;
+            let staging = Staging::open(&target, job.identity(), args.common.force)?;
             let cap = args.trials.unwrap_or(swapsim::scenario::MAX_TRIALS);
             let started = std::time::Instant::now();
             let (job, stats) = job.converge(se, args.metric, cap, &exec)?;

@@ -19,7 +19,7 @@ pub mod shard;
 
 use crate::error::{Error, Result};
 use crate::outputs::manifest::ManifestFile;
-use crate::outputs::{self, Staging, files};
+use crate::outputs::{self, Identity, Staging, files};
 use serde::Serialize;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -65,6 +65,8 @@ pub struct WriteOptions {
     pub charts: bool,
     /// `report.html`.
     pub report: bool,
+    /// Replace a directory that holds the results of a different analysis.
+    pub force: bool,
 }
 
 /// How a job was run, for its manifest.
@@ -98,6 +100,14 @@ pub trait Job: Sync {
 
     /// Where the job writes by default, relative to the working directory.
     fn default_dir(&self) -> PathBuf;
+
+    /// What analysis the job is, so that an output directory holding a
+    /// different one is not replaced by accident: the command and what
+    /// shapes the result (files by name, variants, method, design), not
+    /// seeds or trials.
+    fn identity(&self) -> Identity {
+        Identity::new(self.command(), [])
+    }
 
     /// Simulates units `range`.
     fn simulate(&self, range: Range<u64>, exec: &Exec) -> Result<Self::Stats>;
@@ -141,7 +151,7 @@ pub fn execute<J: Job>(
     options: &WriteOptions,
 ) -> Result<Done<J::Results>> {
     let target = target.map_or_else(|| job.default_dir(), Path::to_path_buf);
-    let staging = Staging::new(&target)?;
+    let staging = Staging::open(&target, job.identity(), options.force)?;
     let started = Instant::now();
     let stats = simulate_all(job, 0..job.units(), exec)?;
     let run = RunInfo {

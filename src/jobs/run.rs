@@ -12,8 +12,8 @@ use super::{Exec, Job, Outputs, RunInfo, WriteOptions};
 use crate::engine::{self, PerTrial, StreamKeys};
 use crate::error::{Error, Result};
 use crate::model::{Model, TrialOutcome};
-use crate::outputs::Manifest;
 use crate::outputs::manifest::ManifestFile;
+use crate::outputs::{Identity, Manifest};
 use crate::scenario::{Scenario, ScenarioSource};
 use crate::stats::{Accumulator, Metric, Results};
 use std::ops::Range;
@@ -178,6 +178,10 @@ impl Job for RunJob {
 
     fn default_dir(&self) -> PathBuf {
         Path::new("output").join(&self.source.stem)
+    }
+
+    fn identity(&self) -> Identity {
+        Identity::new("run", [("scenario", self.source.stem.clone())])
     }
 
     fn simulate(&self, range: Range<u64>, exec: &Exec) -> Result<RunStats> {

@@ -331,7 +331,12 @@ pub fn run_shard<J: Sharded>(
         )));
     }
     let target = target.map_or_else(|| shard_dir(job, (k, n)), Path::to_path_buf);
-    let staging = Staging::new(&target)?;
+    let mut identity = job.identity();
+    identity
+        .details
+        .push(("shard".to_string(), format!("{k} of {n}")));
+    // A shard folder holds one shard; rerunning it replaces it.
+    let staging = Staging::open(&target, identity, true)?;
     let spec = job.spec();
     let range = spec.shard_range(k, n);
     let started = Instant::now();
@@ -565,7 +570,7 @@ pub fn merge_as<J: Sharded>(
             job.units()
         )));
     }
-    let staging = Staging::new(target)?;
+    let staging = Staging::open(target, job.identity(), options.force)?;
     let started = Instant::now();
     let mut merged: Option<J::Stats> = None;
     for p in partials {

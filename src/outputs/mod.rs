@@ -8,12 +8,13 @@
 //! creates, renames or removes an output directory; the writers here only
 //! format what a job computed.
 
+pub mod dir;
 pub mod manifest;
 
+pub use dir::{Identity, MARKER, Staging, write_file_atomically};
 pub use manifest::{CommandManifest, Manifest};
 
 use serde::Serialize;
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -53,10 +54,31 @@ pub enum OutputError {
         source: csv::Error,
     },
     #[error(
-        "refusing to replace {0}: it exists and is not a swapsim output directory \
-         (no manifest.json written by swapsim); choose another --out or remove it"
+        "refusing to write into {0}: it exists and is not a swapsim output directory (swapsim \
+         marks the folders it makes with a file named .swapsim-output.json); choose another \
+         --out, or an empty or new folder"
     )]
     NotAnOutputDir(PathBuf),
+    #[error(
+        "refusing to replace {dir}: {what}; choose another --out, or add --force to replace \
+         those results"
+    )]
+    OtherAnalysis { dir: PathBuf, what: String },
+    #[error(
+        "refusing to write through {0}: it is a symbolic link; give the folder it points to, \
+         or another --out"
+    )]
+    Link(PathBuf),
+    #[error(
+        "refusing to write {0}: something that is not a regular file (a link, a folder or a \
+         device) is in the way; move it, or choose another --out"
+    )]
+    InTheWay(PathBuf),
+    #[error(
+        "another swapsim run (process {pid}) is writing to {dir}; wait for it to finish, or \
+         choose another --out"
+    )]
+    Busy { dir: PathBuf, pid: u32 },
     /// `swapsim report` was pointed at a directory it cannot report on.
     #[error(
         "{dir} is not a swapsim output directory: {reason}; give the folder that \
@@ -72,104 +94,6 @@ pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError 
         path: path.to_path_buf(),
         source,
     }
-}
-
-/// A directory being filled with results, which replaces `target` only on
-/// [`Staging::commit`]. Dropped without a commit, it removes itself.
-#[derive(Debug)]
-pub struct Staging {
-    target: PathBuf,
-    dir: PathBuf,
-    committed: bool,
-}
-
-impl Staging {
-    /// Prepares to write results that will replace `target`. Fails before
-    /// anything is computed if `target` exists but is not a swapsim output
-    /// directory, or if its parent cannot be created or written.
-    pub fn new(target: &Path) -> Result<Staging, OutputError> {
-        if target.exists() && !is_replaceable(target) {
-            return Err(OutputError::NotAnOutputDir(target.to_path_buf()));
-        }
-        let parent = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        fs::create_dir_all(&parent).map_err(io_err(&parent))?;
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "results".to_string());
-        let dir = parent.join(format!(".{name}.partial-{}", std::process::id()));
-        if dir.exists() {
-            fs::remove_dir_all(&dir).map_err(io_err(&dir))?;
-        }
-        fs::create_dir(&dir).map_err(io_err(&dir))?;
-        Ok(Staging {
-            target: target.to_path_buf(),
-            dir,
-            committed: false,
-        })
-    }
-
-    /// The directory to write into.
-    pub fn path(&self) -> &Path {
-        &self.dir
-    }
-
-    /// Where the results will be once committed.
-    pub fn target(&self) -> &Path {
-        &self.target
-    }
-
-    /// Replaces the target with the staged results: the old results are
-    /// moved aside, the new ones renamed into place, the old ones removed.
-    /// Each rename is atomic; if the second fails, the old results are put
-    /// back.
-    pub fn commit(mut self) -> Result<PathBuf, OutputError> {
-        let aside = self.dir.with_extension("old");
-        let had_old = self.target.exists();
-        if had_old {
-            if aside.exists() {
-                fs::remove_dir_all(&aside).map_err(io_err(&aside))?;
-            }
-            fs::rename(&self.target, &aside).map_err(io_err(&self.target))?;
-        }
-        if let Err(e) = fs::rename(&self.dir, &self.target) {
-            if had_old {
-                // Best effort: the error reported is the one that matters.
-                let _ = fs::rename(&aside, &self.target);
-            }
-            return Err(io_err(&self.target)(e));
-        }
-        self.committed = true;
-        if had_old {
-            fs::remove_dir_all(&aside).map_err(io_err(&aside))?;
-        }
-        Ok(self.target.clone())
-    }
-}
-
-impl Drop for Staging {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = fs::remove_dir_all(&self.dir);
-        }
-    }
-}
-
-/// An existing path may be replaced only if it is an empty directory or
-/// holds a manifest written by swapsim.
-fn is_replaceable(path: &Path) -> bool {
-    if !path.is_dir() {
-        return false;
-    }
-    let empty = fs::read_dir(path).is_ok_and(|mut d| d.next().is_none());
-    empty
-        || fs::read_to_string(path.join(files::MANIFEST_JSON))
-            .ok()
-            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-            .is_some_and(|v| v.get("swapsim_version").is_some())
 }
 
 /// Writes `value` as pretty JSON with a final newline.

@@ -297,7 +297,11 @@ fn swapsim_refuses_to_replace_a_directory_it_did_not_write() {
         &["run", "--out", "my-notes", "--trials", "100", "--quiet"],
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("refusing to replace"));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("refusing to write into") && err.contains("choose another"),
+        "{err}"
+    );
     assert_eq!(
         fs::read_to_string(mine.join("notes.txt")).unwrap(),
         "precious"
