@@ -166,6 +166,50 @@ impl<'a> Locator<'a> {
         best
     }
 
+    /// Byte offset of the key at the end of `path` (where a misspelt key
+    /// is), or of its value or nearest ancestor when the key is not found.
+    pub fn key_offset_of(&self, path: &TomlPath) -> Option<usize> {
+        let found = (|| {
+            let doc = self.doc.as_ref()?;
+            let (Seg::Key(last), parent) = path.0.split_last()? else {
+                return None;
+            };
+            let mut table: &DeTable = doc.get_ref();
+            let mut value: Option<&Spanned<DeValue>> = None;
+            for seg in parent {
+                let next = match (seg, value) {
+                    (Seg::Key(k), None) => table.get(k.as_str()),
+                    (Seg::Key(k), Some(v)) => v.get_ref().get(k.as_str()),
+                    (Seg::Index(i), Some(v)) => v.get_ref().get(*i),
+                    (Seg::Index(_), None) => None,
+                }?;
+                value = Some(next);
+                if let Some(t) = next.get_ref().as_table() {
+                    table = t;
+                }
+            }
+            let table = match value {
+                Some(v) => v.get_ref().as_table()?,
+                None => table,
+            };
+            table
+                .iter()
+                .find(|(k, _)| k.get_ref().as_ref() == last.as_str())
+                .map(|(k, _)| k.span().start)
+        })();
+        found.or_else(|| self.offset_of(path))
+    }
+
+    /// A problem located at the key at the end of `path`.
+    pub fn key_problem(&self, path: &TomlPath, message: String) -> Problem {
+        let mut p = self.problem(path, message);
+        if let Some(off) = self.key_offset_of(path) {
+            let (l, c) = self.line_col(off);
+            (p.line, p.column) = (Some(l), Some(c));
+        }
+        p
+    }
+
     pub fn problem(&self, path: &TomlPath, message: String) -> Problem {
         let (line, column) = match self.offset_of(path) {
             Some(off) => {

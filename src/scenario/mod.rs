@@ -8,6 +8,7 @@
 //! days, people, probabilities per day, hazards per day.
 
 pub mod error;
+mod parse;
 pub mod raw;
 pub mod uncertainty;
 pub mod variants;
@@ -20,7 +21,7 @@ use std::path::Path;
 pub use error::{Problem, ScenarioError, TomlPath};
 pub use raw::{Combine, InitialPhase};
 
-use error::{Locator, explain_serde_message};
+use error::Locator;
 pub use raw::RawScenario;
 use raw::{RawDate, RawHazard};
 
@@ -272,14 +273,12 @@ impl Scenario {
     /// error messages.
     pub fn from_toml_str(text: &str, source_name: &str) -> Result<Scenario, ScenarioError> {
         let locator = Locator::new(text);
-        let raw = parse_raw(text, &locator).map_err(|problems| ScenarioError {
+        let fail = |problems| ScenarioError {
             source_name: source_name.to_string(),
             problems,
-        })?;
-        let scenario = validate_raw(&raw, &locator, false).map_err(|problems| ScenarioError {
-            source_name: source_name.to_string(),
-            problems,
-        })?;
+        };
+        let tree = parse::read_tree(text, &locator).map_err(|p| fail(vec![p]))?;
+        let (raw, scenario) = read_and_validate(tree, &locator, false).map_err(fail)?;
         // Uncertainties are checked against the valid scenario they vary.
         uncertainty::check_raw(text, &raw, &locator).map_err(|problems| ScenarioError {
             source_name: source_name.to_string(),
@@ -469,44 +468,26 @@ impl Scenario {
     }
 }
 
-/// Deserialises the text into the raw structs, locating the first type or
-/// syntax error.
-fn parse_raw(text: &str, locator: &Locator) -> Result<RawScenario, Vec<Problem>> {
-    let located = |span: Option<std::ops::Range<usize>>| match span {
-        Some(s) => {
-            let (l, c) = locator.line_col(s.start);
-            (Some(l), Some(c))
-        }
-        None => (None, None),
+/// Reads a TOML tree as a scenario and validates it, reporting every
+/// problem of both stages at once (see [`parse`]).
+fn read_and_validate(
+    tree: toml::Table,
+    locator: &Locator,
+    derived: bool,
+) -> Result<(RawScenario, Scenario), Vec<Problem>> {
+    let parsed = parse::read_all(tree, locator);
+    let mut problems = parsed.problems.clone();
+    let Some(raw) = parsed.raw.clone() else {
+        return Err(problems);
     };
-    let deserializer = toml::Deserializer::parse(text).map_err(|e| {
-        let (line, column) = located(e.span());
-        vec![Problem {
-            line,
-            column,
-            path: "(syntax)".to_string(),
-            message: format!("this is not valid TOML: {}", e.message().trim()),
-        }]
-    })?;
-    serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let (line, column) = located(e.inner().span());
-        vec![Problem {
-            line,
-            column,
-            path: serde_path(&e),
-            message: explain_serde_message(e.inner().message()),
-        }]
-    })
-}
-
-/// The TOML path of a serde error as a reader writes it.
-fn serde_path<E>(e: &serde_path_to_error::Error<E>) -> String {
-    let path = e.path().to_string();
-    if path == "." {
-        "(top level)".to_string()
-    } else {
-        path
+    match validate_raw(&raw, locator, derived) {
+        Ok(scenario) if problems.is_empty() => return Ok((raw, scenario)),
+        Ok(_) => {}
+        Err(more) => problems.extend(more.into_iter().filter(|p| !parsed.covers(&p.path))),
     }
+    // In the order of the file; problems without a line last.
+    problems.sort_by_key(|p| (p.line.is_none(), p.line, p.column));
+    Err(problems)
 }
 
 /// Validates raw structs; problems are located through `locator`.

@@ -8,9 +8,9 @@
 //! (`mediation.mediators.Turkey.availability`, with mediators and regimes
 //! addressed by name) serve sweeps and sensitivity analyses.
 
-use super::error::{Locator, Problem, ScenarioError, TomlPath, explain_serde_message, nearest};
+use super::Scenario;
+use super::error::{Locator, Problem, ScenarioError, TomlPath, nearest};
 use super::raw::RawScenario;
-use super::{Scenario, serde_path, validate_raw};
 
 /// The name by which the unmodified scenario is referred to.
 pub const BASE_NAME: &str = "base";
@@ -141,16 +141,7 @@ fn in_variant(name: &str, p: Problem) -> Problem {
 
 /// Validates a TOML tree as a scenario. Problems carry paths but no lines.
 pub fn scenario_from_tree(tree: toml::Table) -> Result<Scenario, Vec<Problem>> {
-    let raw: RawScenario =
-        serde_path_to_error::deserialize(toml::Value::Table(tree)).map_err(|e| {
-            vec![Problem {
-                line: None,
-                column: None,
-                path: serde_path(&e),
-                message: explain_serde_message(e.inner().message()),
-            }]
-        })?;
-    validate_raw(&raw, &Locator::new(""), true)
+    super::read_and_validate(tree, &Locator::new(""), true).map(|(_, scenario)| scenario)
 }
 
 fn mediators(tree: &mut toml::Table) -> Result<&mut Vec<toml::Value>, String> {
