@@ -5,10 +5,11 @@ use super::run::progress_bar;
 use super::{CommonArgs, Failure, MergeArgs, Written};
 use crate::engine::{self, Configuration, PairedSink, StreamKeys};
 use crate::model::Model;
+use crate::outcomes::Outcome;
 use crate::report::{self, Job, Manifest, Partial, SourceRecord, Staging, Statistics};
 use crate::scenario::variants::{self, BASE_NAME};
 use crate::scenario::{Scenario, ScenarioSource, error::nearest};
-use crate::stats::compare::{CompareAccumulator, ComparedOutcome, Comparison, KeyOutcome};
+use crate::stats::compare::{CompareAccumulator, ComparedOutcome, Comparison};
 use clap::Args;
 use serde::Serialize;
 use std::ops::Range;
@@ -578,7 +579,7 @@ fn write_comparison(
     let csv_path = dir.join("comparison.csv");
     let rows = cmp.outcomes.iter().map(|o| TidyRow {
         configuration: &o.configuration,
-        outcome: o.outcome.name(),
+        outcome: o.outcome.statistic(),
         estimate: o.estimate,
         ci_low: o.ci95[0],
         ci_high: o.ci95[1],
@@ -606,11 +607,11 @@ fn print_comparison(cmp: &Comparison, title: &str, out: &Path, wall: f64) {
         (None, _) => "n/a".to_string(),
     };
     let shown = [
-        KeyOutcome::TargetByDeadline,
-        KeyOutcome::MeanReturnedByDeadline,
-        KeyOutcome::NoRoundByDeadline,
-        KeyOutcome::MedianFirstSuspensionDay,
-        KeyOutcome::Collapse,
+        Outcome::TargetByDeadline,
+        Outcome::MeanReturnedByDeadline,
+        Outcome::NoRoundByDeadline,
+        Outcome::MedianFirstSuspensionDay,
+        Outcome::Collapse,
     ];
     for name in &cmp.names {
         say!("  {name}:");

@@ -160,7 +160,7 @@ pub struct RunArgs {
     pub target_se: Option<f64>,
     /// The quantity whose standard error --target-se controls.
     #[arg(long, value_enum, default_value = "p_target_by_deadline")]
-    pub metric: crate::stats::Metric,
+    pub metric: crate::outcomes::Outcome,
     /// Number of trials, overriding the file's `simulation.trials`.
     #[arg(long, value_name = "N")]
     pub trials: Option<u64>,

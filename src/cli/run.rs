@@ -3,9 +3,10 @@
 use super::{Failure, RunArgs, load};
 use crate::engine::{self, PerTrial, StreamKeys, TrialSink};
 use crate::model::Model;
+use crate::outcomes::Outcome;
 use crate::report::{self, Manifest, Staging};
 use crate::scenario::{Scenario, ScenarioSource};
-use crate::stats::{Accumulator, Metric, Results};
+use crate::stats::{Accumulator, Results};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -144,7 +145,7 @@ pub fn converge(
     scenario: &Scenario,
     threads: usize,
     target: f64,
-    metric: Metric,
+    metric: Outcome,
     cap: u64,
     quiet: bool,
 ) -> Result<Accumulator, Failure> {
@@ -180,9 +181,10 @@ pub fn converge(
         acc.merge(batch);
         done = end;
         let Some((_, se)) = acc.estimate(metric, has_pool) else {
-            return Err(input(
-                "--metric p_target_by_deadline needs a pool: the scenario sets none".to_string(),
-            ));
+            return Err(input(format!(
+                "--metric {} needs a pool: the scenario sets none",
+                metric.statistic()
+            )));
         };
         if se < target || done >= cap {
             break;

@@ -6,8 +6,9 @@ use std::path::Path;
 use std::process::{Command, Output};
 use swapsim::engine::{self, StreamKeys};
 use swapsim::model::Model;
+use swapsim::outcomes::Outcome;
 use swapsim::scenario::ScenarioSource;
-use swapsim::stats::{Accumulator, Metric};
+use swapsim::stats::Accumulator;
 
 fn swapsim(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_swapsim"))
@@ -100,7 +101,7 @@ fn convergence_stops_at_the_first_batch_whose_standard_error_is_under_the_target
             &|_| {},
         )
         .unwrap();
-        let (_, se) = acc.estimate(Metric::NoRoundByDeadline, true).unwrap();
+        let (_, se) = acc.estimate(Outcome::NoRoundByDeadline, true).unwrap();
         if se < target {
             expected = Some(k * batch);
             break;
@@ -112,7 +113,7 @@ fn convergence_stops_at_the_first_batch_whose_standard_error_is_under_the_target
             &s,
             threads,
             target,
-            Metric::NoRoundByDeadline,
+            Outcome::NoRoundByDeadline,
             u64::MAX,
             true,
         )
