@@ -14,7 +14,7 @@ use crate::scenario::{Scenario, ScenarioSource};
 use crate::sensitivity::analysis::{self, AnalysisError, Plan};
 use crate::sensitivity::design::DesignError;
 use crate::sensitivity::evaluate::Evaluator;
-use crate::sensitivity::outcomes::{KeyEstimates, KeyOutcome, KeySums};
+use crate::sensitivity::outcomes::{KeyEstimates, KeySums, design_outcomes};
 use crate::sensitivity::tables::{self, Context};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -445,7 +445,7 @@ fn write_analysis(
         scenario: scenario.name().to_string(),
         trials_per_point: trials,
         seed,
-        outcomes: KeyOutcome::of(&scenario),
+        outcomes: design_outcomes(&scenario),
     };
     let dir = staging.path().to_path_buf();
     let design_points = plan.points.len();

@@ -9,7 +9,7 @@ use crate::report::Staging;
 use crate::scenario::uncertainty;
 use crate::sensitivity::analysis::{self, AnalysisError};
 use crate::sensitivity::evaluate::Evaluator;
-use crate::sensitivity::outcomes::KeyOutcome;
+use crate::sensitivity::outcomes::design_outcomes;
 use crate::sensitivity::tables::{self, Context};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -152,7 +152,7 @@ pub(super) fn run(args: &SweepArgs) -> Result<(), Failure> {
         scenario: scenario.name().to_string(),
         trials_per_point: trials,
         seed: scenario.simulation().seed,
-        outcomes: KeyOutcome::of(&scenario),
+        outcomes: design_outcomes(&scenario),
     };
     let bar = design_bar(args.common.quiet);
     let progress = |done: u64, total: u64| {
