@@ -147,8 +147,8 @@ impl TrialSink for KeySums {
             // Never read: no design outcome is censored (asserted above).
             horizon_days: u32::MAX,
         };
-        for (i, outcome) in DESIGN.into_iter().enumerate() {
-            let v = u128::from(outcome.value(o, at));
+        let values = DESIGN.map(|outcome| u128::from(outcome.value(o, at)));
+        for (i, v) in values.into_iter().enumerate() {
             self.sum[i] += v;
             self.sum_sq[i] += v * v;
         }

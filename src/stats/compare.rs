@@ -110,17 +110,18 @@ impl PairedSink for CompareAccumulator {
         let reference_distributed = DISTRIBUTED.value(reference, at) as i64;
         for (c, (o, trace)) in outcomes.iter().zip(traces).enumerate() {
             self.runs[c].record(trial, o, trace);
+            let values = SUMMED.map(|k| i128::from(k.value(o, at)));
             let sums = &mut self.sums[c];
-            for (i, k) in SUMMED.into_iter().enumerate() {
-                let v = i128::from(k.value(o, at));
-                let d = v - reference_values[i];
+            for (i, (v, r)) in values.into_iter().zip(reference_values).enumerate() {
+                let d = v - r;
                 sums.sum[i] += v;
                 sums.sum_sq[i] += (v * v) as u128;
                 sums.diff_sum[i] += d;
                 sums.diff_sq[i] += (d * d) as u128;
             }
-            for (i, k) in MEDIANS.into_iter().enumerate() {
-                self.batches[c][i][batch].add(k.value(o, at));
+            let medians = MEDIANS.map(|k| k.value(o, at));
+            for (batches, v) in self.batches[c].iter_mut().zip(medians) {
+                batches[batch].add(v);
             }
             *self.differences[c]
                 .entry(DISTRIBUTED.value(o, at) as i64 - reference_distributed)
