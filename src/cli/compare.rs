@@ -12,10 +12,11 @@ use swapsim::engine::{self, Configuration, PairedSink, StreamKeys};
 use swapsim::jobs::Progress;
 use swapsim::jobs::shard::{Partial, ShardStats, SourceRecord, Spec};
 use swapsim::model::Model;
+use swapsim::outcomes::Outcome;
 use swapsim::report::{self, Manifest, Staging};
 use swapsim::scenario::variants::{self, BASE_NAME};
 use swapsim::scenario::{Scenario, ScenarioSource, error::nearest};
-use swapsim::stats::compare::{CompareAccumulator, ComparedOutcome, Comparison, KeyOutcome};
+use swapsim::stats::compare::{CompareAccumulator, ComparedOutcome, Comparison};
 
 pub(super) const EXAMPLES: &str = "\
 Examples:
@@ -581,7 +582,7 @@ fn write_comparison(
     let csv_path = dir.join("comparison.csv");
     let rows = cmp.outcomes.iter().map(|o| TidyRow {
         configuration: &o.configuration,
-        outcome: o.outcome.name(),
+        outcome: o.outcome.statistic(),
         estimate: o.estimate,
         ci_low: o.ci95[0],
         ci_high: o.ci95[1],
@@ -609,11 +610,11 @@ fn print_comparison(cmp: &Comparison, title: &str, out: &Path, wall: f64) {
         (None, _) => "n/a".to_string(),
     };
     let shown = [
-        KeyOutcome::TargetByDeadline,
-        KeyOutcome::MeanReturnedByDeadline,
-        KeyOutcome::NoRoundByDeadline,
-        KeyOutcome::MedianFirstSuspensionDay,
-        KeyOutcome::Collapse,
+        Outcome::TargetByDeadline,
+        Outcome::MeanReturnedByDeadline,
+        Outcome::NoRoundByDeadline,
+        Outcome::MedianFirstSuspensionDay,
+        Outcome::Collapse,
     ];
     for name in &cmp.names {
         say!("  {name}:");

@@ -159,7 +159,7 @@ pub struct RunArgs {
     pub target_se: Option<f64>,
     /// The quantity whose standard error --target-se controls.
     #[arg(long, value_enum, default_value = "p_target_by_deadline")]
-    pub metric: swapsim::stats::Metric,
+    pub metric: swapsim::outcomes::Outcome,
     /// Number of trials, overriding the file's `simulation.trials`.
     #[arg(long, value_name = "N")]
     pub trials: Option<u64>,

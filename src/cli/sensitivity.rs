@@ -21,7 +21,7 @@ use swapsim::scenario::{Scenario, ScenarioSource};
 use swapsim::sensitivity::analysis::{self, AnalysisError, Plan};
 use swapsim::sensitivity::design::DesignError;
 use swapsim::sensitivity::evaluate::Evaluator;
-use swapsim::sensitivity::outcomes::{KeyEstimates, KeyOutcome, KeySums};
+use swapsim::sensitivity::outcomes::{KeyEstimates, KeySums, design_outcomes};
 use swapsim::sensitivity::tables::{self, Context};
 
 pub(super) const EXAMPLES: &str = "\
@@ -450,7 +450,7 @@ fn write_analysis(
         scenario: scenario.name().to_string(),
         trials_per_point: trials,
         seed,
-        outcomes: KeyOutcome::of(&scenario),
+        outcomes: design_outcomes(&scenario),
     };
     let dir = staging.path().to_path_buf();
     let design_points = plan.points.len();

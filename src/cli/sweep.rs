@@ -12,7 +12,7 @@ use swapsim::report::Staging;
 use swapsim::scenario::uncertainty;
 use swapsim::sensitivity::analysis::{self, AnalysisError};
 use swapsim::sensitivity::evaluate::Evaluator;
-use swapsim::sensitivity::outcomes::KeyOutcome;
+use swapsim::sensitivity::outcomes::design_outcomes;
 use swapsim::sensitivity::tables::{self, Context};
 
 pub(super) const EXAMPLES: &str = "\
@@ -152,7 +152,7 @@ pub(super) fn run(args: &SweepArgs) -> Result<(), Error> {
         scenario: scenario.name().to_string(),
         trials_per_point: trials,
         seed: scenario.simulation().seed,
-        outcomes: KeyOutcome::of(&scenario),
+        outcomes: design_outcomes(&scenario),
     };
     let bar = design_bar(args.common.quiet);
     let progress = |done: u64, total: u64| {

@@ -12,10 +12,11 @@ use super::{Exec, Job, Outputs, RunInfo, WriteOptions};
 use crate::engine::{self, PerTrial, StreamKeys};
 use crate::error::{Error, Result};
 use crate::model::{Model, TrialOutcome};
+use crate::outcomes::Outcome;
 use crate::outputs::manifest::ManifestFile;
 use crate::outputs::{Identity, Manifest};
 use crate::scenario::{Scenario, ScenarioSource};
-use crate::stats::{Accumulator, Metric, Results};
+use crate::stats::{Accumulator, Results};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -100,7 +101,7 @@ impl RunJob {
     pub fn converge(
         &self,
         target: f64,
-        metric: Metric,
+        metric: Outcome,
         cap: u64,
         exec: &Exec,
     ) -> Result<(RunJob, RunStats)> {

@@ -21,11 +21,13 @@ use super::okabe_ito::{BLUE, GREEN, ORANGE, VERMILLION};
 use super::{
     AXIS_SIZE, ChartSpec, DayAxis, DrawResult, Frame, GRID_UNDER, INK, Key, LABEL_SIZE, MARGIN,
     MUTED, NOTE_SIZE, PlotError, Scale, TICK_SIZE, boxed_label, dashed, draw_mesh, finite,
-    fmt_date, fmt_tick, frame, guard_range, percent_chart, plot_builder, wrap, write_chart,
+    fmt_date, fmt_tick, frame, guard_range, percent_chart, plot_builder, title_words, wrap,
+    write_chart,
 };
+use crate::outcomes::{COMPARED, Outcome, TitleStyle, Unit};
 use crate::scenario::Scenario;
 use crate::stats::DailyRow;
-use crate::stats::compare::{ComparedOutcome, Comparison, KeyOutcome};
+use crate::stats::compare::{ComparedOutcome, Comparison};
 
 /// The rest of the Okabe–Ito palette, for comparisons of up to eight
 /// configurations.
@@ -62,20 +64,15 @@ const MAX_OVERLAID: usize = 3;
 /// Space between small panels (SVG pixels).
 const PANEL_GAP: f64 = 24.0;
 
-/// Panels of the outcome charts, most important first; the first six with
-/// estimates are drawn; the others are left to the tables.
-const PANEL_ORDER: [KeyOutcome; 10] = [
-    KeyOutcome::TargetByDeadline,
-    KeyOutcome::NoRoundByDeadline,
-    KeyOutcome::MeanReturnedByDeadline,
-    KeyOutcome::MeanReturnedByHorizon,
-    KeyOutcome::MedianFirstSuspensionDay,
-    KeyOutcome::Collapse,
-    KeyOutcome::MeanDaysSuspended,
-    KeyOutcome::MeanSuspensions,
-    KeyOutcome::MedianReturnedByDeadline,
-    KeyOutcome::MedianReturnedByHorizon,
-];
+/// Panels of the outcome charts, most important first (by their panel
+/// rank); the first six with estimates are drawn; the others are left to
+/// the tables.
+fn panel_order() -> Vec<Outcome> {
+    let mut order = COMPARED.to_vec();
+    order.sort_by_key(|o| o.compared().map(|c| c.panel_rank));
+    order
+}
+
 /// Panels that fit a 1600x1000 chart with labels readable in print.
 const MAX_PANELS: usize = 6;
 
@@ -225,7 +222,7 @@ impl Compare<'_> {
     /// The row of `outcome` for configuration `c`. Rows are matched by
     /// name; if two configurations share a name, the nth of them takes the
     /// nth matching row, so the order of configurations decides.
-    fn outcome(&self, c: usize, outcome: KeyOutcome) -> Option<&ComparedOutcome> {
+    fn outcome(&self, c: usize, outcome: Outcome) -> Option<&ComparedOutcome> {
         let name = self.name(c);
         let nth = self.cmp.names[..c.min(self.cmp.names.len())]
             .iter()
@@ -283,41 +280,11 @@ impl Compare<'_> {
 
     /// The short panel title of an outcome: what it is, by when, in what
     /// unit. `change` gives the unit of a difference.
-    fn panel_title(&self, outcome: KeyOutcome, change: bool) -> String {
-        let deadline = self.deadline();
-        let horizon = self.horizon_end();
-        let pct = if change { "pp" } else { "%" };
-        match outcome {
-            KeyOutcome::TargetByDeadline => match self.scenario.target().pool {
-                Some(pool) => format!(
-                    "All {} returned by {deadline} ({pct})",
-                    crate::format::grouped(pool as f64, 0)
-                ),
-                None => format!("Whole pool returned by {deadline} ({pct})"),
-            },
-            KeyOutcome::NoRoundByDeadline => format!("No round by {deadline} ({pct})"),
-            KeyOutcome::MeanReturnedByDeadline => format!("Mean returned by {deadline} (people)"),
-            KeyOutcome::MedianReturnedByDeadline => {
-                format!("Median returned by {deadline} (people)")
-            }
-            KeyOutcome::MeanReturnedByHorizon => format!("Mean returned by {horizon} (people)"),
-            KeyOutcome::MedianReturnedByHorizon => format!("Median returned by {horizon} (people)"),
-            // A day index, but a difference of days.
-            KeyOutcome::MedianFirstSuspensionDay if change => {
-                "Median first suspension (days)".to_string()
-            }
-            KeyOutcome::MedianFirstSuspensionDay => "Median first suspension (day)".to_string(),
-            KeyOutcome::MeanSuspensions => format!("Mean suspensions by {horizon}"),
-            KeyOutcome::MeanDaysSuspended => format!("Mean days suspended by {horizon}"),
-            KeyOutcome::Collapse => format!("Collapse by {horizon} ({pct})"),
-        }
+    fn panel_title(&self, outcome: Outcome, change: bool) -> String {
+        outcome
+            .title(TitleStyle::Panel { change }, &title_words(self.scenario))
+            .unwrap_or_default()
     }
-}
-
-/// Whether an outcome is a probability, drawn in percent (or, for a
-/// difference, in percentage points).
-fn is_probability(outcome: KeyOutcome) -> bool {
-    outcome.unit() == "probability"
 }
 
 /// `v` with a plus sign when positive, for differences: "+3.2", "−12".
@@ -333,8 +300,8 @@ fn signed(v: f64, text: String) -> String {
 }
 
 /// A value of `outcome` as a label (probabilities already in percent).
-fn value_label(outcome: KeyOutcome, v: f64, change: bool) -> String {
-    let text = if is_probability(outcome) {
+fn value_label(outcome: Outcome, v: f64, change: bool) -> String {
+    let text = if outcome.is_probability() {
         if change {
             let decimals = match v.abs() {
                 0.0 => 0,
@@ -345,7 +312,7 @@ fn value_label(outcome: KeyOutcome, v: f64, change: bool) -> String {
         } else {
             format!("{}%", crate::format::percent(v / 100.0))
         }
-    } else if outcome == KeyOutcome::MedianFirstSuspensionDay {
+    } else if outcome.unit() == Unit::Day {
         crate::format::grouped(v, 0)
     } else {
         crate::format::people(v)
@@ -371,7 +338,7 @@ struct Dot {
 
 /// One panel: an outcome for every row.
 struct Panel {
-    outcome: KeyOutcome,
+    outcome: Outcome,
     title: String,
     dots: Vec<Dot>,
     /// The dashed line of the reference's estimate, on the outcome chart.
@@ -452,15 +419,15 @@ impl Panel {
 }
 
 /// Panels for the configurations `configs` (their estimates, or with
-/// `change` their differences from the reference), in [`PANEL_ORDER`],
+/// `change` their differences from the reference), in [`panel_order`],
 /// keeping the first [`MAX_PANELS`] outcomes with at least one value.
 fn panels(d: &Compare, configs: &[usize], change: bool) -> Vec<Panel> {
     let mut out = Vec::new();
-    for outcome in PANEL_ORDER {
+    for outcome in panel_order() {
         if out.len() == MAX_PANELS {
             break;
         }
-        let scale = if is_probability(outcome) { 100.0 } else { 1.0 };
+        let scale = if outcome.is_probability() { 100.0 } else { 1.0 };
         let to_dot = |r: Option<&ComparedOutcome>| {
             let Some(r) = r else {
                 return Dot {
@@ -486,13 +453,13 @@ fn panels(d: &Compare, configs: &[usize], change: bool) -> Vec<Panel> {
         if dots.iter().all(|dot| dot.estimate.is_none()) {
             continue;
         }
-        let bounds = match (change, is_probability(outcome)) {
+        let bounds = match (change, outcome.is_probability()) {
             (true, true) => (Some(-100.0), Some(100.0)),
             (true, false) => (None, None),
             (false, true) => (Some(0.0), Some(100.0)),
             (false, false) => (Some(0.0), None),
         };
-        let median_day = outcome == KeyOutcome::MedianFirstSuspensionDay && !change;
+        let median_day = outcome.censored() && !change;
         let missing = if median_day { "beyond horizon" } else { "n/a" };
         out.push(Panel {
             outcome,
@@ -841,10 +808,7 @@ fn draw_outcomes<DB: DrawingBackend>(
         d.trials(),
         d.name(0)
     )];
-    if panels
-        .iter()
-        .any(|p| p.outcome == KeyOutcome::MedianFirstSuspensionDay)
-    {
+    if panels.iter().any(|p| p.outcome.unit() == Unit::Day) {
         notes.push(format!("Days are counted from {} (day 0).", d.start()));
     }
     let f = Frame {
@@ -878,7 +842,7 @@ fn draw_differences<DB: DrawingBackend>(
          dot marks an interval that includes zero, a change not clear of Monte Carlo noise.",
         d.name(0)
     )];
-    if panels.iter().any(|p| is_probability(p.outcome)) {
+    if panels.iter().any(|p| p.outcome.is_probability()) {
         notes[0].push_str(" Probabilities change in percentage points (pp).");
     }
     let f = Frame {
@@ -1652,7 +1616,7 @@ mod tests {
             title: TITLE,
         };
         let no_round = |c| {
-            d.outcome(c, KeyOutcome::NoRoundByDeadline)
+            d.outcome(c, Outcome::NoRoundByDeadline)
                 .and_then(|o| o.estimate)
         };
         assert!(no_round(0) < Some(1.0));

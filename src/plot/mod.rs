@@ -28,6 +28,7 @@ use plotters::prelude::*;
 use plotters::style::register_font;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use crate::outcomes::TitleWords;
 use crate::scenario::Scenario;
 use crate::stats::{DailyRow, Proportion, Results};
 
@@ -1068,6 +1069,18 @@ pub(crate) const MONTHS: [&str; 12] = [
 /// country that reads the briefs.
 pub(crate) fn fmt_date(d: NaiveDate) -> String {
     format!("{} {} {}", d.day(), MONTHS[d.month0() as usize], d.year())
+}
+
+/// The scenario's words in the titles of key outcomes on charts: dates as
+/// [`fmt_date`] writes them, the pool with thousands separators.
+pub(crate) fn title_words(s: &Scenario) -> TitleWords {
+    let horizon = s.simulation().horizon_days;
+    TitleWords {
+        deadline: fmt_date(s.target().deadline),
+        horizon_end: fmt_date(s.date_of_day(horizon.saturating_sub(1))),
+        horizon_days: horizon.to_string(),
+        pool: s.target().pool.map(|p| crate::format::grouped(p as f64, 0)),
+    }
 }
 
 /// "25–27 Jan 2026", "28 Dec 2025 – 3 Jan 2026": a date interval, shortened

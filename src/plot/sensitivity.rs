@@ -27,12 +27,12 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::{
     BLUE, ChartSpec, DrawResult, FOOTER_SIZE, Frame, GRID_UNDER, INK, Key, LABEL_SIZE, MARGIN,
     MUTED, ORANGE, PlotError, Scale, TICK_SIZE, VERMILLION, boxed_label, dashed, draw_mesh, finite,
-    fmt_date, fmt_tick, frame, guard_range, plot_builder, tint, write_chart,
+    fmt_tick, frame, guard_range, plot_builder, tint, title_words, write_chart,
 };
+use crate::outcomes::{Outcome, TitleStyle, Unit};
 use crate::scenario::Scenario;
 use crate::scenario::uncertainty::Uncertainty;
 use crate::sensitivity::analysis::{MorrisResult, SobolResult, SweepResult, TornadoResult};
-use crate::sensitivity::outcomes::KeyOutcome;
 use crate::sensitivity::tables::Context;
 
 /// Most bars in one bar chart; the rest are named in a note.
@@ -40,57 +40,51 @@ pub const MAX_BARS: usize = 15;
 
 /// What the outcome is, in words a brief can print: "P(all 1,200 returned
 /// by 31 Dec 2025)".
-pub fn outcome_title(o: KeyOutcome, s: &Scenario) -> String {
-    let deadline = fmt_date(s.target().deadline);
-    let end = fmt_date(s.date_of_day(s.simulation().horizon_days.saturating_sub(1)));
-    match o {
-        KeyOutcome::TargetByDeadline => format!(
-            "P(all {} returned by {deadline})",
-            crate::format::grouped(s.target().pool.unwrap_or(0) as f64, 0)
-        ),
-        KeyOutcome::NoRoundByDeadline => format!("P(no round by {deadline})"),
-        KeyOutcome::ReturnedByDeadline => format!("People returned by {deadline} (mean)"),
-        KeyOutcome::ReturnedByHorizon => format!("People returned by {end} (mean)"),
-        KeyOutcome::SuspendedWithinHorizon => format!("P(suspended at least once by {end})"),
-        KeyOutcome::Suspensions => format!("Suspensions by {end} (mean)"),
-        KeyOutcome::Collapse => format!("P(collapse by {end})"),
-    }
+pub fn outcome_title(o: Outcome, s: &Scenario) -> String {
+    o.title(TitleStyle::Chart, &title_words(s))
+        .unwrap_or_default()
 }
 
 /// The value axis of an outcome: percent for probabilities.
-fn axis_title(o: KeyOutcome) -> &'static str {
-    match o {
-        KeyOutcome::ReturnedByDeadline | KeyOutcome::ReturnedByHorizon => "people (mean)",
-        KeyOutcome::Suspensions => "suspensions (mean)",
-        _ => "probability (%)",
+fn axis_title(o: Outcome) -> String {
+    if o.is_probability() {
+        "probability (%)".to_string()
+    } else {
+        format!("{} (mean)", o.unit().name())
     }
 }
 
 /// Outcome values in chart units: percent for probabilities.
-fn chart_value(o: KeyOutcome, v: f64) -> f64 {
+fn chart_value(o: Outcome, v: f64) -> f64 {
     if o.is_probability() { v * 100.0 } else { v }
 }
 
 /// An outcome value for a reader: "3.1%", "203", "0.62".
-pub fn fmt_outcome(o: KeyOutcome, v: f64) -> String {
-    if o.is_probability() {
-        format!("{}%", crate::format::percent(v))
-    } else if o == KeyOutcome::Suspensions {
-        crate::format::grouped(v, 2)
-    } else {
-        crate::format::people(v)
+pub fn fmt_outcome(o: Outcome, v: f64) -> String {
+    match o.unit() {
+        Unit::Probability => format!("{}%", crate::format::percent(v)),
+        Unit::Suspensions => crate::format::grouped(v, 2),
+        Unit::People | Unit::Day | Unit::Days => crate::format::people(v),
     }
 }
 
 /// An elementary effect or other change of an outcome: "5.1 percentage
 /// points", "198 people".
-pub fn fmt_change(o: KeyOutcome, v: f64) -> String {
-    match o {
-        KeyOutcome::ReturnedByDeadline | KeyOutcome::ReturnedByHorizon => {
-            format!("{} people", crate::format::people(v))
+pub fn fmt_change(o: Outcome, v: f64) -> String {
+    match o.unit() {
+        Unit::Probability => format!("{} percentage points", crate::format::grouped(v * 100.0, 1)),
+        Unit::Suspensions => crate::format::grouped(v, 2),
+        unit @ (Unit::People | Unit::Day | Unit::Days) => {
+            format!("{} {}", crate::format::people(v), unit.name())
         }
-        KeyOutcome::Suspensions => crate::format::grouped(v, 2),
-        _ => format!("{} percentage points", crate::format::grouped(v * 100.0, 1)),
+    }
+}
+
+/// The unit of a change of an outcome, as a chart's axis names it.
+fn change_unit(o: Outcome) -> &'static str {
+    match o.unit() {
+        Unit::Probability => "percentage points",
+        other => other.name(),
     }
 }
 
@@ -370,7 +364,7 @@ struct OutcomeChart<'a, R> {
 }
 
 impl<R> OutcomeChart<'_, R> {
-    fn key(&self) -> KeyOutcome {
+    fn key(&self) -> Outcome {
         self.ctx.outcomes[self.outcome]
     }
 }
@@ -404,7 +398,7 @@ where
 
 impl ChartSpec for OutcomeChart<'_, SweepResult> {
     fn stem(&self) -> String {
-        format!("sweep_{}", self.key().key())
+        format!("sweep_{}", self.key().design_key())
     }
 
     fn draw<DB: DrawingBackend>(
@@ -486,7 +480,7 @@ impl ChartSpec for OutcomeChart<'_, SweepResult> {
             &mut chart,
             s,
             GRID_UNDER,
-            (&param.path, axis_title(o)),
+            (&param.path, &axis_title(o)),
             &|v| fmt_param(*v),
             &|v| fmt_tick(*v),
         )?;
@@ -553,7 +547,7 @@ const HIGH_COLOUR: RGBColor = ORANGE;
 
 impl ChartSpec for OutcomeChart<'_, TornadoResult> {
     fn stem(&self) -> String {
-        format!("tornado_{}", self.key().key())
+        format!("tornado_{}", self.key().design_key())
     }
 
     fn draw<DB: DrawingBackend>(
@@ -584,10 +578,10 @@ impl ChartSpec for OutcomeChart<'_, TornadoResult> {
                 "Each end has a Monte Carlo standard error of at most {}{}: a bar much shorter \
                  than that cannot be told from no effect, unless its width is exactly zero.",
                 fmt_outcome(o, se),
-                match o {
-                    KeyOutcome::ReturnedByDeadline | KeyOutcome::ReturnedByHorizon => " people",
-                    KeyOutcome::Suspensions => " suspensions",
-                    _ => "",
+                if o.is_probability() {
+                    String::new()
+                } else {
+                    format!(" {}", o.unit().name())
                 }
             ),
         ];
@@ -648,7 +642,7 @@ impl ChartSpec for OutcomeChart<'_, TornadoResult> {
             (lo, hi),
             (pad, pad),
             Some(0.0),
-            axis_title(o),
+            &axis_title(o),
         )?;
         let c = cv(base);
         for (i, b) in bars.iter().enumerate() {
@@ -707,11 +701,7 @@ impl ChartSpec for OutcomeChart<'_, TornadoResult> {
 
 /// The value labels to the left and right of a tornado bar. When both
 /// ends lie on the same side of the base, one label there names both.
-fn end_labels(
-    o: KeyOutcome,
-    b: &crate::sensitivity::tornado::Swing,
-    base: f64,
-) -> (String, String) {
+fn end_labels(o: Outcome, b: &crate::sensitivity::tornado::Swing, base: f64) -> (String, String) {
     let (l, h) = (b.at_low, b.at_high);
     let (lt, ht) = (fmt_outcome(o, l), fmt_outcome(o, h));
     if l < base && h < base {
@@ -753,7 +743,7 @@ const FIRST_COLOUR: RGBColor = ORANGE;
 
 impl ChartSpec for OutcomeChart<'_, SobolResult> {
     fn stem(&self) -> String {
-        format!("sobol_{}", self.result.indices[self.outcome].0.key())
+        format!("sobol_{}", self.result.indices[self.outcome].0.design_key())
     }
 
     fn draw<DB: DrawingBackend>(
@@ -873,7 +863,10 @@ const SIGMA_COLOUR: RGBColor = VERMILLION;
 
 impl ChartSpec for OutcomeChart<'_, MorrisResult> {
     fn stem(&self) -> String {
-        format!("morris_{}", self.result.effects[self.outcome].0.key())
+        format!(
+            "morris_{}",
+            self.result.effects[self.outcome].0.design_key()
+        )
     }
 
     fn draw<DB: DrawingBackend>(
@@ -891,11 +884,7 @@ impl ChartSpec for OutcomeChart<'_, MorrisResult> {
         });
         let names: Vec<String> = order.iter().map(|&i| u[i].parameter.label()).collect();
         let shown = &order[..order.len().min(MAX_BARS)];
-        let unit = match o {
-            KeyOutcome::ReturnedByDeadline | KeyOutcome::ReturnedByHorizon => "people",
-            KeyOutcome::Suspensions => "suspensions",
-            _ => "percentage points",
-        };
+        let unit = change_unit(*o);
         let mut notes = vec![
             format!(
                 "Elementary effects on {}: the change when one uncertainty moves {} of its \

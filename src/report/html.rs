@@ -13,8 +13,8 @@
 //! Every text taken from those files is escaped: scenario names and
 //! descriptions are user input.
 
+use crate::outcomes::{DESIGN, Outcome, TitleStyle, TitleWords, Unit};
 use crate::outputs::{OutputError as ReportError, files, io_err};
-use crate::sensitivity::outcomes::KeyOutcome;
 use serde_json::{Map, Value};
 use std::fmt::Write as _;
 use std::fs;
@@ -128,8 +128,8 @@ fn read_charts(dir: &Path) -> Result<Vec<Chart>, ReportError> {
     let rank = |stem: &str| {
         let outcome = stem
             .split_once('_')
-            .and_then(|(_, key)| KeyOutcome::ALL.iter().position(|o| o.key() == key))
-            .unwrap_or(KeyOutcome::ALL.len());
+            .and_then(|(_, key)| DESIGN.iter().position(|o| o.design_key() == key))
+            .unwrap_or(DESIGN.len());
         (caption_index(stem).unwrap_or(CAPTIONS.len()), outcome)
     };
     charts.sort_by(|a, b| (rank(&a.stem), &a.stem).cmp(&(rank(&b.stem), &b.stem)));
@@ -1159,30 +1159,21 @@ fn sweep_table(h: &mut String, j: &Value, key: &str, scale: Scale, link: &str) {
     h.push_str("</tbody></table></div>\n");
 }
 
-/// A key outcome in plain words, as the key numbers of a run name it.
+/// A key outcome of a design in plain words, as the key numbers of a run
+/// name it; an unknown key as it is.
 fn outcome_label(key: &str, scenario: &Value) -> String {
-    let deadline = text(&scenario["target"]["deadline"]);
-    let horizon = text(&scenario["simulation"]["horizon_days"]);
-    let Some(o) = KeyOutcome::ALL.into_iter().find(|o| o.key() == key) else {
-        return key.to_string();
+    let words = TitleWords {
+        deadline: text(&scenario["target"]["deadline"]),
+        // The report names the horizon by its length.
+        horizon_end: String::new(),
+        horizon_days: text(&scenario["simulation"]["horizon_days"]),
+        pool: scenario["target"]["pool"]
+            .as_f64()
+            .map(|pool| people(Some(pool))),
     };
-    match o {
-        KeyOutcome::TargetByDeadline => match scenario["target"]["pool"].as_f64() {
-            Some(pool) => format!(
-                "Chance that all {} are returned by {deadline}",
-                people(Some(pool))
-            ),
-            None => format!("Chance that the whole pool is returned by {deadline}"),
-        },
-        KeyOutcome::NoRoundByDeadline => format!("Chance of no exchange round by {deadline}"),
-        KeyOutcome::ReturnedByDeadline => format!("People returned by {deadline} (mean)"),
-        KeyOutcome::ReturnedByHorizon => format!("People returned within {horizon} days (mean)"),
-        KeyOutcome::SuspendedWithinHorizon => {
-            format!("Chance the process is suspended within {horizon} days")
-        }
-        KeyOutcome::Suspensions => format!("Suspensions within {horizon} days (mean)"),
-        KeyOutcome::Collapse => format!("Chance the process collapses within {horizon} days"),
-    }
+    Outcome::from_design_key(key)
+        .and_then(|o| o.title(TitleStyle::Report, &words))
+        .unwrap_or_else(|| key.to_string())
 }
 
 /// How a key outcome's values read: probabilities as percentages (and
@@ -1197,10 +1188,10 @@ enum Scale {
 
 impl Scale {
     fn of(key: &str) -> Scale {
-        match KeyOutcome::ALL.into_iter().find(|o| o.key() == key) {
-            Some(o) if o.is_probability() => Scale::Probability,
-            Some(KeyOutcome::ReturnedByDeadline | KeyOutcome::ReturnedByHorizon) => Scale::People,
-            _ => Scale::Count,
+        match Outcome::from_design_key(key).map(Outcome::unit) {
+            Some(Unit::Probability) => Scale::Probability,
+            Some(Unit::People) => Scale::People,
+            Some(Unit::Day | Unit::Days | Unit::Suspensions) | None => Scale::Count,
         }
     }
 

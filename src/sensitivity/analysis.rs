@@ -14,10 +14,11 @@ use super::BOOTSTRAP_REPLICATES;
 use super::design::{self, DesignError, SaltelliDesign, Trajectory};
 use super::evaluate::{EvaluateError, Evaluator, Settings};
 use super::morris::{self, Effects};
-use super::outcomes::{KeyEstimates, KeyOutcome};
+use super::outcomes::KeyEstimates;
 use super::sobol::{self, SobolIndices};
 use super::tornado::{self, Swing};
 use crate::engine::{StreamRng, fnv1a, stream};
+use crate::outcomes::Outcome;
 use crate::scenario::uncertainty::{Parameter, Uncertainty};
 use rand::Rng;
 
@@ -102,7 +103,7 @@ pub struct TornadoResult {
 
 impl TornadoResult {
     /// The bars of one outcome, widest first.
-    pub fn swings(&self, outcome: KeyOutcome) -> Vec<Swing> {
+    pub fn swings(&self, outcome: Outcome) -> Vec<Swing> {
         let get = |e: &[KeyEstimates]| {
             e.iter()
                 .map(|k| k.get(outcome).estimate)
@@ -198,7 +199,7 @@ fn settings_at(uncertainties: &[Uncertainty], unit: &[f64]) -> Settings {
 
 /// Mean squared Monte Carlo standard error of an outcome over design
 /// points: the variance that the inner trials add to each point's output.
-fn inner_variance(estimates: &[KeyEstimates], o: KeyOutcome) -> f64 {
+fn inner_variance(estimates: &[KeyEstimates], o: Outcome) -> f64 {
     let sum: f64 = estimates
         .iter()
         .map(|e| e.get(o).se)
@@ -215,7 +216,7 @@ pub struct SobolResult {
     /// Parameter values at every design point, in design order.
     pub points: Vec<Settings>,
     pub estimates: Vec<KeyEstimates>,
-    pub indices: Vec<(KeyOutcome, SobolIndices)>,
+    pub indices: Vec<(Outcome, SobolIndices)>,
     /// For each entry of `indices`, the share of the output's variance over
     /// the design that the inner trials' Monte Carlo noise accounts for:
     /// mean squared standard error over the `A` and `B` points divided by
@@ -231,7 +232,7 @@ pub fn sobol(
     eval: &Evaluator,
     uncertainties: &[Uncertainty],
     n: usize,
-    outcomes: &[KeyOutcome],
+    outcomes: &[Outcome],
     threads: usize,
     progress: Progress,
 ) -> Result<SobolResult, AnalysisError> {
@@ -262,12 +263,12 @@ pub fn sobol_result(
     seed: u64,
     plan: Plan,
     estimates: Vec<KeyEstimates>,
-    outcomes: &[KeyOutcome],
+    outcomes: &[Outcome],
 ) -> SobolResult {
     let Design::Sobol(design) = plan.design else {
         unreachable!("a Sobol result needs a Sobol plan")
     };
-    let indices: Vec<(KeyOutcome, SobolIndices)> = outcomes
+    let indices: Vec<(Outcome, SobolIndices)> = outcomes
         .iter()
         .map(|&o| {
             let y: Vec<f64> = estimates.iter().map(|e| e.get(o).estimate).collect();
@@ -304,7 +305,7 @@ pub struct MorrisResult {
     pub trajectories: Vec<Trajectory>,
     pub points: Vec<Settings>,
     pub estimates: Vec<KeyEstimates>,
-    pub effects: Vec<(KeyOutcome, Vec<Effects>)>,
+    pub effects: Vec<(Outcome, Vec<Effects>)>,
     /// For each entry of `effects`, the mean |EE| that the inner trials'
     /// noise alone would give a parameter with no effect, were the two
     /// points of a step not coupled: `sqrt(2 s^2) sqrt(2/pi) / delta`, with
@@ -343,7 +344,7 @@ pub fn morris_result(
     seed: u64,
     plan: Plan,
     estimates: Vec<KeyEstimates>,
-    outcomes: &[KeyOutcome],
+    outcomes: &[Outcome],
 ) -> MorrisResult {
     let Design::Morris {
         levels,
@@ -353,7 +354,7 @@ pub fn morris_result(
         unreachable!("a Morris result needs a Morris plan")
     };
     let d = trajectories.first().map_or(0, |t| t.order.len());
-    let effects: Vec<(KeyOutcome, Vec<Effects>)> = outcomes
+    let effects: Vec<(Outcome, Vec<Effects>)> = outcomes
         .iter()
         .map(|&o| {
             let y: Vec<f64> = estimates.iter().map(|e| e.get(o).estimate).collect();

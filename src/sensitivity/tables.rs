@@ -6,10 +6,11 @@
 //! the files.
 
 use super::analysis::{MorrisResult, SobolResult, SweepResult, TornadoResult};
-use super::outcomes::{Estimate, KeyEstimates, KeyOutcome};
+use super::outcomes::{Estimate, KeyEstimates};
 use super::{BOOTSTRAP_REPLICATES, Interval};
+use crate::outcomes::Outcome;
 use crate::scenario::uncertainty::{Parameter, Uncertainty};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use serde_json::{Map, Value, json};
 
 /// What every analysis says about how it was run.
@@ -22,18 +23,23 @@ pub struct Context {
     /// The seed of every design point: the same seed everywhere gives
     /// common random numbers.
     pub seed: u64,
-    /// The outcomes analysed.
-    pub outcomes: Vec<KeyOutcome>,
+    /// The outcomes analysed, written by their keys in design files.
+    #[serde(serialize_with = "design_keys")]
+    pub outcomes: Vec<Outcome>,
+}
+
+fn design_keys<S: Serializer>(outcomes: &[Outcome], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(outcomes.iter().map(|o| o.design_key()))
 }
 
 /// How each key outcome is estimated at a design point.
 const POINT_ESTIMATORS: &str = "probabilities: share of trials, Wilson score 95% interval; \
      means: mean over trials, mean -/+ 1.96 standard errors";
 
-fn estimates_json(outcomes: &[KeyOutcome], e: &KeyEstimates) -> Value {
+fn estimates_json(outcomes: &[Outcome], e: &KeyEstimates) -> Value {
     let mut m = Map::new();
     for &o in outcomes {
-        m.insert(o.key().to_string(), json!(e.get(o)));
+        m.insert(o.design_key().to_string(), json!(e.get(o)));
     }
     Value::Object(m)
 }
@@ -69,7 +75,7 @@ pub fn sweep_rows(ctx: &Context, r: &SweepResult) -> Vec<SweepRow> {
             rows.push(SweepRow {
                 parameter: r.parameter.path.clone(),
                 value,
-                outcome: o.key(),
+                outcome: o.design_key(),
                 estimate: x.estimate,
                 se: x.se,
                 ci95_low: x.ci95[0],
@@ -118,7 +124,7 @@ pub fn tornado_rows(ctx: &Context, u: &[Uncertainty], r: &TornadoResult) -> Vec<
     for &o in &ctx.outcomes {
         for (rank, s) in r.swings(o).iter().enumerate() {
             rows.push(TornadoRow {
-                outcome: o.key(),
+                outcome: o.design_key(),
                 rank: rank + 1,
                 parameter: u[s.input].parameter.path.clone(),
                 low_value: r.low_values[s.input],
@@ -152,7 +158,7 @@ pub fn tornado_json(ctx: &Context, u: &[Uncertainty], r: &TornadoResult) -> Valu
                 })
             })
             .collect();
-        bars.insert(o.key().to_string(), Value::Array(list));
+        bars.insert(o.design_key().to_string(), Value::Array(list));
     }
     json!({
         "analysis": "tornado",
@@ -193,7 +199,7 @@ pub fn sobol_rows(u: &[Uncertainty], r: &SobolResult) -> Vec<SobolRow> {
         ] {
             for (i, x) in list.iter().enumerate() {
                 rows.push(SobolRow {
-                    outcome: o.key(),
+                    outcome: o.design_key(),
                     parameter: u[i].parameter.path.clone(),
                     index: name,
                     estimate: finite(x.estimate),
@@ -221,7 +227,7 @@ pub fn sobol_json(ctx: &Context, u: &[Uncertainty], r: &SobolResult) -> Value {
             })
             .collect();
         outcomes.insert(
-            o.key().to_string(),
+            o.design_key().to_string(),
             json!({
                 "mean": ix.mean,
                 "variance": ix.variance,
@@ -271,7 +277,7 @@ pub fn morris_rows(u: &[Uncertainty], r: &MorrisResult) -> Vec<MorrisRow> {
         for (i, e) in effects.iter().enumerate() {
             let Interval { estimate, ci95 } = e.mu_star;
             rows.push(MorrisRow {
-                outcome: o.key(),
+                outcome: o.design_key(),
                 parameter: u[i].parameter.path.clone(),
                 mu: e.mu,
                 mu_star: estimate,
@@ -300,7 +306,7 @@ pub fn morris_json(ctx: &Context, u: &[Uncertainty], r: &MorrisResult) -> Value 
             })
             .collect();
         outcomes.insert(
-            o.key().to_string(),
+            o.design_key().to_string(),
             json!({ "noise_floor": floor, "effects": per }),
         );
     }
@@ -342,7 +348,7 @@ pub fn design_records(
     let mut header: Vec<String> = vec!["point".to_string()];
     header.extend(label_names.iter().map(|s| s.to_string()));
     header.extend(parameters.iter().map(|p| p.path.clone()));
-    header.extend(ctx.outcomes.iter().map(|o| o.key().to_string()));
+    header.extend(ctx.outcomes.iter().map(|o| o.design_key().to_string()));
     let mut out = vec![header];
     for (k, (s, e)) in settings.iter().zip(estimates).enumerate() {
         let mut rec = vec![k.to_string()];

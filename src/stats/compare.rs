@@ -5,8 +5,8 @@
 //! an outcome between a configuration and the reference varies far less than
 //! two independent estimates would. This module keeps, for each
 //! configuration, the full single-run statistics (for charts) and, for each
-//! key outcome, exact sums of the per-trial values and of the paired
-//! differences. Medians, which are not averages of per-trial values, are
+//! compared outcome ([`crate::outcomes::COMPARED`]), exact sums of the
+//! per-trial values and of the paired differences. Medians, which are not averages of per-trial values, are
 //! compared by batch medians: trials fall into [`BATCHES`] batches by trial
 //! number, the median difference is computed in each, and the spread of
 //! those batch differences gives its standard error.
@@ -16,6 +16,7 @@ use super::interval::{Z95, mean_se, wilson95};
 use super::{Accumulator, OUTCOME_BINS, Results};
 use crate::engine::{PairedSink, TrialSink};
 use crate::model::{TrialOutcome, TrialTrace};
+use crate::outcomes::{Bounds, COMPARED, Kind, Measure, Outcome, View, count, select};
 use crate::scenario::Scenario;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -25,153 +26,34 @@ pub const BATCHES: usize = 32;
 /// 97.5% point of Student's t with `BATCHES - 1` = 31 degrees of freedom.
 const T31_975: f64 = 2.039_513_446;
 
-/// The outcomes compared across configurations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum KeyOutcome {
-    TargetByDeadline,
-    NoRoundByDeadline,
-    MeanReturnedByDeadline,
-    MedianReturnedByDeadline,
-    MeanReturnedByHorizon,
-    MedianReturnedByHorizon,
-    MedianFirstSuspensionDay,
-    MeanSuspensions,
-    MeanDaysSuspended,
-    Collapse,
-}
+/// Compared outcomes estimated from sums of per-trial values
+/// (probabilities and means), in the order of [`Sums`].
+const SUMMED: [Outcome; count(View::Compared, &Kind::SUMMED)] =
+    select(View::Compared, &Kind::SUMMED);
 
-/// How a key outcome is estimated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// Share of trials with a 0/1 outcome.
-    Probability,
-    /// Mean of a whole-number outcome.
-    Mean,
-    /// Median of a whole-number outcome (batch method for differences).
-    Median,
-}
+/// Compared outcomes estimated by medians, in the order of
+/// `CompareAccumulator::batches`.
+const MEDIANS: [Outcome; count(View::Compared, &[Kind::Median])] =
+    select(View::Compared, &[Kind::Median]);
 
-impl KeyOutcome {
-    pub const ALL: [KeyOutcome; 10] = [
-        KeyOutcome::TargetByDeadline,
-        KeyOutcome::NoRoundByDeadline,
-        KeyOutcome::MeanReturnedByDeadline,
-        KeyOutcome::MedianReturnedByDeadline,
-        KeyOutcome::MeanReturnedByHorizon,
-        KeyOutcome::MedianReturnedByHorizon,
-        KeyOutcome::MedianFirstSuspensionDay,
-        KeyOutcome::MeanSuspensions,
-        KeyOutcome::MeanDaysSuspended,
-        KeyOutcome::Collapse,
-    ];
+/// The per-trial quantity whose paired differences are counted one by one
+/// (`differences.csv`).
+const DISTRIBUTED: Measure = Measure::ReturnedByDeadline;
 
-    /// Name used in files.
-    pub fn name(self) -> &'static str {
-        match self {
-            KeyOutcome::TargetByDeadline => "p_target_by_deadline",
-            KeyOutcome::NoRoundByDeadline => "p_no_round_by_deadline",
-            KeyOutcome::MeanReturnedByDeadline => "mean_returned_by_deadline",
-            KeyOutcome::MedianReturnedByDeadline => "median_returned_by_deadline",
-            KeyOutcome::MeanReturnedByHorizon => "mean_returned_by_horizon",
-            KeyOutcome::MedianReturnedByHorizon => "median_returned_by_horizon",
-            KeyOutcome::MedianFirstSuspensionDay => "median_first_suspension_day",
-            KeyOutcome::MeanSuspensions => "mean_suspensions",
-            KeyOutcome::MeanDaysSuspended => "mean_days_suspended",
-            KeyOutcome::Collapse => "p_collapse",
-        }
-    }
-
-    /// A label for charts and tables.
-    pub fn label(self) -> &'static str {
-        match self {
-            KeyOutcome::TargetByDeadline => "P(whole pool returned by the deadline)",
-            KeyOutcome::NoRoundByDeadline => "P(no round by the deadline)",
-            KeyOutcome::MeanReturnedByDeadline => "mean people returned by the deadline",
-            KeyOutcome::MedianReturnedByDeadline => "median people returned by the deadline",
-            KeyOutcome::MeanReturnedByHorizon => "mean people returned by the horizon",
-            KeyOutcome::MedianReturnedByHorizon => "median people returned by the horizon",
-            KeyOutcome::MedianFirstSuspensionDay => "median day of the first suspension",
-            KeyOutcome::MeanSuspensions => "mean number of suspensions",
-            KeyOutcome::MeanDaysSuspended => "mean days suspended",
-            KeyOutcome::Collapse => "P(collapse within the horizon)",
-        }
-    }
-
-    /// Unit of the estimate.
-    pub fn unit(self) -> &'static str {
-        match self.kind() {
-            Kind::Probability => "probability",
-            _ => match self {
-                KeyOutcome::MedianFirstSuspensionDay | KeyOutcome::MeanDaysSuspended => "days",
-                KeyOutcome::MeanSuspensions => "suspensions",
-                _ => "people",
-            },
-        }
-    }
-
-    fn kind(self) -> Kind {
-        match self {
-            KeyOutcome::TargetByDeadline | KeyOutcome::NoRoundByDeadline | KeyOutcome::Collapse => {
-                Kind::Probability
-            }
-            KeyOutcome::MedianReturnedByDeadline
-            | KeyOutcome::MedianReturnedByHorizon
-            | KeyOutcome::MedianFirstSuspensionDay => Kind::Median,
-            _ => Kind::Mean,
-        }
-    }
-}
-
-/// Per-trial values of the outcomes compared by means or probabilities,
-/// in the order of [`MEAN_OUTCOMES`].
-const MEAN_OUTCOMES: [KeyOutcome; 7] = [
-    KeyOutcome::TargetByDeadline,
-    KeyOutcome::NoRoundByDeadline,
-    KeyOutcome::MeanReturnedByDeadline,
-    KeyOutcome::MeanReturnedByHorizon,
-    KeyOutcome::MeanSuspensions,
-    KeyOutcome::MeanDaysSuspended,
-    KeyOutcome::Collapse,
-];
-
-/// Outcomes compared by medians, in the order of [`MEDIAN_OUTCOMES`].
-const MEDIAN_OUTCOMES: [KeyOutcome; 3] = [
-    KeyOutcome::MedianReturnedByDeadline,
-    KeyOutcome::MedianReturnedByHorizon,
-    KeyOutcome::MedianFirstSuspensionDay,
-];
-
-fn mean_values(o: &TrialOutcome, deadline_day: u32) -> [i64; 7] {
-    [
-        i64::from(o.target_day.is_some_and(|d| d <= deadline_day)),
-        i64::from(o.rounds_by_deadline == 0),
-        o.returned_by_deadline as i64,
-        o.returned_by_horizon as i64,
-        i64::from(o.suspensions),
-        i64::from(o.days_suspended),
-        i64::from(o.collapse_day.is_some()),
-    ]
-}
-
-/// A first suspension beyond the horizon counts as the horizon, which is
-/// above every observed day, so medians below it are unaffected.
-fn median_values(o: &TrialOutcome, horizon: u32) -> [u64; 3] {
-    [
-        o.returned_by_deadline,
-        o.returned_by_horizon,
-        u64::from(o.first_suspension_day.unwrap_or(horizon)),
-    ]
+/// Where `outcome` sits in `list` (one of the lists above, which hold every
+/// compared outcome of their kinds).
+fn slot(list: &[Outcome], outcome: Outcome) -> usize {
+    list.iter().position(|o| *o == outcome).unwrap_or(0)
 }
 
 /// Exact sums of one configuration's per-trial values and of its paired
 /// differences from the reference.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 struct Sums {
-    sum: [i128; 7],
-    sum_sq: [u128; 7],
-    diff_sum: [i128; 7],
-    diff_sq: [u128; 7],
+    sum: [i128; SUMMED.len()],
+    sum_sq: [u128; SUMMED.len()],
+    diff_sum: [i128; SUMMED.len()],
+    diff_sq: [u128; SUMMED.len()],
 }
 
 /// Statistics of several configurations run on the same trials; the first
@@ -202,13 +84,7 @@ impl CompareAccumulator {
             trials: 0,
             runs: scenarios.iter().map(|s| Accumulator::new(s)).collect(),
             sums: vec![Sums::default(); k],
-            batches: vec![
-                vec![
-                    vec![IntHistogram::new(OUTCOME_BINS); BATCHES];
-                    MEDIAN_OUTCOMES.len()
-                ];
-                k
-            ],
+            batches: vec![vec![vec![IntHistogram::new(OUTCOME_BINS); BATCHES]; MEDIANS.len()]; k],
             differences: vec![BTreeMap::new(); k],
         }
     }
@@ -225,23 +101,30 @@ impl PairedSink for CompareAccumulator {
     fn record(&mut self, trial: u64, outcomes: &[TrialOutcome], traces: &[TrialTrace]) {
         self.trials += 1;
         let batch = (trial % BATCHES as u64) as usize;
-        let reference = mean_values(&outcomes[0], self.deadline_day);
+        let at = Bounds {
+            deadline_day: self.deadline_day,
+            horizon_days: self.horizon,
+        };
+        let reference = &outcomes[0];
+        let reference_values = SUMMED.map(|k| i128::from(k.value(reference, at)));
+        let reference_distributed = DISTRIBUTED.value(reference, at) as i64;
         for (c, (o, trace)) in outcomes.iter().zip(traces).enumerate() {
             self.runs[c].record(trial, o, trace);
-            let values = mean_values(o, self.deadline_day);
+            let values = SUMMED.map(|k| i128::from(k.value(o, at)));
             let sums = &mut self.sums[c];
-            for (i, &v) in values.iter().enumerate() {
-                let d = v - reference[i];
-                sums.sum[i] += i128::from(v);
-                sums.sum_sq[i] += (i128::from(v) * i128::from(v)) as u128;
-                sums.diff_sum[i] += i128::from(d);
-                sums.diff_sq[i] += (i128::from(d) * i128::from(d)) as u128;
+            for (i, (v, r)) in values.into_iter().zip(reference_values).enumerate() {
+                let d = v - r;
+                sums.sum[i] += v;
+                sums.sum_sq[i] += (v * v) as u128;
+                sums.diff_sum[i] += d;
+                sums.diff_sq[i] += (d * d) as u128;
             }
-            for (i, v) in median_values(o, self.horizon).into_iter().enumerate() {
-                self.batches[c][i][batch].add(v);
+            let medians = MEDIANS.map(|k| k.value(o, at));
+            for (batches, v) in self.batches[c].iter_mut().zip(medians) {
+                batches[batch].add(v);
             }
             *self.differences[c]
-                .entry(values[2] - reference[2])
+                .entry(DISTRIBUTED.value(o, at) as i64 - reference_distributed)
                 .or_insert(0) += 1;
         }
     }
@@ -258,7 +141,7 @@ impl PairedSink for CompareAccumulator {
             a.merge(b);
         }
         for (a, b) in self.sums.iter_mut().zip(&other.sums) {
-            for i in 0..7 {
+            for i in 0..SUMMED.len() {
                 a.sum[i] += b.sum[i];
                 a.sum_sq[i] += b.sum_sq[i];
                 a.diff_sum[i] += b.diff_sum[i];
@@ -283,7 +166,8 @@ impl PairedSink for CompareAccumulator {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ComparedOutcome {
     pub configuration: String,
-    pub outcome: KeyOutcome,
+    /// Written as its identifier.
+    pub outcome: Outcome,
     pub label: &'static str,
     pub unit: &'static str,
     /// The configuration's estimate; null for a median beyond the horizon or
@@ -326,6 +210,11 @@ pub struct Comparison {
     pub differences: Vec<DifferenceCount>,
 }
 
+/// The label of a compared outcome.
+fn label(outcome: Outcome) -> &'static str {
+    outcome.compared().map_or(outcome.id(), |c| c.label)
+}
+
 fn finite(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
 }
@@ -351,13 +240,10 @@ impl CompareAccumulator {
         let has_pool = scenarios[0].target().pool.is_some();
         let mut outcomes = Vec::new();
         for (c, name) in names.iter().enumerate() {
-            for outcome in KeyOutcome::ALL {
+            for outcome in COMPARED {
                 let row = match outcome.kind() {
                     Kind::Probability | Kind::Mean => {
-                        let i = MEAN_OUTCOMES
-                            .iter()
-                            .position(|o| *o == outcome)
-                            .unwrap_or(0);
+                        let i = slot(&SUMMED, outcome);
                         let s = &self.sums[c];
                         let r = &self.sums[0];
                         let (mean, se) = mean_se(n, s.sum[i] as u128, s.sum_sq[i]);
@@ -369,17 +255,17 @@ impl CompareAccumulator {
                             f64::NAN
                         };
                         let diff_se = (diff_var.max(0.0) / nf).sqrt();
-                        let ci = if outcome.kind() == Kind::Probability {
+                        let ci = if outcome.is_probability() {
                             wilson95(s.sum[i] as u64, n).map(Some)
                         } else {
                             [finite((mean - Z95 * se).max(0.0)), finite(mean + Z95 * se)]
                         };
-                        let applicable = outcome != KeyOutcome::TargetByDeadline || has_pool;
+                        let applicable = outcome.applies(has_pool);
                         ComparedOutcome {
                             configuration: name.clone(),
                             outcome,
-                            label: outcome.label(),
-                            unit: outcome.unit(),
+                            label: label(outcome),
+                            unit: outcome.unit().name(),
                             estimate: applicable.then_some(mean).and_then(finite),
                             ci95: if applicable { ci } else { [None, None] },
                             diff: applicable.then_some(diff_mean).and_then(finite),
@@ -429,13 +315,9 @@ impl CompareAccumulator {
 
     /// Median of configuration c's outcome, its order-statistic interval,
     /// and the batch-median difference from the reference.
-    fn median_row(&self, c: usize, name: &str, outcome: KeyOutcome) -> ComparedOutcome {
-        let i = MEDIAN_OUTCOMES
-            .iter()
-            .position(|o| *o == outcome)
-            .unwrap_or(0);
-        let censored_at =
-            (outcome == KeyOutcome::MedianFirstSuspensionDay).then_some(f64::from(self.horizon));
+    fn median_row(&self, c: usize, name: &str, outcome: Outcome) -> ComparedOutcome {
+        let i = slot(&MEDIANS, outcome);
+        let censored_at = outcome.censored().then_some(f64::from(self.horizon));
         // Beyond the horizon is not a value: it is reported as unknown.
         let known = |v: f64| match censored_at {
             Some(h) if v >= h => None,
@@ -480,8 +362,8 @@ impl CompareAccumulator {
         ComparedOutcome {
             configuration: name.to_string(),
             outcome,
-            label: outcome.label(),
-            unit: outcome.unit(),
+            label: label(outcome),
+            unit: outcome.unit().name(),
             estimate: median,
             ci95: ci,
             diff,

@@ -16,6 +16,7 @@ pub mod interval;
 
 use crate::engine::TrialSink;
 use crate::model::{Phase, TraceEvent, TrialOutcome, TrialTrace};
+use crate::outcomes::{Bounds, Kind, Measure, Outcome};
 use crate::scenario::Scenario;
 use histogram::{HistogramBar, IntHistogram, bars};
 use interval::{mean_se, wilson95};
@@ -221,43 +222,51 @@ impl Accumulator {
         self.trials
     }
 
-    /// The estimate of `metric` from the trials so far and its Monte Carlo
+    /// The estimate of `outcome` from the trials so far and its Monte Carlo
     /// standard error (`sqrt(p(1-p)/n)` for a probability, `s/sqrt(n)` for a
-    /// mean); `None` for P(target) without a pool.
-    pub fn estimate(&self, metric: Metric, has_pool: bool) -> Option<(f64, f64)> {
+    /// mean); `None` for an outcome the scenario does not have (the target
+    /// without a pool) or that is not estimated from sums (a median).
+    pub fn estimate(&self, outcome: Outcome, has_pool: bool) -> Option<(f64, f64)> {
+        if !outcome.applies(has_pool) {
+            return None;
+        }
         let n = self.trials;
-        let proportion = |count: u64| {
-            let p = count as f64 / n as f64;
-            (p, (p * (1.0 - p) / n as f64).sqrt())
-        };
-        let mean = |o: &OutcomeAcc| mean_se(n, o.sum, o.sum_sq);
-        match metric {
-            Metric::TargetByDeadline => has_pool.then(|| proportion(self.target_by_deadline)),
-            Metric::NoRoundByDeadline => Some(proportion(self.no_round_by_deadline)),
-            Metric::SuspendedWithinHorizon => Some(proportion(self.first_suspension.iter().sum())),
-            Metric::Collapse => Some(proportion(self.collapsed)),
-            Metric::MeanReturnedByDeadline => Some(mean(&self.returned_by_deadline)),
-            Metric::MeanReturnedByHorizon => Some(mean(&self.returned_by_horizon)),
+        let (sum, sum_sq) = self.sums(outcome.measure())?;
+        match outcome.kind() {
+            Kind::Probability => {
+                let p = sum as f64 / n as f64;
+                Some((p, (p * (1.0 - p) / n as f64).sqrt()))
+            }
+            Kind::Mean => Some(mean_se(n, sum, sum_sq)),
+            Kind::Median => None,
         }
     }
-}
 
-/// Quantities whose precision a run can be asked to reach.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Metric {
-    #[value(name = "p_target_by_deadline")]
-    TargetByDeadline,
-    #[value(name = "p_no_round_by_deadline")]
-    NoRoundByDeadline,
-    #[value(name = "p_suspended_within_horizon")]
-    SuspendedWithinHorizon,
-    #[value(name = "p_collapse")]
-    Collapse,
-    #[value(name = "mean_returned_by_deadline")]
-    MeanReturnedByDeadline,
-    #[value(name = "mean_returned_by_horizon")]
-    MeanReturnedByHorizon,
+    /// Sum and sum of squares of a measure's per-trial values, where this
+    /// accumulator keeps them (a 0/1 value is its own square).
+    fn sums(&self, m: Measure) -> Option<(u128, u128)> {
+        let events = |count: u64| Some((u128::from(count), u128::from(count)));
+        let counts = |o: &OutcomeAcc| Some((o.sum, o.sum_sq));
+        match m {
+            Measure::TargetByDeadline => events(self.target_by_deadline),
+            Measure::NoRoundByDeadline => events(self.no_round_by_deadline),
+            Measure::SuspendedWithinHorizon => events(self.first_suspension.iter().sum()),
+            Measure::Collapse => events(self.collapsed),
+            Measure::ReturnedByDeadline => counts(&self.returned_by_deadline),
+            Measure::ReturnedByHorizon => counts(&self.returned_by_horizon),
+            Measure::Suspensions => counts(&self.suspensions),
+            Measure::DaysSuspended => counts(&self.days_suspended),
+            // Kept by day, censored at the horizon: no sum.
+            Measure::FirstSuspensionDay => None,
+        }
+    }
+
+    fn bounds(&self) -> Bounds {
+        Bounds {
+            deadline_day: self.deadline_day,
+            horizon_days: self.horizon,
+        }
+    }
 }
 
 /// `v` (non-negative, finite) in units of 2^-32, rounded half up.
@@ -286,15 +295,16 @@ impl TrialSink for Accumulator {
         self.days_active.add(u64::from(o.days_active));
         self.days_suspended.add(u64::from(o.days_suspended));
         self.days_pending.add(u64::from(o.days_pending));
-        self.no_round_by_deadline += u64::from(o.rounds_by_deadline == 0);
-        self.collapsed += u64::from(o.collapse_day.is_some());
+        let at = self.bounds();
+        self.no_round_by_deadline += Measure::NoRoundByDeadline.value(o, at);
+        self.collapsed += Measure::Collapse.value(o, at);
         if let Some(d) = o.first_suspension_day {
             self.first_suspension[d as usize] += 1;
         }
         if let Some(d) = o.target_day {
             self.target_reached[d as usize] += 1;
         }
-        self.target_by_deadline += u64::from(o.target_day.is_some_and(|d| d <= self.deadline_day));
+        self.target_by_deadline += Measure::TargetByDeadline.value(o, at);
         let mut returned = 0;
         let mut phase = self.initial_phase;
         for ev in &trace.events {
@@ -844,5 +854,50 @@ impl Accumulator {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{self, StreamKeys};
+    use crate::model::Model;
+    use crate::outcomes::CONTROLLABLE;
+    use crate::scenario::ScenarioSource;
+
+    #[test]
+    fn every_controllable_outcome_is_estimated_as_the_summary_reports_it() {
+        let s = ScenarioSource::builtin().parse().unwrap();
+        let keys = StreamKeys::new(s.mediation().mediators.iter().map(|m| m.name.as_str()));
+        let acc = engine::run_serial(
+            &Model::new(&s),
+            &keys,
+            s.simulation().seed,
+            0..2000,
+            Accumulator::new(&s),
+        );
+        let summary = acc.finish(&s).summary;
+        let (p, o) = (&summary.probabilities, &summary.outcomes);
+        for outcome in CONTROLLABLE {
+            let (estimate, se) = acc.estimate(outcome, true).unwrap();
+            let want = match outcome {
+                Outcome::TargetByDeadline => p.target_by_deadline.as_ref().unwrap().estimate,
+                Outcome::NoRoundByDeadline => p.no_round_by_deadline.estimate,
+                Outcome::SuspendedWithinHorizon => p.suspended_within_horizon.estimate,
+                Outcome::Collapse => p.collapse.estimate,
+                Outcome::MeanReturnedByDeadline => o.returned_by_deadline.mean,
+                Outcome::MeanReturnedByHorizon => o.returned_by_horizon.mean,
+                other => panic!("{other:?} has no estimate in summary.json"),
+            };
+            assert_eq!(estimate, want, "{outcome:?}");
+            assert!(se.is_finite() && se >= 0.0, "{outcome:?}: {se}");
+        }
+        // The target needs a pool, and a median is not estimated from sums.
+        assert_eq!(acc.estimate(Outcome::TargetByDeadline, false), None);
+        assert_eq!(acc.estimate(Outcome::MedianFirstSuspensionDay, true), None);
+        assert_eq!(
+            acc.estimate(Outcome::MeanSuspensions, true).map(|e| e.0),
+            Some(o.suspensions.mean)
+        );
     }
 }

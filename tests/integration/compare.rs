@@ -5,9 +5,10 @@ use std::path::Path;
 use std::process::Command;
 use swapsim::engine::{self, Configuration, StreamKeys};
 use swapsim::model::{Model, TrialTrace};
+use swapsim::outcomes::{COMPARED, Outcome};
 use swapsim::scenario::raw::RawMediator;
 use swapsim::scenario::{Scenario, ScenarioSource};
-use swapsim::stats::compare::{CompareAccumulator, Comparison, KeyOutcome};
+use swapsim::stats::compare::{CompareAccumulator, Comparison};
 
 fn default_scenario() -> Scenario {
     ScenarioSource::builtin().parse().unwrap()
@@ -48,7 +49,7 @@ fn comparing_a_configuration_with_itself_gives_zero_differences_of_zero_width() 
         .iter()
         .filter(|o| o.configuration == "c1")
         .collect();
-    assert_eq!(twin.len(), KeyOutcome::ALL.len());
+    assert_eq!(twin.len(), COMPARED.len());
     for o in twin {
         if o.estimate.is_none() {
             // A median beyond the horizon has no difference to report.
@@ -122,7 +123,7 @@ fn pairing_reduces_the_variance_of_the_difference_in_people_returned() {
     let row = cmp
         .outcomes
         .iter()
-        .find(|o| o.configuration == "c1" && o.outcome == KeyOutcome::MeanReturnedByDeadline)
+        .find(|o| o.configuration == "c1" && o.outcome == Outcome::MeanReturnedByDeadline)
         .unwrap();
     let factor = row.variance_reduction.unwrap();
     assert!(factor > 1.5, "variance reduction {factor}");

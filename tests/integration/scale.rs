@@ -8,8 +8,9 @@ use swapsim::engine::{self, StreamKeys};
 use swapsim::jobs::run::{RunJob, RunOptions};
 use swapsim::jobs::{Exec, Job, Silent};
 use swapsim::model::Model;
+use swapsim::outcomes::Outcome;
 use swapsim::scenario::ScenarioSource;
-use swapsim::stats::{Accumulator, Metric};
+use swapsim::stats::Accumulator;
 
 fn swapsim(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_swapsim"))
@@ -102,7 +103,7 @@ fn convergence_stops_at_the_first_batch_whose_standard_error_is_under_the_target
             &|_| {},
         )
         .unwrap();
-        let (_, se) = acc.estimate(Metric::NoRoundByDeadline, true).unwrap();
+        let (_, se) = acc.estimate(Outcome::NoRoundByDeadline, true).unwrap();
         if se < target {
             expected = Some(k * batch);
             break;
@@ -116,7 +117,7 @@ fn convergence_stops_at_the_first_batch_whose_standard_error_is_under_the_target
             progress: &Silent,
         };
         let (converged, stats) = job
-            .converge(target, Metric::NoRoundByDeadline, u64::MAX, &exec)
+            .converge(target, Outcome::NoRoundByDeadline, u64::MAX, &exec)
             .unwrap();
         assert_eq!(stats.acc.trials(), expected, "{threads} threads");
         assert_eq!(converged.units(), expected, "{threads} threads");

@@ -8,11 +8,11 @@
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
+use swapsim::outcomes::{DESIGN, Outcome};
 use swapsim::scenario::DEFAULT_SCENARIO_TOML;
 use swapsim::scenario::uncertainty::{self, Uncertainty, configuration_tree, resolve};
 use swapsim::sensitivity::analysis;
 use swapsim::sensitivity::evaluate::Evaluator;
-use swapsim::sensitivity::outcomes::KeyOutcome;
 
 fn swapsim(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_swapsim"))
@@ -53,7 +53,7 @@ fn sweep_default(path: &str, values: &[f64], trials: u64) -> analysis::SweepResu
     analysis::sweep(&eval, values, 2, &no_progress).unwrap()
 }
 
-fn series(r: &analysis::SweepResult, o: KeyOutcome) -> Vec<f64> {
+fn series(r: &analysis::SweepResult, o: Outcome) -> Vec<f64> {
     r.estimates.iter().map(|e| e.get(o).estimate).collect()
 }
 
@@ -70,8 +70,8 @@ fn sweeps_on_common_random_numbers_are_exactly_monotone_where_every_path_is() {
     // common random numbers the curve would zigzag.
     let values: Vec<f64> = (0..11).map(|k| 1150.0 + 10.0 * f64::from(k)).collect();
     let r = sweep_default("target.pool", &values, 4000);
-    let returned = series(&r, KeyOutcome::ReturnedByHorizon);
-    let target = series(&r, KeyOutcome::TargetByDeadline);
+    let returned = series(&r, Outcome::MeanReturnedByHorizon);
+    let target = series(&r, Outcome::TargetByDeadline);
     for k in 1..values.len() {
         assert!(
             returned[k] >= returned[k - 1],
@@ -96,7 +96,7 @@ fn p_suspended_never_falls_as_the_suspension_base_rises() {
     // more than 6 standard errors from the expected rise.
     let values: Vec<f64> = (0..7).map(|k| 0.001 + 0.0002 * f64::from(k)).collect();
     let r = sweep_default("exchange.suspension.base", &values, 8000);
-    let p = series(&r, KeyOutcome::SuspendedWithinHorizon);
+    let p = series(&r, Outcome::SuspendedWithinHorizon);
     for w in p.windows(2) {
         assert!(w[1] >= w[0], "P(suspended) fell: {p:?}");
     }
@@ -125,7 +125,7 @@ fn a_parameter_the_model_ignores_gets_a_total_index_of_zero() {
         trials: 300,
         seed: 7,
     };
-    let outcomes = KeyOutcome::ALL;
+    let outcomes = DESIGN;
     let r = analysis::sobol(&eval, &u, 32, &outcomes, 2, &no_progress).unwrap();
     for (o, ix) in &r.indices {
         // With common random numbers A and AB_aug give identical outputs,
@@ -142,14 +142,14 @@ fn a_parameter_the_model_ignores_gets_a_total_index_of_zero() {
     let ix = &r
         .indices
         .iter()
-        .find(|(o, _)| *o == KeyOutcome::ReturnedByDeadline)
+        .find(|(o, _)| *o == Outcome::MeanReturnedByDeadline)
         .unwrap()
         .1;
     assert!(ix.total_order[1].ci95[0] > 0.05, "{:?}", ix.total_order[1]);
     let ix = &r
         .indices
         .iter()
-        .find(|(o, _)| *o == KeyOutcome::SuspendedWithinHorizon)
+        .find(|(o, _)| *o == Outcome::SuspendedWithinHorizon)
         .unwrap()
         .1;
     assert!(ix.total_order[2].ci95[0] > 0.05, "{:?}", ix.total_order[2]);
@@ -166,7 +166,7 @@ fn a_parameter_the_model_ignores_gets_a_zero_width_tornado_bar() {
         seed: 16112025,
     };
     let r = analysis::tornado(&eval, &u, 2, &no_progress).unwrap();
-    for o in KeyOutcome::ALL {
+    for o in DESIGN {
         let bars = r.swings(o);
         let aug = bars.iter().find(|b| b.input == 0).unwrap();
         assert_eq!(aug.swing, 0.0, "{o:?}");
@@ -174,7 +174,7 @@ fn a_parameter_the_model_ignores_gets_a_zero_width_tornado_bar() {
     }
     // The round rate moves people returned by the deadline, and its bar is
     // drawn above the empty one.
-    let bars = r.swings(KeyOutcome::ReturnedByDeadline);
+    let bars = r.swings(Outcome::MeanReturnedByDeadline);
     assert_eq!(bars[0].input, 1);
     assert!(bars[0].swing > 50.0, "{:?}", bars[0]);
 }
@@ -233,9 +233,9 @@ fn tornado_writes_tables_charts_and_a_manifest() {
     for f in ["tornado.csv", "tornado.json", "manifest.json"] {
         assert!(dir.join(f).is_file(), "missing {f}");
     }
-    for o in KeyOutcome::ALL {
+    for o in DESIGN {
         for ext in ["png", "svg"] {
-            let f = dir.join(format!("tornado_{}.{ext}", o.key()));
+            let f = dir.join(format!("tornado_{}.{ext}", o.design_key()));
             assert!(
                 fs::metadata(&f).map(|m| m.len() > 1000).unwrap_or(false),
                 "{f:?}"
