@@ -1,7 +1,7 @@
 //! `swapsim merge`: the shards of a run, a comparison or a sensitivity
 //! design, combined into the outputs of the unsharded command.
 
-use super::{Error, MergeArgs, compare, sensitivity};
+use super::{Error, MergeArgs, sensitivity};
 use std::path::{Path, PathBuf};
 use swapsim::jobs::WriteOptions;
 use swapsim::jobs::shard::{self, MergeRequest, Partial, ShardStats, Spec};
@@ -81,8 +81,8 @@ pub(super) fn merge(args: &MergeArgs) -> Result<(), Error> {
         ))
     };
     match &job {
-        Spec::Run { .. } => {
-            let merged = shard::merge_run(partials, &target, &options)?;
+        Spec::Run { .. } | Spec::Compare { .. } => {
+            let merged = shard::merge(partials, &target, &options)?;
             if !args.quiet {
                 say!(
                     "merged {} shards ({} {}) into {}",
@@ -93,16 +93,6 @@ pub(super) fn merge(args: &MergeArgs) -> Result<(), Error> {
                 );
             }
             Ok(())
-        }
-        Spec::Compare { .. } => {
-            let parts = partials
-                .into_iter()
-                .map(|p| match p.statistics {
-                    ShardStats::Compare(acc) => Ok(acc),
-                    _ => Err(corrupt()),
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            compare::merge(job, parts, args, &target)
         }
         Spec::Sensitivity { .. } => {
             let mut sums = Vec::new();

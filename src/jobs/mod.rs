@@ -14,6 +14,7 @@
 //! The command line maps arguments to a job's options and calls these
 //! functions; it holds no model or statistics logic.
 
+pub mod compare;
 pub mod run;
 pub mod shard;
 

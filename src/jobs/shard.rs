@@ -625,18 +625,31 @@ pub fn prepare(request: &MergeRequest) -> Result<(Vec<Partial>, PathBuf)> {
     Ok((partials, target))
 }
 
-/// Merges the shards of a run (`swapsim merge`), or says which job they
-/// are of so the caller can merge them.
-pub fn merge_run(partials: Vec<Partial>, target: &Path, options: &WriteOptions) -> Result<Merged> {
+/// Merges checked shards of any job into the outputs of the unsharded job
+/// (`swapsim merge`).
+pub fn merge(partials: Vec<Partial>, target: &Path, options: &WriteOptions) -> Result<Merged> {
     let shards = partials.len();
-    let spec = partials[0].job.clone();
-    let done = merge_as::<super::run::RunJob>(partials, target, options)?;
+    let Some(first) = partials.first() else {
+        return Err(Error::input("no partial results given"));
+    };
+    let spec = first.job.clone();
+    let dir = match &spec {
+        Spec::Run { .. } => merge_as::<super::run::RunJob>(partials, target, options)?.dir,
+        Spec::Compare { .. } => {
+            merge_as::<super::compare::CompareJob>(partials, target, options)?.dir
+        }
+        Spec::Sensitivity { .. } => {
+            return Err(Error::input(
+                "sensitivity shards are merged by the command line",
+            ));
+        }
+    };
     Ok(Merged {
         command: spec.command(),
         shards,
         units: spec.units(),
         unit_name: spec.unit_name(),
-        dir: done.dir,
+        dir,
     })
 }
 

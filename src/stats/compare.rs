@@ -372,3 +372,92 @@ impl CompareAccumulator {
         }
     }
 }
+
+impl CompareAccumulator {
+    /// Checks statistics read from a shard's file against the
+    /// configurations they claim to come from and the number of trials
+    /// they claim to hold. The error is `field: problem`.
+    pub fn check_against(&self, scenarios: &[&Scenario], trials: u64) -> Result<(), String> {
+        let k = scenarios.len();
+        let Some(first) = scenarios.first() else {
+            return Err("configurations: none".to_string());
+        };
+        if self.horizon != first.simulation().horizon_days
+            || self.deadline_day != first.target().deadline_day
+        {
+            return Err("horizon, deadline_day: not the job's".to_string());
+        }
+        if self.trials != trials {
+            return Err(format!(
+                "trials: {}, but the shard holds {trials}",
+                self.trials
+            ));
+        }
+        for (name, len) in [
+            ("runs", self.runs.len()),
+            ("sums", self.sums.len()),
+            ("batches", self.batches.len()),
+            ("differences", self.differences.len()),
+        ] {
+            if len != k {
+                return Err(format!(
+                    "{name}: {len} configurations, but the comparison has {k}"
+                ));
+            }
+        }
+        for (c, (run, s)) in self.runs.iter().zip(scenarios).enumerate() {
+            run.check_against(s, trials)
+                .map_err(|e| format!("runs[{c}].{e}"))?;
+        }
+        for (c, sums) in self.sums.iter().enumerate() {
+            for (i, outcome) in SUMMED.iter().enumerate() {
+                let bad_probability = outcome.kind() == Kind::Probability
+                    && (sums.sum[i] < 0 || sums.sum[i] > i128::from(trials));
+                if bad_probability || sums.sum_sq[i] < sums.sum[i].unsigned_abs() {
+                    return Err(format!(
+                        "sums[{c}]: the sums of {} do not come from {trials} trials",
+                        outcome.id()
+                    ));
+                }
+            }
+        }
+        for (c, per_outcome) in self.batches.iter().enumerate() {
+            if per_outcome.len() != MEDIANS.len() {
+                return Err(format!("batches[{c}]: not one list per median outcome"));
+            }
+            for (i, batches) in per_outcome.iter().enumerate() {
+                if batches.len() != BATCHES {
+                    return Err(format!("batches[{c}][{i}]: not {BATCHES} batches"));
+                }
+                let mut total = 0u64;
+                for (b, h) in batches.iter().enumerate() {
+                    let n = h.count_checked().ok_or(format!(
+                        "batches[{c}][{i}][{b}]: counts beyond any number of trials"
+                    ))?;
+                    h.check(OUTCOME_BINS, n)
+                        .map_err(|e| format!("batches[{c}][{i}][{b}].{e}"))?;
+                    total = total.saturating_add(n);
+                }
+                if total != trials {
+                    return Err(format!(
+                        "batches[{c}][{i}]: {total} trials, not the {trials} of the shard"
+                    ));
+                }
+            }
+        }
+        for (c, d) in self.differences.iter().enumerate() {
+            let total = d
+                .values()
+                .try_fold(0u64, |a, &n| a.checked_add(n))
+                .ok_or(format!(
+                    "differences[{c}]: counts beyond any number of trials"
+                ))?;
+            if total != trials {
+                return Err(format!(
+                    "differences[{c}]: {total} trials, not the {trials} of the shard"
+                ));
+            }
+        }
+        Ok(())
+    }
+}

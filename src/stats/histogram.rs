@@ -117,6 +117,12 @@ impl IntHistogram {
         Ok(())
     }
 
+    /// Number of observations, or `None` if the counts (read from a file)
+    /// add up beyond 64 bits.
+    pub fn count_checked(&self) -> Option<u64> {
+        self.counts.iter().try_fold(0u64, |a, &c| a.checked_add(c))
+    }
+
     /// Number of observations.
     pub fn count(&self) -> u64 {
         self.counts.iter().sum()
