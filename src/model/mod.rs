@@ -29,7 +29,10 @@ use crate::scenario::{Combine, InitialPhase, Scenario};
 use chrono::Datelike;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Exp1, Gamma, Poisson};
+use sampling::{Candidates, Geometric, Thinned, min_max};
 use serde::Serialize;
+
+mod sampling;
 
 /// Phase of the exchange process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -188,6 +191,62 @@ impl LogLinearHazard {
         }
         self.base * (self.per_escalation * e + self.per_mediation * m).exp()
     }
+
+    /// Bound of the hazard over the trial's path: the exponent is linear,
+    /// so its largest value is at a corner.
+    fn bound(&self, b: PathBounds) -> f64 {
+        let e = if self.per_escalation > 0.0 {
+            b.e_max
+        } else {
+            b.e_min
+        };
+        let m = if self.per_mediation > 0.0 {
+            b.m_max
+        } else {
+            b.m_min
+        };
+        self.at(e, m)
+    }
+}
+
+/// Thinning against a bound computed from validated parameters.
+fn thinned(h_max: f64) -> Thinned {
+    Thinned::new(h_max).expect("a hazard of validated parameters is never negative or NaN")
+}
+
+/// A parameter of a model component outside the range its law allows.
+///
+/// Each component checks its own invariants when it is built, so that it can
+/// be built and tested apart from a scenario. A validated scenario never
+/// gives rise to one: [`Model::new`] builds its components with `expect`.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+#[error("{parameter} = {value} is not allowed: {allowed}")]
+struct ParameterError {
+    /// The parameter, named as the component's `new` names it.
+    parameter: &'static str,
+    value: f64,
+    /// What the law allows.
+    allowed: &'static str,
+}
+
+impl ParameterError {
+    /// `Ok(())` when `holds`, else an error naming the parameter.
+    fn require(
+        holds: bool,
+        parameter: &'static str,
+        value: f64,
+        allowed: &'static str,
+    ) -> Result<(), ParameterError> {
+        if holds {
+            Ok(())
+        } else {
+            Err(ParameterError {
+                parameter,
+                value,
+                allowed,
+            })
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -257,37 +316,6 @@ pub struct Model {
 /// (4,096 entries, 32 KiB); with more, `M` is computed day by day.
 const STRENGTH_TABLE_MEDIATORS: usize = 12;
 
-/// Number of failures before the first success of a daily event with
-/// constant probability `p`: `floor(X / c)` with `X` standard exponential
-/// and `c = -ln(1 - p)`, because `P(floor(X / c) >= k) = exp(-k c) = (1 -
-/// p)^k`. One exponential draw per wait, and no `powi` as in rand_distr's
-/// `Geometric`.
-#[derive(Debug, Clone, Copy)]
-struct Geometric {
-    /// `1 / c = -1 / ln(1 - p)`: zero when p = 1, infinite when p = 0.
-    inverse_rate: f64,
-}
-
-impl Geometric {
-    fn sample<R: Rng>(&self, rng: &mut R) -> u64 {
-        if self.inverse_rate.is_infinite() {
-            return u64::MAX;
-        }
-        let x: f64 = Exp1.sample(rng);
-        // `as` truncates, which is floor for a non-negative number, and
-        // saturates, so an infinite wait becomes u64::MAX ("never").
-        (x * self.inverse_rate) as u64
-    }
-}
-
-/// The waiting-time law of a daily event with probability `p` (validated to
-/// lie in [0, 1]).
-fn geometric(p: f64) -> Geometric {
-    Geometric {
-        inverse_rate: 1.0 / -(-p).ln_1p(),
-    }
-}
-
 impl Model {
     /// Compiles a validated scenario.
     pub fn new(s: &Scenario) -> Model {
@@ -318,7 +346,10 @@ impl Model {
                 CompiledRegime {
                     intensity: r.intensity,
                     dwell: match (r.mean_duration_days, next.is_empty()) {
-                        (Some(d), false) => Some(geometric(1.0 / d)),
+                        (Some(d), false) => Some(
+                            Geometric::new(1.0 / d)
+                                .expect("mean_duration_days is validated to be at least 1"),
+                        ),
                         _ => None,
                     },
                     next,
@@ -337,7 +368,8 @@ impl Model {
                     lambda: -(-p0).ln_1p(),
                     kappa: m.escalation_sensitivity,
                     weight: m.effectiveness,
-                    outage: geometric(q),
+                    outage: Geometric::new(q)
+                        .expect("mean_outage_days is validated to be at least 1"),
                     initially_open: m.initially_open,
                 }
             })
@@ -354,13 +386,16 @@ impl Model {
                 .escalation()
                 .regime_index(&s.escalation().initial_regime)
                 .expect("validated reference"),
-            shock_wait: geometric(s.escalation().shock_daily_probability),
+            shock_wait: Geometric::new(s.escalation().shock_daily_probability)
+                .expect("shock_daily_probability is validated to lie in [0, 1]"),
             shock_mean_size: s.escalation().shock_mean_size,
             decay_powers: (0..=horizon)
                 .map(|k| (-f64::from(k) / s.escalation().shock_half_life_days).exp2())
                 .collect(),
-            outage_start_wait: geometric(s.mediation().common_outage_probability),
-            outage_length: geometric(1.0 / s.mediation().common_outage_mean_days),
+            outage_start_wait: Geometric::new(s.mediation().common_outage_probability)
+                .expect("common_outage_probability is validated to lie in [0, 1]"),
+            outage_length: Geometric::new(1.0 / s.mediation().common_outage_mean_days)
+                .expect("common_outage_mean_days is validated to be at least 1"),
             combine: s.mediation().combine,
             mediators,
             initial_phase: Phase::from(x.initial_phase),
@@ -643,21 +678,21 @@ impl Model {
         let round_bound = self.round_rate;
         let mut confirmation = Candidates::new(
             &mut streams.confirmation,
-            Thinned::log_linear(&self.confirmation, m_range),
+            thinned(self.confirmation.bound(m_range)),
             h,
         );
         let mut suspension = Candidates::new(
             &mut streams.suspension,
-            Thinned::log_linear(&self.suspension, m_range),
+            thinned(self.suspension.bound(m_range)),
             h,
         );
         let mut resumption = Candidates::new(
             &mut streams.resumption,
-            Thinned::log_linear(&self.resumption, m_range),
+            thinned(self.resumption.bound(m_range)),
             h,
         );
-        let mut rounds = Candidates::new(&mut streams.rounds, Thinned::new(round_bound), h);
-        let mut collapse = Candidates::new(&mut streams.collapse, Thinned::new(self.collapse), h);
+        let mut rounds = Candidates::new(&mut streams.rounds, thinned(round_bound), h);
+        let mut collapse = Candidates::new(&mut streams.collapse, thinned(self.collapse), h);
         let sizes = &mut streams.sizes;
 
         while t < h {
@@ -812,7 +847,16 @@ fn channel_pass<R: Rng>(
             m.lambda * (m.kappa * e).exp()
         }
     };
-    let closing = Thinned::new(m.lambda * (m.kappa * e_max).exp());
+    // With lambda = 0 the channel never closes. Its bound is then 0 rather
+    // than 0 * exp(kappa * e_max), which is NaN when the exponential
+    // overflows: no closing is drawn instead of none being kept, and the
+    // channel's stream serves nothing else.
+    let bound = if m.lambda == 0.0 {
+        0.0
+    } else {
+        m.lambda * (m.kappa * e_max).exp()
+    };
+    let closing = thinned(bound);
     let mut t = if m.initially_open {
         0
     } else {
@@ -841,195 +885,6 @@ struct PathBounds {
     e_max: f64,
     m_min: f64,
     m_max: f64,
-}
-
-/// Smallest and largest of a non-empty slice without NaN. Four independent
-/// running minima and maxima avoid one long chain of dependent comparisons.
-fn min_max(values: &[f64]) -> (f64, f64) {
-    let mut lo = [f64::INFINITY; 4];
-    let mut hi = [f64::NEG_INFINITY; 4];
-    let mut chunks = values.chunks_exact(4);
-    for c in &mut chunks {
-        for k in 0..4 {
-            lo[k] = if c[k] < lo[k] { c[k] } else { lo[k] };
-            hi[k] = if c[k] > hi[k] { c[k] } else { hi[k] };
-        }
-    }
-    for &v in chunks.remainder() {
-        lo[0] = if v < lo[0] { v } else { lo[0] };
-        hi[0] = if v > hi[0] { v } else { hi[0] };
-    }
-    let lo = lo
-        .iter()
-        .fold(f64::INFINITY, |a, &b| if b < a { b } else { a });
-    let hi = hi
-        .iter()
-        .fold(f64::NEG_INFINITY, |a, &b| if b > a { b } else { a });
-    (lo, hi)
-}
-
-/// Events with daily probability `p_t = 1 - exp(-h_t)`, independent from
-/// day to day, drawn by thinning (Lewis and Shedler) against a bound
-/// `h_max >= h_t`: candidate days form a Bernoulli process with probability
-/// `p_max = 1 - exp(-h_max)`, found by skipping `floor(X / h_max)` days with
-/// `X` standard exponential (a geometric waiting time), and a candidate on
-/// day t is kept with probability `p_t / p_max`. A day is then an event
-/// with probability `p_max * p_t / p_max = p_t`, independently of every
-/// other day: the law of a daily draw, with `exp` evaluated only on
-/// candidate days.
-#[derive(Debug, Clone, Copy)]
-struct Thinned {
-    h_max: f64,
-    inverse_h_max: f64,
-    p_max: f64,
-}
-
-impl Thinned {
-    fn new(h_max: f64) -> Thinned {
-        Thinned {
-            h_max,
-            inverse_h_max: 1.0 / h_max,
-            p_max: -(-h_max).exp_m1(),
-        }
-    }
-
-    /// Bound of `base * exp(a * E + b * M)` over the trial's path: the
-    /// exponent is linear, so its largest value is at a corner.
-    fn log_linear(hz: &LogLinearHazard, b: PathBounds) -> Thinned {
-        let e = if hz.per_escalation > 0.0 {
-            b.e_max
-        } else {
-            b.e_min
-        };
-        let m = if hz.per_mediation > 0.0 {
-            b.m_max
-        } else {
-            b.m_min
-        };
-        Thinned::new(hz.at(e, m))
-    }
-
-    /// The first candidate day at or after `from`, or `end` or later if none
-    /// comes before `end`.
-    #[inline]
-    fn next_candidate<R: Rng>(&self, from: u32, end: u32, rng: &mut R) -> u32 {
-        if from >= end || self.h_max <= 0.0 {
-            return end;
-        }
-        let x: f64 = Exp1.sample(rng);
-        let skip = x * self.inverse_h_max;
-        if skip >= f64::from(end - from) {
-            end
-        } else {
-            // Truncation is floor for a non-negative number.
-            from + skip as u32
-        }
-    }
-
-    /// Whether a candidate with hazard `h` (at most `h_max`) and
-    /// acceptance draw `u` is an event: `u < p_t / p_max`.
-    #[inline]
-    fn keeps(&self, u: f64, h: f64) -> bool {
-        if h >= self.h_max {
-            return true;
-        }
-        let target = u * self.p_max;
-        // h - h^2/2 <= 1 - exp(-h) <= h: most candidates are settled by
-        // these bounds without evaluating the exponential.
-        if target >= h {
-            return false;
-        }
-        if target < h - 0.5 * h * h {
-            return true;
-        }
-        target < -(-h).exp_m1()
-    }
-
-    /// The first event day in `from .. end`, if any.
-    fn first_event<R: Rng>(
-        &self,
-        from: u32,
-        end: u32,
-        hazard: impl Fn(u32) -> f64,
-        rng: &mut R,
-    ) -> Option<u32> {
-        let mut d = self.next_candidate(from, end, rng);
-        while d < end {
-            let u: f64 = rand::RngExt::random(rng);
-            if self.keeps(u, hazard(d)) {
-                return Some(d);
-            }
-            d = self.next_candidate(d + 1, end, rng);
-        }
-        None
-    }
-}
-
-/// The candidate days of one event process over the whole horizon, each
-/// with its acceptance draw, produced lazily from the process's own stream.
-/// The sequence is a fixed function of the stream and the bound, whatever
-/// the phases of the trial: a candidate on a day the process is not at risk
-/// is passed over with its draws. This keeps configurations in step (common
-/// random numbers) without changing the law of any day.
-struct Candidates<'a, R> {
-    rng: &'a mut R,
-    thin: Thinned,
-    end: u32,
-    /// The next candidate day (`end` or later when there is none).
-    day: u32,
-    /// Its acceptance draw, uniform on [0, 1).
-    u: f64,
-}
-
-impl<'a, R: Rng> Candidates<'a, R> {
-    fn new(rng: &'a mut R, thin: Thinned, end: u32) -> Self {
-        let mut c = Candidates {
-            rng,
-            thin,
-            end,
-            day: 0,
-            u: 0.0,
-        };
-        c.draw_from(0);
-        c
-    }
-
-    fn draw_from(&mut self, from: u32) {
-        self.day = self.thin.next_candidate(from, self.end, self.rng);
-        if self.day < self.end {
-            self.u = rand::RngExt::random(self.rng);
-        }
-    }
-
-    /// The first candidate day at or after `from` (`end` or later if none),
-    /// passing over earlier candidates.
-    fn next_from(&mut self, from: u32) -> u32 {
-        while self.day < from && self.day < self.end {
-            self.draw_from(self.day + 1);
-        }
-        self.day
-    }
-
-    /// Whether the current candidate, with hazard `h` on its day, is an
-    /// event; moves on to the next candidate either way.
-    fn accept(&mut self, h: f64) -> bool {
-        let event = self.thin.keeps(self.u, h);
-        self.draw_from(self.day + 1);
-        event
-    }
-
-    /// The first event day in `from .. until`, if any.
-    fn first_event(&mut self, from: u32, until: u32, hazard: impl Fn(u32) -> f64) -> Option<u32> {
-        loop {
-            let d = self.next_from(from);
-            if d >= until || d >= self.end {
-                return None;
-            }
-            if self.accept(hazard(d)) {
-                return Some(d);
-            }
-        }
-    }
 }
 
 #[cfg(test)]
