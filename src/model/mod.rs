@@ -27,10 +27,12 @@
 
 use crate::scenario::{Combine, Scenario};
 use chrono::Datelike;
+use escalation::{Escalation, Regime, Shocks};
 use rand::{Rng, SeedableRng};
-use rand_distr::{Distribution, Exp1, Gamma, Poisson};
-use sampling::{Candidates, Geometric, Thinned, min_max};
+use rand_distr::{Distribution, Gamma, Poisson};
+use sampling::{Candidates, Geometric, Thinned};
 
+mod escalation;
 mod sampling;
 mod trial;
 
@@ -118,15 +120,11 @@ impl ParameterError {
             })
         }
     }
-}
 
-#[derive(Debug, Clone)]
-struct CompiledRegime {
-    intensity: f64,
-    /// Days spent in the regime, minus one, on each visit.
-    dwell: Option<Geometric>,
-    /// (regime index, cumulative weight) of the regimes entered on exit.
-    next: Vec<(usize, f64)>,
+    /// The same error, for a parameter that the caller names `parameter`.
+    fn named(self, parameter: &'static str) -> ParameterError {
+        ParameterError { parameter, ..self }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -149,16 +147,7 @@ pub struct Model {
     horizon: u32,
     deadline_day: u32,
     pool: Option<u64>,
-    /// Seasonal offset of each day of the horizon.
-    seasonal_by_day: Vec<f64>,
-    regimes: Vec<CompiledRegime>,
-    initial_regime: usize,
-    /// Days between shocks, minus one.
-    shock_wait: Geometric,
-    shock_mean_size: f64,
-    /// Decay of the shock level after k days, `2^(-k/half_life)`, for k
-    /// from 0 to the horizon.
-    decay_powers: Vec<f64>,
+    escalation: Escalation,
     outage_start_wait: Geometric,
     outage_length: Geometric,
     combine: Combine,
@@ -191,42 +180,6 @@ impl Model {
     /// Compiles a validated scenario.
     pub fn new(s: &Scenario) -> Model {
         let horizon = s.simulation().horizon_days;
-        let seasonal_by_day = (0..horizon)
-            .map(|t| s.escalation().seasonal_offset(s.date_of_day(t).month()))
-            .collect();
-        let regimes = s
-            .escalation()
-            .regimes
-            .iter()
-            .map(|r| {
-                let total: f64 = r.next.values().sum();
-                let mut acc = 0.0;
-                let next = r
-                    .next
-                    .iter()
-                    .filter(|(_, w)| **w > 0.0)
-                    .map(|(name, w)| {
-                        acc += w / total;
-                        let idx = s
-                            .escalation()
-                            .regime_index(name)
-                            .expect("validated reference");
-                        (idx, acc)
-                    })
-                    .collect::<Vec<_>>();
-                CompiledRegime {
-                    intensity: r.intensity,
-                    dwell: match (r.mean_duration_days, next.is_empty()) {
-                        (Some(d), false) => Some(
-                            Geometric::new(1.0 / d)
-                                .expect("mean_duration_days is validated to be at least 1"),
-                        ),
-                        _ => None,
-                    },
-                    next,
-                }
-            })
-            .collect();
         let mediators = s
             .mediation()
             .mediators
@@ -251,18 +204,7 @@ impl Model {
             horizon,
             deadline_day: s.target().deadline_day,
             pool: s.target().pool,
-            seasonal_by_day,
-            regimes,
-            initial_regime: s
-                .escalation()
-                .regime_index(&s.escalation().initial_regime)
-                .expect("validated reference"),
-            shock_wait: Geometric::new(s.escalation().shock_daily_probability)
-                .expect("shock_daily_probability is validated to lie in [0, 1]"),
-            shock_mean_size: s.escalation().shock_mean_size,
-            decay_powers: (0..=horizon)
-                .map(|k| (-f64::from(k) / s.escalation().shock_half_life_days).exp2())
-                .collect(),
+            escalation: escalation(s),
             outage_start_wait: Geometric::new(s.mediation().common_outage_probability)
                 .expect("common_outage_probability is validated to lie in [0, 1]"),
             outage_length: Geometric::new(1.0 / s.mediation().common_outage_mean_days)
@@ -327,7 +269,9 @@ impl Model {
         debug_assert_eq!(streams.mediators.len(), self.mediators.len());
         trace.start(self.horizon, self.mediators.len());
 
-        let (e_min, e_max) = self.escalation_pass(&mut streams.escalation, &mut trace.escalation);
+        let (e_min, e_max) = self
+            .escalation
+            .sample_path(&mut streams.escalation, &mut trace.escalation);
         self.outage_pass(
             &mut streams.common_outage,
             self.horizon,
@@ -349,65 +293,6 @@ impl Model {
             m_max,
         };
         self.exchange_pass(streams, trace, bounds)
-    }
-
-    /// `E_t` for every day: regime intensity plus shock level plus seasonal
-    /// offset, floored at 0.
-    fn escalation_pass<R: Rng>(&self, rng: &mut R, out: &mut [f64]) -> (f64, f64) {
-        let h = out.len() as u64;
-        let mut regime = self.initial_regime;
-        // Day on whose end-of-day draw the current regime is left.
-        let mut exit_day = self.regime_exit(regime, 0, rng);
-        let mut next_shock = self.shock_wait.sample(rng);
-        // Shock level at the start of the current segment.
-        let mut shock = 0.0f64;
-        let mut t = 0u64;
-        while t < h {
-            // Days up to the next draw that changes anything form a segment
-            // in which only the shock decays, as `shock * 2^(-k/half_life)`
-            // on its k-th day; with the powers tabulated, the days do not
-            // depend on one another and the loop vectorises.
-            let last = exit_day.min(next_shock).min(h - 1);
-            let intensity = self.regimes[regime].intensity;
-            let days = &mut out[t as usize..=last as usize];
-            let seasonal = &self.seasonal_by_day[t as usize..=last as usize];
-            for ((e, &offset), &decay) in days.iter_mut().zip(seasonal).zip(&self.decay_powers) {
-                let v = intensity + shock * decay + offset;
-                *e = if v > 0.0 { v } else { 0.0 };
-            }
-            shock *= self.decay_powers[days.len()];
-            // Draws at the end of day `last`, for the next day.
-            if last == exit_day {
-                regime = self.pick_next(regime, rng);
-                exit_day = self.regime_exit(regime, last + 1, rng);
-            }
-            if last == next_shock {
-                let jump: f64 = Exp1.sample(rng);
-                shock += self.shock_mean_size * jump;
-                next_shock = (last + 1).saturating_add(self.shock_wait.sample(rng));
-            }
-            t = last + 1;
-        }
-        min_max(out)
-    }
-
-    /// The day on whose draw a regime entered on `entry` is left: the dwell
-    /// is geometric on 1, 2, ... with mean `mean_duration_days`.
-    fn regime_exit<R: Rng>(&self, regime: usize, entry: u64, rng: &mut R) -> u64 {
-        match &self.regimes[regime].dwell {
-            Some(g) => entry.saturating_add(g.sample(rng)),
-            None => u64::MAX,
-        }
-    }
-
-    fn pick_next<R: Rng>(&self, regime: usize, rng: &mut R) -> usize {
-        let next = &self.regimes[regime].next;
-        let u: f64 = rand::RngExt::random(rng);
-        next.iter()
-            .find(|(_, cum)| u < *cum)
-            .or(next.last())
-            .map(|(i, _)| *i)
-            .expect("a regime with a dwell law has successors")
     }
 
     /// Whether a common outage is in force on each day. A start drawn on day
@@ -746,6 +631,36 @@ struct PathBounds {
     e_max: f64,
     m_min: f64,
     m_max: f64,
+}
+
+/// The escalation component of a validated scenario.
+fn escalation(s: &Scenario) -> Escalation {
+    let e = s.escalation();
+    let index = |name: &str| e.regime_index(name).expect("validated reference");
+    let regimes = e
+        .regimes
+        .iter()
+        .map(|r| {
+            let next: Vec<(usize, f64)> =
+                r.next.iter().map(|(name, &w)| (index(name), w)).collect();
+            Regime::new(r.intensity, r.mean_duration_days, &next).expect(
+                "regimes are validated: finite intensity, mean_duration_days >= 1 exactly when \
+                 `next` has a positive weight, weights >= 0",
+            )
+        })
+        .collect();
+    let shocks = Shocks::new(
+        e.shock_daily_probability,
+        e.shock_mean_size,
+        e.shock_half_life_days,
+    )
+    .expect("shocks are validated: probability in [0, 1], mean size >= 0, half-life > 0");
+    let seasonal_by_day = (0..s.simulation().horizon_days)
+        .map(|t| e.seasonal_offset(s.date_of_day(t).month()))
+        .collect();
+    Escalation::new(regimes, index(&e.initial_regime), shocks, seasonal_by_day).expect(
+        "escalation is validated: references name other regimes, seasonal offsets are finite",
+    )
 }
 
 #[cfg(test)]
