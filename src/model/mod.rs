@@ -25,27 +25,20 @@
 //! That is the same process as interleaving them day by day in the order of
 //! `MODEL.md`, and it keeps each loop small.
 
-use crate::scenario::{Combine, Scenario};
+use crate::scenario::Scenario;
 use chrono::Datelike;
 use escalation::{Escalation, Regime, Shocks};
+use mediation::{ChannelLaw, CommonOutage, Mediation, Mediator};
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Gamma, Poisson};
-use sampling::{Candidates, Geometric, Thinned};
+use sampling::{Candidates, Thinned};
 
 mod escalation;
+mod mediation;
 mod sampling;
 mod trial;
 
 pub use trial::{Phase, TraceEvent, TrialOutcome, TrialStreams, TrialTrace};
-
-/// A change in what shapes `M_t`, from a given day on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Change {
-    OutageEnds,
-    Closes(u32),
-    Opens(u32),
-    OutageStarts,
-}
 
 /// A daily hazard `base * exp(sign_m * beta_m * M + sign_e * beta_e * E)`,
 /// with the signs of MODEL.md folded into the coefficients.
@@ -127,19 +120,6 @@ impl ParameterError {
     }
 }
 
-#[derive(Debug, Clone)]
-struct CompiledMediator {
-    /// `lambda_i`: closing hazard per day at escalation 0.
-    lambda: f64,
-    /// `kappa_i`: log hazard ratio of closing per unit of escalation.
-    kappa: f64,
-    /// `w_i`: effectiveness.
-    weight: f64,
-    /// Closed days, minus one, of each outage (daily re-opening q = 1/o).
-    outage: Geometric,
-    initially_open: bool,
-}
-
 /// A scenario compiled for fast simulation: every constant of the daily loop
 /// precomputed once.
 #[derive(Debug, Clone)]
@@ -148,13 +128,7 @@ pub struct Model {
     deadline_day: u32,
     pool: Option<u64>,
     escalation: Escalation,
-    outage_start_wait: Geometric,
-    outage_length: Geometric,
-    combine: Combine,
-    mediators: Vec<CompiledMediator>,
-    /// `M` for every set of open channels (bit i = mediator i), when there
-    /// are at most [`STRENGTH_TABLE_MEDIATORS`] mediators; empty otherwise.
-    strength_table: Vec<f64>,
+    mediation: Mediation,
     initial_phase: Phase,
     preparation_days: u32,
     min_gap: u32,
@@ -172,45 +146,18 @@ pub struct Model {
     collapse: f64,
 }
 
-/// Most mediators for which `M` of every set of open channels is tabulated
-/// (4,096 entries, 32 KiB); with more, `M` is computed day by day.
-const STRENGTH_TABLE_MEDIATORS: usize = 12;
-
 impl Model {
     /// Compiles a validated scenario.
     pub fn new(s: &Scenario) -> Model {
         let horizon = s.simulation().horizon_days;
-        let mediators = s
-            .mediation()
-            .mediators
-            .iter()
-            .map(|m| {
-                let q = 1.0 / m.mean_outage_days;
-                // Stationary open share at E = 0 is q / (q + p0); solve for p0.
-                let p0 = q * (1.0 - m.availability) / m.availability;
-                CompiledMediator {
-                    lambda: -(-p0).ln_1p(),
-                    kappa: m.escalation_sensitivity,
-                    weight: m.effectiveness,
-                    outage: Geometric::new(q)
-                        .expect("mean_outage_days is validated to be at least 1"),
-                    initially_open: m.initially_open,
-                }
-            })
-            .collect();
         let x = &s.exchange();
         let size_extra_mean = x.size_mean - 1.0;
-        let mut model = Model {
+        Model {
             horizon,
             deadline_day: s.target().deadline_day,
             pool: s.target().pool,
             escalation: escalation(s),
-            outage_start_wait: Geometric::new(s.mediation().common_outage_probability)
-                .expect("common_outage_probability is validated to lie in [0, 1]"),
-            outage_length: Geometric::new(1.0 / s.mediation().common_outage_mean_days)
-                .expect("common_outage_mean_days is validated to be at least 1"),
-            combine: s.mediation().combine,
-            mediators,
+            mediation: mediation(s),
             initial_phase: Phase::from(x.initial_phase),
             preparation_days: x.preparation_days,
             min_gap: x.min_days_between_rounds,
@@ -238,15 +185,7 @@ impl Model {
                 per_mediation: x.resumption.mediation_coef,
             },
             collapse: x.collapse_base,
-            strength_table: Vec::new(),
-        };
-        let n = model.mediators.len();
-        if n <= STRENGTH_TABLE_MEDIATORS {
-            model.strength_table = (0..1u32 << n)
-                .map(|mask| model.combine_channels(mask))
-                .collect();
         }
-        model
     }
 
     /// Days in the horizon.
@@ -256,7 +195,12 @@ impl Model {
 
     /// Number of mediators (and so of mediator streams a trial needs).
     pub fn mediator_count(&self) -> usize {
-        self.mediators.len()
+        self.mediation.count()
+    }
+
+    /// Mediation strength of a set of open channels (bit i = mediator i).
+    pub fn combine_channels(&self, mask: u32) -> f64 {
+        self.mediation.combine_channels(mask)
     }
 
     /// Simulates one trial, writing its daily path into `trace` and
@@ -266,26 +210,17 @@ impl Model {
         streams: &mut TrialStreams<R>,
         trace: &mut TrialTrace,
     ) -> TrialOutcome {
-        debug_assert_eq!(streams.mediators.len(), self.mediators.len());
-        trace.start(self.horizon, self.mediators.len());
+        trace.start(self.horizon, self.mediation.count());
 
         let (e_min, e_max) = self
             .escalation
             .sample_path(&mut streams.escalation, &mut trace.escalation);
-        self.outage_pass(
+        let (m_min, m_max) = self.mediation.sample_path(
             &mut streams.common_outage,
-            self.horizon,
-            &mut trace.common_outage,
+            &mut streams.mediators,
+            e_max,
+            trace,
         );
-        for ((m, rng), open) in self
-            .mediators
-            .iter()
-            .zip(streams.mediators.iter_mut())
-            .zip(trace.channel_open.iter_mut())
-        {
-            channel_pass(m, rng, &trace.escalation, e_max, open);
-        }
-        let (m_min, m_max) = self.mediation_strength(trace);
         let bounds = PathBounds {
             e_min,
             e_max,
@@ -293,85 +228,6 @@ impl Model {
             m_max,
         };
         self.exchange_pass(streams, trace, bounds)
-    }
-
-    /// Whether a common outage is in force on each day. A start drawn on day
-    /// t puts it in force from t+1; its length is geometric on 1, 2, ...
-    fn outage_pass<R: Rng>(&self, rng: &mut R, h: u32, out: &mut Vec<(u32, u32)>) {
-        let h = u64::from(h);
-        // Day whose draw starts the next outage.
-        let mut start_draw = self.outage_start_wait.sample(rng);
-        while start_draw.saturating_add(1) < h {
-            let first = start_draw + 1;
-            let length = 1 + self.outage_length.sample(rng);
-            let end = first.saturating_add(length).min(h);
-            out.push((first as u32, end as u32));
-            // No start is drawn on a day the outage is in force.
-            start_draw = end.saturating_add(self.outage_start_wait.sample(rng));
-        }
-    }
-
-    /// `M_t` from the open channels and the common outage; returns the
-    /// smallest and largest value of the path. `M` is constant between
-    /// changes of the open set, so it is filled segment by segment.
-    fn mediation_strength(&self, trace: &mut TrialTrace) -> (f64, f64) {
-        let changes = &mut trace.changes;
-        changes.clear();
-        for &(a, b) in &trace.common_outage {
-            changes.push((a, Change::OutageStarts));
-            changes.push((b, Change::OutageEnds));
-        }
-        for (i, open) in trace.channel_open.iter().enumerate() {
-            let bit = 1u32 << i;
-            for &(a, b) in open {
-                changes.push((a, Change::Opens(bit)));
-                changes.push((b, Change::Closes(bit)));
-            }
-        }
-        changes.sort_unstable();
-        let h = trace.mediation.len() as u32;
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        let (mut mask, mut outage) = (0u32, false);
-        let mut from = 0u32;
-        let mut k = 0;
-        while from < h {
-            while k < changes.len() && changes[k].0 <= from {
-                match changes[k].1 {
-                    Change::OutageStarts => outage = true,
-                    Change::OutageEnds => outage = false,
-                    Change::Opens(bit) => mask |= bit,
-                    Change::Closes(bit) => mask &= !bit,
-                }
-                k += 1;
-            }
-            let until = changes.get(k).map_or(h, |c| c.0.min(h));
-            let m = if outage {
-                0.0
-            } else if self.strength_table.is_empty() {
-                self.combine_channels(mask)
-            } else {
-                self.strength_table[mask as usize]
-            };
-            trace.mediation[from as usize..until as usize].fill(m);
-            lo = if m < lo { m } else { lo };
-            hi = if m > hi { m } else { hi };
-            from = until;
-        }
-        (lo, hi)
-    }
-
-    /// Mediation strength of a set of open channels (bit i = mediator i).
-    pub fn combine_channels(&self, mask: u32) -> f64 {
-        let open = self
-            .mediators
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| mask & (1 << i) != 0)
-            .map(|(_, m)| m.weight);
-        match self.combine {
-            Combine::NoisyOr => 1.0 - open.fold(1.0, |acc, w| acc * (1.0 - w)),
-            Combine::Max => open.fold(0.0, f64::max),
-        }
     }
 
     /// Phases, rounds and sizes, given the escalation and mediation paths.
@@ -572,57 +428,6 @@ impl Model {
     }
 }
 
-/// Open days of one mediator's channel, as half-open intervals. An open
-/// channel closes on day t with probability `1 - exp(-lambda * exp(kappa *
-/// E_t))`, drawn by thinning against the trial's largest escalation; a closed
-/// one stays closed for a geometric number of days (1, 2, ...) with mean
-/// `mean_outage_days`.
-fn channel_pass<R: Rng>(
-    m: &CompiledMediator,
-    rng: &mut R,
-    escalation: &[f64],
-    e_max: f64,
-    open: &mut Vec<(u32, u32)>,
-) {
-    let h = escalation.len() as u32;
-    let hazard = |d: u32| {
-        let e = escalation[d as usize];
-        if m.kappa == 0.0 || e == 0.0 {
-            m.lambda
-        } else {
-            m.lambda * (m.kappa * e).exp()
-        }
-    };
-    // With lambda = 0 the channel never closes. Its bound is then 0 rather
-    // than 0 * exp(kappa * e_max), which is NaN when the exponential
-    // overflows: no closing is drawn instead of none being kept, and the
-    // channel's stream serves nothing else.
-    let bound = if m.lambda == 0.0 {
-        0.0
-    } else {
-        m.lambda * (m.kappa * e_max).exp()
-    };
-    let closing = thinned(bound);
-    let mut t = if m.initially_open {
-        0
-    } else {
-        // Closed on day 0: re-opening is drawn from day 0's draw on.
-        (1 + m.outage.sample(rng)).min(u64::from(h)) as u32
-    };
-    while t < h {
-        let closed_on = closing.first_event(t, h, hazard, rng);
-        let Some(c) = closed_on else {
-            open.push((t, h));
-            break;
-        };
-        open.push((t, c + 1));
-        let closed_days = 1 + m.outage.sample(rng);
-        t = (u64::from(c) + 1)
-            .saturating_add(closed_days)
-            .min(u64::from(h)) as u32;
-    }
-}
-
 /// Largest and smallest escalation and mediation strength of one trial's
 /// path: the envelope that thinning needs.
 #[derive(Debug, Clone, Copy)]
@@ -663,37 +468,38 @@ fn escalation(s: &Scenario) -> Escalation {
     )
 }
 
+/// The mediation component of a validated scenario.
+fn mediation(s: &Scenario) -> Mediation {
+    let m = s.mediation();
+    let mediators = m
+        .mediators
+        .iter()
+        .map(|md| {
+            let channel = ChannelLaw::new(
+                md.availability,
+                md.mean_outage_days,
+                md.escalation_sensitivity,
+            )
+            .expect(
+                "channels are validated: mean_outage_days >= 1, availability in (0, 1] and \
+                 above 1/(mean_outage_days + 1), escalation_sensitivity >= 0",
+            );
+            Mediator::new(channel, md.effectiveness, md.initially_open)
+                .expect("effectiveness is validated to lie in [0, 1]")
+        })
+        .collect();
+    let common_outage = CommonOutage::new(m.common_outage_probability, m.common_outage_mean_days)
+        .expect("common outages are validated: probability in [0, 1], mean length >= 1 day");
+    Mediation::new(mediators, common_outage, m.combine)
+        .expect("a scenario is validated to have at most 32 mediators")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn scenario() -> Scenario {
         crate::scenario::ScenarioSource::builtin().parse().unwrap()
-    }
-
-    #[test]
-    fn lambda_makes_the_open_share_at_zero_escalation_equal_availability() {
-        let s = scenario();
-        let model = Model::new(&s);
-        for (m, raw) in model.mediators.iter().zip(&s.mediation().mediators) {
-            let p0 = 1.0 - (-m.lambda).exp();
-            let q = 1.0 / raw.mean_outage_days;
-            let share = q / (q + p0);
-            assert!((share - raw.availability).abs() < 1e-12, "{share}");
-        }
-    }
-
-    #[test]
-    fn noisy_or_and_max_combine_open_channels() {
-        let s = scenario();
-        let model = Model::new(&s);
-        // Turkey 0.6, UAE 0.8.
-        assert!((model.combine_channels(0b11) - (1.0 - 0.4 * 0.2)).abs() < 1e-12);
-        assert_eq!(model.combine_channels(0), 0.0);
-        let s = s.rebuilt(|r| r.mediation.combine = Combine::Max).unwrap();
-        let model = Model::new(&s);
-        assert_eq!(model.combine_channels(0b11), 0.8);
-        assert_eq!(model.combine_channels(0b01), 0.6);
     }
 
     #[test]

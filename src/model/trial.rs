@@ -6,7 +6,7 @@
 //! live apart from the dynamics: whoever consumes trials reads this file,
 //! not the laws of escalation, mediation and exchange.
 
-use super::Change;
+use super::mediation::Change;
 use crate::scenario::InitialPhase;
 use serde::Serialize;
 
