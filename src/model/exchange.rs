@@ -82,6 +82,7 @@ impl LogLinearHazard {
 
     /// Bound of the hazard over a path within `b`: the exponent is linear,
     /// so its largest value is at a corner.
+    #[inline]
     fn bound(&self, b: PathBounds) -> f64 {
         let e = if self.per_escalation > 0.0 {
             b.e_max
@@ -134,6 +135,7 @@ impl RoundHazard {
     }
 
     /// Bound of the hazard for any `M` in [0, 1].
+    #[inline]
     fn bound(&self) -> f64 {
         self.round_rate
     }
@@ -414,6 +416,7 @@ impl Exchange {
 }
 
 /// Thinning against a bound of hazards with checked parameters.
+#[inline]
 fn thinned(h_max: f64) -> Thinned {
     Thinned::new(h_max).expect("a hazard of checked parameters is never negative or NaN")
 }

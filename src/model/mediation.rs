@@ -87,6 +87,7 @@ impl ChannelLaw {
     /// `e_max` (`kappa` is not negative). With lambda = 0 the channel never
     /// closes, and the bound is 0 rather than `0 * exp(kappa * e_max)`,
     /// which is NaN when the exponential overflows.
+    #[inline]
     fn closing_bound(&self, e_max: f64) -> f64 {
         if self.lambda == 0.0 {
             0.0
@@ -271,6 +272,7 @@ impl Mediation {
     }
 
     /// Number of mediators.
+    #[inline]
     pub(super) fn count(&self) -> usize {
         self.mediators.len()
     }

@@ -45,6 +45,7 @@ pub use trial::{Phase, TraceEvent, TrialOutcome, TrialStreams, TrialTrace};
 struct ParameterError {
     /// The parameter, named as the component's `new` names it.
     parameter: &'static str,
+    /// The value given.
     value: f64,
     /// What the law allows.
     allowed: &'static str,
@@ -142,7 +143,10 @@ impl Model {
 /// The escalation component of a validated scenario.
 fn escalation(s: &Scenario) -> Escalation {
     let e = s.escalation();
-    let index = |name: &str| e.regime_index(name).expect("validated reference");
+    let index = |name: &str| {
+        e.regime_index(name)
+            .expect("regime names are validated references")
+    };
     let regimes = e
         .regimes
         .iter()
