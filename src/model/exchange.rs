@@ -98,6 +98,32 @@ impl LogLinearHazard {
     }
 }
 
+/// A hazard per day that is the same on every day: collapse, `h_k =
+/// base_k`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ConstantHazard {
+    base: f64,
+}
+
+impl ConstantHazard {
+    /// A hazard of `base` per day.
+    pub(super) fn new(base: f64) -> Result<ConstantHazard, ParameterError> {
+        ParameterError::require(
+            base.is_finite() && base >= 0.0,
+            "base",
+            base,
+            "a finite hazard per day from 0 up",
+        )?;
+        Ok(ConstantHazard { base })
+    }
+
+    /// The hazard on any day.
+    #[inline]
+    fn at(&self) -> f64 {
+        self.base
+    }
+}
+
 /// The hazard of a round on an eligible Active day: `round_rate * M`, or
 /// `round_rate` for rounds that do not need a mediator.
 #[derive(Debug, Clone, Copy)]
@@ -238,8 +264,8 @@ pub(super) struct Exchange {
     pub(super) suspension: LogLinearHazard,
     /// Suspended to Active, `h_r`.
     pub(super) resumption: LogLinearHazard,
-    /// Suspended to Collapsed, `h_k = base_k`: no coefficients.
-    pub(super) collapse: LogLinearHazard,
+    /// Suspended to Collapsed, `h_k`.
+    pub(super) collapse: ConstantHazard,
     /// A round on an eligible Active day, `h_x`.
     pub(super) rounds: RoundHazard,
     /// People returned by a round.
@@ -316,11 +342,7 @@ impl Exchange {
             h,
         );
         let mut rounds = Candidates::new(&mut streams.rounds, thinned(self.rounds.bound()), h);
-        let mut collapse = Candidates::new(
-            &mut streams.collapse,
-            thinned(self.collapse.bound(m_range)),
-            h,
-        );
+        let mut collapse = Candidates::new(&mut streams.collapse, thinned(self.collapse.at()), h);
         let sizes = &mut streams.sizes;
 
         while t < h {
@@ -378,12 +400,11 @@ impl Exchange {
                 Phase::Suspended => {
                     let next_k = collapse.next_from(t);
                     let r_hazard = |d: u32| self.resumption.at(es[d as usize], ms[d as usize]);
-                    let k_hazard = |d: u32| self.collapse.at(es[d as usize], ms[d as usize]);
                     // Resumption is drawn only on days before the collapse;
                     // on the collapse day itself the collapse comes first.
                     match resumption.first_event(t, next_k.min(h), r_hazard) {
                         Some(d) => change = Some((d, Phase::Active)),
-                        None if next_k < h && collapse.accept(k_hazard(next_k)) => {
+                        None if next_k < h && collapse.accept(self.collapse.at()) => {
                             out.collapse_day = Some(next_k);
                             change = Some((next_k, Phase::Collapsed));
                         }
@@ -464,7 +485,7 @@ mod tests {
             confirmation: hazard(confirmation),
             suspension: hazard(suspension),
             resumption: hazard(resumption),
-            collapse: hazard(collapse),
+            collapse: ConstantHazard::new(collapse).unwrap(),
             rounds: RoundHazard::new(CERTAIN, true).unwrap(),
             sizes: RoundSize::new(1.0, 1.0, 0.0).unwrap(),
             pool: None,
@@ -572,7 +593,7 @@ mod tests {
         ));
         assert!(close(ex.suspension.at(e, m), s_expected));
         assert!(close(ex.resumption.at(e, m), rising_with_m(&x.resumption)));
-        assert_eq!(ex.collapse.at(e, m), x.collapse_base);
+        assert_eq!(ex.collapse.at(), x.collapse_base);
         // The default scenario's coefficients are all non-zero, so a sign
         // folded the wrong way would show.
         for h in [&x.confirmation, &x.suspension, &x.resumption] {
@@ -691,6 +712,7 @@ mod tests {
             "per_mediation"
         );
 
+        assert_eq!(ConstantHazard::new(-0.1).unwrap_err().parameter, "base");
         assert_eq!(
             RoundHazard::new(-0.1, true).unwrap_err().parameter,
             "round_rate"

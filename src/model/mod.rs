@@ -23,7 +23,7 @@
 use crate::scenario::Scenario;
 use chrono::Datelike;
 use escalation::{Escalation, Regime, Shocks};
-use exchange::{Exchange, LogLinearHazard, PathBounds, RoundHazard, RoundSize};
+use exchange::{ConstantHazard, Exchange, LogLinearHazard, PathBounds, RoundHazard, RoundSize};
 use mediation::{ChannelLaw, CommonOutage, Mediation, Mediator};
 use rand::{Rng, SeedableRng};
 
@@ -216,7 +216,8 @@ fn exchange(s: &Scenario) -> Exchange {
         confirmation: hazard(c.base, -c.escalation_coef, c.mediation_coef),
         suspension: hazard(sp.base, sp.escalation_coef, -sp.mediation_coef),
         resumption: hazard(r.base, -r.escalation_coef, r.mediation_coef),
-        collapse: hazard(x.collapse_base, 0.0, 0.0),
+        collapse: ConstantHazard::new(x.collapse_base)
+            .expect("the collapse base is validated to lie in [0, 1000]"),
         rounds: RoundHazard::new(x.round_rate, x.requires_mediator)
             .expect("round_rate is validated to lie in [0, 1000]"),
         sizes: RoundSize::new(x.size_mean, x.size_dispersion, x.size_escalation_coef).expect(

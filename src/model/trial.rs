@@ -144,6 +144,7 @@ pub struct TrialOutcome {
 impl TrialTrace {
     /// Empties the trace for a trial of `horizon` days with `mediators`
     /// channels, keeping its allocations.
+    #[inline]
     pub(super) fn start(&mut self, horizon: u32, mediators: usize) {
         let h = horizon as usize;
         self.escalation.clear();
