@@ -1,0 +1,253 @@
+//! The exchange-durability model: one trial, one history, day by day.
+//!
+//! This module turns a validated scenario into something that can be run
+//! millions of times: it compiles the scenario once into the laws of its
+//! components, then simulates one trial at a time from random streams the
+//! caller gives. It does no I/O, threading or seeding, so the engine decides
+//! how trials are seeded and split, and the model can be tested with any
+//! generator.
+//!
+//! Its parts follow `docs/model.md` (the contract is `MODEL.md`):
+//! `escalation` (3.1), `mediation` (3.2) and `exchange` (3.3 to 3.5), drawn
+//! with the exact devices of `sampling` (5d); `trial` holds what a trial
+//! takes and gives back. Each law is a value with a `new` that checks its
+//! own parameters, so it can be built and tested without a scenario, and
+//! [`Model::new`] only translates a scenario's validated numbers into them.
+//!
+//! Because escalation, the common outage and each channel never depend on the
+//! exchange process, and each has its own stream, the model runs them as
+//! separate passes over the horizon (escalation, mediation, exchange). That
+//! is the same process as interleaving them day by day in the order of
+//! `MODEL.md`, and it keeps each loop small.
+
+use crate::scenario::Scenario;
+use chrono::Datelike;
+use escalation::{Escalation, Regime, Shocks};
+use exchange::{ConstantHazard, Exchange, LogLinearHazard, PathBounds, RoundHazard, RoundSize};
+use mediation::{ChannelLaw, CommonOutage, Mediation, Mediator};
+use rand::{Rng, SeedableRng};
+
+mod escalation;
+mod exchange;
+mod mediation;
+mod sampling;
+mod trial;
+
+pub use trial::{Phase, TraceEvent, TrialOutcome, TrialStreams, TrialTrace};
+
+/// A parameter of a model component outside the range its law allows.
+///
+/// Each component checks its own invariants when it is built, so that it can
+/// be built and tested apart from a scenario. A validated scenario never
+/// gives rise to one: [`Model::new`] builds its components with `expect`.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+#[error("{parameter} = {value} is not allowed: {allowed}")]
+struct ParameterError {
+    /// The parameter, named as the component's `new` names it.
+    parameter: &'static str,
+    /// The value given.
+    value: f64,
+    /// What the law allows.
+    allowed: &'static str,
+}
+
+impl ParameterError {
+    /// `Ok(())` when `holds`, else an error naming the parameter.
+    fn require(
+        holds: bool,
+        parameter: &'static str,
+        value: f64,
+        allowed: &'static str,
+    ) -> Result<(), ParameterError> {
+        if holds {
+            Ok(())
+        } else {
+            Err(ParameterError {
+                parameter,
+                value,
+                allowed,
+            })
+        }
+    }
+
+    /// The same error, for a parameter that the caller names `parameter`.
+    fn named(self, parameter: &'static str) -> ParameterError {
+        ParameterError { parameter, ..self }
+    }
+}
+
+/// A scenario compiled for fast simulation: every constant of the daily loop
+/// precomputed once.
+#[derive(Debug, Clone)]
+pub struct Model {
+    horizon: u32,
+    escalation: Escalation,
+    mediation: Mediation,
+    exchange: Exchange,
+}
+
+impl Model {
+    /// Compiles a validated scenario.
+    pub fn new(s: &Scenario) -> Model {
+        Model {
+            horizon: s.simulation().horizon_days,
+            escalation: escalation(s),
+            mediation: mediation(s),
+            exchange: exchange(s),
+        }
+    }
+
+    /// Days in the horizon.
+    pub fn horizon(&self) -> u32 {
+        self.horizon
+    }
+
+    /// Number of mediators (and so of mediator streams a trial needs).
+    pub fn mediator_count(&self) -> usize {
+        self.mediation.count()
+    }
+
+    /// Mediation strength of a set of open channels (bit i = mediator i).
+    pub fn combine_channels(&self, mask: u32) -> f64 {
+        self.mediation.combine_channels(mask)
+    }
+
+    /// Simulates one trial, writing its daily path into `trace` and
+    /// returning its outcomes.
+    pub fn simulate<R: Rng + SeedableRng>(
+        &self,
+        streams: &mut TrialStreams<R>,
+        trace: &mut TrialTrace,
+    ) -> TrialOutcome {
+        trace.start(self.horizon, self.mediation.count());
+
+        let (e_min, e_max) = self
+            .escalation
+            .sample_path(&mut streams.escalation, &mut trace.escalation);
+        let (m_min, m_max) = self.mediation.sample_path(
+            &mut streams.common_outage,
+            &mut streams.mediators,
+            e_max,
+            trace,
+        );
+        let bounds = PathBounds {
+            e_min,
+            e_max,
+            m_min,
+            m_max,
+        };
+        self.exchange.simulate(streams, trace, bounds)
+    }
+}
+
+/// The escalation component of a validated scenario.
+fn escalation(s: &Scenario) -> Escalation {
+    let e = s.escalation();
+    let index = |name: &str| {
+        e.regime_index(name)
+            .expect("regime names are validated references")
+    };
+    let regimes = e
+        .regimes
+        .iter()
+        .map(|r| {
+            let next: Vec<(usize, f64)> =
+                r.next.iter().map(|(name, &w)| (index(name), w)).collect();
+            Regime::new(r.intensity, r.mean_duration_days, &next).expect(
+                "regimes are validated: finite intensity, mean_duration_days >= 1 exactly when \
+                 `next` has a positive weight, weights >= 0",
+            )
+        })
+        .collect();
+    let shocks = Shocks::new(
+        e.shock_daily_probability,
+        e.shock_mean_size,
+        e.shock_half_life_days,
+    )
+    .expect("shocks are validated: probability in [0, 1], mean size >= 0, half-life > 0");
+    let seasonal_by_day = (0..s.simulation().horizon_days)
+        .map(|t| e.seasonal_offset(s.date_of_day(t).month()))
+        .collect();
+    Escalation::new(regimes, index(&e.initial_regime), shocks, seasonal_by_day).expect(
+        "escalation is validated: references name other regimes, seasonal offsets are finite",
+    )
+}
+
+/// The mediation component of a validated scenario.
+fn mediation(s: &Scenario) -> Mediation {
+    let m = s.mediation();
+    let mediators = m
+        .mediators
+        .iter()
+        .map(|md| {
+            let channel = ChannelLaw::new(
+                md.availability,
+                md.mean_outage_days,
+                md.escalation_sensitivity,
+            )
+            .expect(
+                "channels are validated: mean_outage_days >= 1, availability in (0, 1] and \
+                 above 1/(mean_outage_days + 1), escalation_sensitivity >= 0",
+            );
+            Mediator::new(channel, md.effectiveness, md.initially_open)
+                .expect("effectiveness is validated to lie in [0, 1]")
+        })
+        .collect();
+    let common_outage = CommonOutage::new(m.common_outage_probability, m.common_outage_mean_days)
+        .expect("common outages are validated: probability in [0, 1], mean length >= 1 day");
+    Mediation::new(mediators, common_outage, m.combine)
+        .expect("a scenario is validated to have at most 32 mediators")
+}
+
+/// The exchange component of a validated scenario.
+fn exchange(s: &Scenario) -> Exchange {
+    let x = s.exchange();
+    // MODEL.md's signs: escalation slows confirmation and resumption and
+    // speeds suspension; mediation does the opposite.
+    let hazard = |base, per_escalation, per_mediation| {
+        LogLinearHazard::new(base, per_escalation, per_mediation)
+            .expect("hazards are validated: base from 0 to 1000, coefficients from -20 to 20")
+    };
+    let (c, sp, r) = (&x.confirmation, &x.suspension, &x.resumption);
+    Exchange {
+        initial_phase: Phase::from(x.initial_phase),
+        preparation_days: x.preparation_days,
+        min_gap: x.min_days_between_rounds,
+        confirmation: hazard(c.base, -c.escalation_coef, c.mediation_coef),
+        suspension: hazard(sp.base, sp.escalation_coef, -sp.mediation_coef),
+        resumption: hazard(r.base, -r.escalation_coef, r.mediation_coef),
+        collapse: ConstantHazard::new(x.collapse_base)
+            .expect("the collapse base is validated to lie in [0, 1000]"),
+        rounds: RoundHazard::new(x.round_rate, x.requires_mediator)
+            .expect("round_rate is validated to lie in [0, 1000]"),
+        sizes: RoundSize::new(x.size_mean, x.size_dispersion, x.size_escalation_coef).expect(
+            "round sizes are validated: size_mean >= 1, size_dispersion > 0, finite coefficient",
+        ),
+        pool: s.target().pool,
+        deadline_day: s.target().deadline_day,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::ScenarioSource;
+
+    #[test]
+    fn every_shipped_scenario_compiles_into_a_model() {
+        // Model::new expects every component to accept what validation
+        // lets through; the shipped scenarios span the choices it allows.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let mut compiled = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let s = ScenarioSource::read(&path).unwrap().parse().unwrap();
+                let model = Model::new(&s);
+                assert_eq!(model.mediator_count(), s.mediation().mediators.len());
+                compiled += 1;
+            }
+        }
+        assert!(compiled >= 5, "{compiled} scenarios");
+    }
+}

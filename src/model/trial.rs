@@ -1,0 +1,176 @@
+//! What a trial takes and what it gives back.
+//!
+//! The engine, the statistics, reports, back-tests and calibration all
+//! handle trials, but none of them needs to know how a trial is simulated.
+//! These types are all that the rest of the crate sees of the model, so they
+//! live apart from the dynamics: whoever consumes trials reads this file,
+//! not the laws of escalation, mediation and exchange.
+
+use super::mediation::Change;
+use crate::scenario::InitialPhase;
+use serde::Serialize;
+
+/// Phase of the exchange process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Announced, not yet confirmed by the counterparty.
+    Pending = 0,
+    /// Rounds may take place.
+    Active = 1,
+    /// Suspended: no rounds until it resumes.
+    Suspended = 2,
+    /// The agreed pool has been returned (absorbing).
+    Completed = 3,
+    /// The process has ended without completing (absorbing).
+    Collapsed = 4,
+}
+
+impl Phase {
+    /// Every phase, in the order of their numeric codes.
+    pub const ALL: [Phase; 5] = [
+        Phase::Pending,
+        Phase::Active,
+        Phase::Suspended,
+        Phase::Completed,
+        Phase::Collapsed,
+    ];
+
+    /// Lower-case name used in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Pending => "pending",
+            Phase::Active => "active",
+            Phase::Suspended => "suspended",
+            Phase::Completed => "completed",
+            Phase::Collapsed => "collapsed",
+        }
+    }
+}
+
+impl From<InitialPhase> for Phase {
+    fn from(p: InitialPhase) -> Phase {
+        match p {
+            InitialPhase::Pending => Phase::Pending,
+            InitialPhase::Active => Phase::Active,
+            InitialPhase::Suspended => Phase::Suspended,
+        }
+    }
+}
+
+/// The random streams of one trial, one per model component, so that a
+/// change to one component leaves the draws of the others untouched (common
+/// random numbers across configurations).
+pub struct TrialStreams<R> {
+    /// Regime changes and shocks.
+    pub escalation: R,
+    /// Start and end of common outages.
+    pub common_outage: R,
+    /// Candidate days of confirmation (Pending to Active).
+    pub confirmation: R,
+    /// Candidate days of suspension (Active to Suspended).
+    pub suspension: R,
+    /// Candidate days of rounds.
+    pub rounds: R,
+    /// Candidate days of resumption (Suspended to Active).
+    pub resumption: R,
+    /// Candidate days of collapse.
+    pub collapse: R,
+    /// Round sizes, a fixed number of draws per round.
+    pub sizes: R,
+    /// One stream per mediator, in scenario order.
+    pub mediators: Vec<R>,
+}
+
+/// Something that happened in a trial, for daily aggregation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TraceEvent {
+    /// A round on `day`; `returned` is the running total after it (people).
+    Round { day: u32, returned: u64 },
+    /// The phase held from the end of `day` on.
+    PhaseChange { day: u32, phase: Phase },
+}
+
+/// The daily path of one trial, reused from trial to trial to avoid
+/// allocation. Paths have one entry per day of the horizon.
+#[derive(Debug, Clone, Default)]
+pub struct TrialTrace {
+    /// Escalation `E_t` (escalation units).
+    pub escalation: Vec<f64>,
+    /// Mediation strength `M_t` in [0, 1].
+    pub mediation: Vec<f64>,
+    /// Days on which a common outage is in force, as half-open intervals
+    /// `[first, end)` in day order.
+    pub common_outage: Vec<(u32, u32)>,
+    /// For each mediator, the days its own channel is open (a common outage
+    /// is not reflected here), as half-open intervals in day order.
+    pub channel_open: Vec<Vec<(u32, u32)>>,
+    /// Changes of the set of open channels, sorted by day (scratch space).
+    pub(super) changes: Vec<(u32, Change)>,
+    /// Rounds and phase changes in day order.
+    pub events: Vec<TraceEvent>,
+}
+
+/// The outcomes of one trial (MODEL.md, "Outputs of one trial").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TrialOutcome {
+    /// People returned by the end of the deadline day.
+    pub returned_by_deadline: u64,
+    /// People returned by the end of the horizon.
+    pub returned_by_horizon: u64,
+    /// Rounds held within the horizon.
+    pub rounds: u32,
+    /// Rounds held by the end of the deadline day.
+    pub rounds_by_deadline: u32,
+    /// Number of times the process went from Active to Suspended.
+    pub suspensions: u32,
+    /// Day index (0-based) of the first suspension; `None` if none in the
+    /// horizon (censored).
+    pub first_suspension_day: Option<u32>,
+    /// Day index on which the pool was completed; `None` if not (censored).
+    pub target_day: Option<u32>,
+    /// Days ending in the Pending phase.
+    pub days_pending: u32,
+    /// Days ending in the Active phase.
+    pub days_active: u32,
+    /// Days ending in the Suspended phase.
+    pub days_suspended: u32,
+    /// Day index of collapse; `None` if the process did not collapse.
+    pub collapse_day: Option<u32>,
+    /// Phase at the end of the horizon.
+    pub final_phase: Phase,
+}
+
+impl TrialTrace {
+    /// Empties the trace for a trial of `horizon` days with `mediators`
+    /// channels, keeping its allocations.
+    #[inline]
+    pub(super) fn start(&mut self, horizon: u32, mediators: usize) {
+        let h = horizon as usize;
+        self.escalation.clear();
+        self.escalation.resize(h, 0.0);
+        self.mediation.clear();
+        self.mediation.resize(h, 0.0);
+        self.common_outage.clear();
+        self.channel_open.resize_with(mediators, Vec::new);
+        for open in &mut self.channel_open {
+            open.clear();
+        }
+        self.events.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phases_are_listed_in_code_order_and_named_as_in_files() {
+        for (code, phase) in Phase::ALL.into_iter().enumerate() {
+            assert_eq!(phase as usize, code);
+            // `name` and serde must agree: both write the phase to files.
+            let json = serde_json::to_string(&phase).unwrap();
+            assert_eq!(json, format!("\"{}\"", phase.name()));
+        }
+    }
+}
