@@ -1,12 +1,10 @@
 //! `swapsim merge`: the shards of a run, a comparison or a sensitivity
 //! design, combined into the outputs of the unsharded command.
 
-use super::{Error, MergeArgs, sensitivity};
-use std::path::{Path, PathBuf};
+use super::{Error, MergeArgs};
+use std::path::Path;
 use swapsim::jobs::WriteOptions;
-use swapsim::jobs::shard::{self, MergeRequest, Partial, ShardStats, Spec};
-use swapsim::report::{self, Manifest, Staging};
-use swapsim::scenario::{Scenario, ScenarioSource};
+use swapsim::jobs::shard::{self, MergeRequest, Partial};
 
 pub(super) const EXAMPLES: &str = "\
 Examples:
@@ -20,31 +18,6 @@ Examples:
       Comparisons are sharded by trials, sensitivity designs by design
       points; `swapsim merge` combines either kind (add --report for
       report.html).";
-
-fn other<E: Into<anyhow::Error>>(e: E) -> Error {
-    Error::other(e)
-}
-
-/// Writes a shard's `partial.json` and a manifest next to it, and moves
-/// them into place; returns the directory.
-pub(super) fn write_shard(
-    staging: Staging,
-    partial: &Partial,
-    source: &ScenarioSource,
-    scenario: &Scenario,
-    threads: usize,
-    wall: f64,
-) -> Result<PathBuf, Error> {
-    let dir = staging.path();
-    report::write_json_compact(&dir.join(report::files::PARTIAL_JSON), partial).map_err(other)?;
-    let outputs = vec![
-        report::files::PARTIAL_JSON.to_string(),
-        report::files::MANIFEST_JSON.to_string(),
-    ];
-    let manifest = Manifest::new(source, scenario, threads, wall, outputs);
-    report::write_json(&dir.join(report::files::MANIFEST_JSON), &manifest).map_err(other)?;
-    staging.commit().map_err(other)
-}
 
 /// Says which part of the job a shard ran and where its result is.
 pub(super) fn say_shard(partial: &Partial, out: &Path) {
@@ -73,38 +46,15 @@ pub(super) fn merge(args: &MergeArgs) -> Result<(), Error> {
         options,
     };
     let (partials, target) = shard::prepare(&request)?;
-    let job = partials[0].job.clone();
-    let corrupt = || {
-        Error::input(format!(
-            "statistics: a partial result of `swapsim {}` holds statistics of another command",
-            job.command()
-        ))
-    };
-    match &job {
-        Spec::Run { .. } | Spec::Compare { .. } => {
-            let merged = shard::merge(partials, &target, &options)?;
-            if !args.quiet {
-                say!(
-                    "merged {} shards ({} {}) into {}",
-                    merged.shards,
-                    merged.units,
-                    merged.unit_name,
-                    merged.dir.display()
-                );
-            }
-            Ok(())
-        }
-        Spec::Sensitivity { .. } => {
-            let mut sums = Vec::new();
-            for p in partials {
-                match p.statistics {
-                    ShardStats::Sensitivity(s) if s.len() as u64 == p.end - p.first => {
-                        sums.extend(s)
-                    }
-                    _ => return Err(corrupt()),
-                }
-            }
-            sensitivity::merge(job, sums, args, &target)
-        }
+    let merged = shard::merge(partials, &target, &options)?;
+    if !args.quiet {
+        say!(
+            "merged {} shards ({} {}) into {}",
+            merged.shards,
+            merged.units,
+            merged.unit_name,
+            merged.dir.display()
+        );
     }
+    Ok(())
 }

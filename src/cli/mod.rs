@@ -212,17 +212,6 @@ pub struct CommonArgs {
     pub force: bool,
 }
 
-/// How a command writes its outputs once the simulation is done (from
-/// its own options, or from `merge`'s).
-pub(super) struct Written {
-    pub threads: usize,
-    /// Seconds spent simulating.
-    pub wall: f64,
-    pub charts: bool,
-    pub report: bool,
-    pub quiet: bool,
-}
-
 impl CommonArgs {
     /// Worker threads to use.
     pub fn threads(&self) -> usize {

@@ -2,18 +2,16 @@
 //! value on the same random numbers, so the curves show the parameter's
 //! effect and not Monte Carlo noise.
 
-use super::sensitivity::{design_bar, finish, write_csv, write_json};
-use super::{CommonArgs, Error, Written, load};
+use super::run::Bar;
+use super::{CommonArgs, Error};
 use clap::Args;
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::path::PathBuf;
+use swapsim::jobs::sweep::{MAX_VALUES, SweepJob, SweepOptions};
+use swapsim::jobs::{self, Exec, WriteOptions};
 use swapsim::plot::sensitivity as charts;
-use swapsim::report::Staging;
-use swapsim::scenario::uncertainty;
-use swapsim::sensitivity::analysis::{self, AnalysisError};
-use swapsim::sensitivity::evaluate::Evaluator;
-use swapsim::sensitivity::outcomes::design_outcomes;
-use swapsim::sensitivity::tables::{self, Context};
+use swapsim::scenario::ScenarioSource;
+use swapsim::sensitivity::analysis;
+use swapsim::sensitivity::tables::Context;
 
 pub(super) const EXAMPLES: &str = "\
 Examples:
@@ -26,9 +24,6 @@ Parameter paths are those of variants: tables and keys separated by dots, with
 mediators and regimes addressed by name. Results go to
 output/<scenario file name>-sweep/: sweep.csv, sweep.json and a chart per
 key outcome.";
-
-/// Most values one sweep takes.
-pub const MAX_VALUES: usize = 1000;
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -57,10 +52,6 @@ pub struct SweepArgs {
     pub trials: Option<u64>,
     #[command(flatten)]
     pub common: CommonArgs,
-}
-
-fn input(message: String) -> Error {
-    Error::input(message)
 }
 
 /// The values of `--values` or `--range`, checked.
@@ -120,97 +111,42 @@ pub fn parse_values(values: &[f64], range: Option<&str>) -> Result<Vec<f64>, Str
 }
 
 pub(super) fn run(args: &SweepArgs) -> Result<(), Error> {
-    let values = parse_values(&args.values, args.range.as_deref()).map_err(input)?;
-    let (source, mut scenario) = load(args.scenario.as_deref())?;
-    if let Some(n) = args.trials {
-        scenario = scenario.with_trials(n).map_err(input)?;
-    }
-    if let Some(seed) = args.common.seed {
-        scenario = scenario.with_seed(seed);
-    }
-    let tree = uncertainty::configuration_tree(&source.text).map_err(input)?;
-    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let parameter = uncertainty::resolve(&tree, &args.param, [lo, hi])
-        .map_err(|m| input(format!("--param {}: {m}", args.param)))?;
-    let target = args
-        .common
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(format!("{}-sweep", source.stem)));
-    let staging = Staging::new(&target).map_err(Error::other)?;
-    let threads = args.common.threads();
-    let parameters = [parameter];
-    let trials = scenario.simulation().trials;
-    let eval = Evaluator {
-        tree: &tree,
-        parameters: &parameters,
-        trials,
-        seed: scenario.simulation().seed,
+    let values = parse_values(&args.values, args.range.as_deref()).map_err(Error::input)?;
+    let source = match args.scenario.as_deref() {
+        Some(p) => ScenarioSource::read(p)?,
+        None => ScenarioSource::builtin(),
     };
-    let ctx = Context {
-        scenario: scenario.name().to_string(),
-        trials_per_point: trials,
-        seed: scenario.simulation().seed,
-        outcomes: design_outcomes(&scenario),
+    let job = SweepJob::plan(
+        source,
+        &SweepOptions {
+            param: args.param.clone(),
+            values,
+            trials: args.trials,
+            seed: args.common.seed,
+        },
+    )?;
+    let bar = Bar::new(args.common.quiet);
+    let exec = Exec {
+        threads: args.common.threads(),
+        progress: &bar,
     };
-    let bar = design_bar(args.common.quiet);
-    let progress = |done: u64, total: u64| {
-        bar.set_length(total);
-        bar.set_position(done);
-    };
-    let started = Instant::now();
-    let result = analysis::sweep(&eval, &values, threads, &progress).map_err(|e| {
-        if e.is_input() {
-            // Name the value rather than the design point.
-            match &e {
-                AnalysisError::Evaluate(
-                    swapsim::sensitivity::evaluate::EvaluateError::Invalid {
-                        values, problems, ..
-                    },
-                ) => input(format!(
-                    "--param {values} is not a valid scenario: {problems}"
-                )),
-                _ => input(e.to_string()),
-            }
-        } else {
-            Error::other(e)
-        }
-    })?;
-    bar.finish_and_clear();
-    let wall = started.elapsed().as_secs_f64();
-    let dir = staging.path().to_path_buf();
-    let mut written = vec![
-        write_csv(&dir, "sweep.csv", tables::sweep_rows(&ctx, &result))?,
-        write_json(&dir, "sweep.json", &tables::sweep_json(&ctx, &result))?,
-    ];
-    if !args.common.no_charts {
-        written.extend(charts::sweep_charts(&dir, &scenario, &ctx, &result).map_err(Error::other)?);
-    }
-    let details = serde_json::json!({
-        "method": "sweep",
-        "parameter": result.parameter,
-        "values": values,
-        "trials_per_point": trials,
-    });
-    let how = Written {
-        threads,
-        wall,
+    let options = WriteOptions {
         charts: !args.common.no_charts,
         report: args.common.report,
-        quiet: args.common.quiet,
+        force: args.common.force,
     };
-    let out = finish(staging, &source, &scenario, written, details, &how)?;
+    let done = jobs::execute(&job, args.common.out.as_deref(), &exec, &options)?;
     if !args.common.quiet {
-        print_table(&scenario, &ctx, &result);
+        let scenario = job.scenario();
+        print_table(scenario, &done.results.context, &done.results.sweep);
         println!(
             "  {} values x {} trials (seed {}); {:.1} s",
-            values.len(),
-            trials,
+            job.values().len(),
+            scenario.simulation().trials,
             scenario.simulation().seed,
-            wall
+            done.wall
         );
-        println!("  results: {}", out.display());
+        println!("  results: {}", done.dir.display());
     }
     Ok(())
 }

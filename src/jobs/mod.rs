@@ -16,7 +16,9 @@
 
 pub mod compare;
 pub mod run;
+pub mod sensitivity;
 pub mod shard;
+pub mod sweep;
 
 use crate::error::{Error, Result};
 use crate::outputs::manifest::ManifestFile;

@@ -639,9 +639,7 @@ pub fn merge(partials: Vec<Partial>, target: &Path, options: &WriteOptions) -> R
             merge_as::<super::compare::CompareJob>(partials, target, options)?.dir
         }
         Spec::Sensitivity { .. } => {
-            return Err(Error::input(
-                "sensitivity shards are merged by the command line",
-            ));
+            merge_as::<super::sensitivity::SensitivityJob>(partials, target, options)?.dir
         }
     };
     Ok(Merged {

@@ -37,6 +37,38 @@ pub struct Manifest<'a> {
     /// `compare`; empty otherwise).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub configurations: Vec<String>,
+    /// What a sensitivity design or a sweep ran (for `sensitivity` and
+    /// `sweep`; absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<Analysis>,
+}
+
+/// The design behind a `sensitivity` or `sweep` output directory.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Analysis {
+    /// A tornado, Sobol or Morris design.
+    Design {
+        /// `tornado`, `sobol` or `morris`.
+        method: String,
+        design_points: usize,
+        trials_per_point: u64,
+        /// Sobol base samples; Morris trajectories and levels (null where
+        /// the method has none).
+        samples: Option<usize>,
+        trajectories: Option<usize>,
+        levels: Option<usize>,
+        /// The uncertain parameters' paths, in design order.
+        uncertainties: Vec<String>,
+    },
+    /// A sweep of one parameter.
+    Sweep {
+        /// Always `sweep`.
+        method: String,
+        parameter: crate::scenario::uncertainty::Parameter,
+        values: Vec<f64>,
+        trials_per_point: u64,
+    },
 }
 
 impl<'a> Manifest<'a> {
@@ -60,6 +92,7 @@ impl<'a> Manifest<'a> {
             finished_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             outputs,
             configurations: Vec::new(),
+            analysis: None,
         }
     }
 }
