@@ -144,7 +144,7 @@ fn summary(job: &SensitivityJob, r: &SensitivityResults) -> Vec<String> {
                     .collect();
                 summary.push(format!(
                     "{} (as written {}): {}",
-                    charts::outcome_title(o, &scenario),
+                    charts::outcome_title(o, scenario),
                     charts::fmt_outcome(o, r.base.get(o).estimate),
                     top.join("; ")
                 ));
@@ -171,12 +171,12 @@ fn summary(job: &SensitivityJob, r: &SensitivityResults) -> Vec<String> {
                 summary.push(if top.is_empty() {
                     format!(
                         "{}: does not vary over the design",
-                        charts::outcome_title(*o, &scenario)
+                        charts::outcome_title(*o, scenario)
                     )
                 } else {
                     format!(
                         "{}: total-order index {}",
-                        charts::outcome_title(*o, &scenario),
+                        charts::outcome_title(*o, scenario),
                         top.join("; ")
                     )
                 });
@@ -198,7 +198,7 @@ fn summary(job: &SensitivityJob, r: &SensitivityResults) -> Vec<String> {
                     .collect();
                 summary.push(format!(
                     "{}: mu* {}",
-                    charts::outcome_title(*o, &scenario),
+                    charts::outcome_title(*o, scenario),
                     top.join("; ")
                 ));
             }

@@ -254,6 +254,36 @@ impl<'de> Visitor<'de> for SumsVisitor {
     }
 }
 
+impl KeySums {
+    /// Checks sums read from a shard's file against the scenario of the
+    /// design point and its number of trials. The error is `field: problem`.
+    pub fn check_against(&self, scenario: &Scenario, trials: u64) -> Result<(), String> {
+        if self.deadline_day != scenario.target().deadline_day {
+            return Err(format!(
+                "deadline_day: {}, but the scenario's is {}",
+                self.deadline_day,
+                scenario.target().deadline_day
+            ));
+        }
+        if self.trials != trials {
+            return Err(format!(
+                "trials: {}, but every design point runs {trials}",
+                self.trials
+            ));
+        }
+        for (i, outcome) in DESIGN.iter().enumerate() {
+            let probability = outcome.kind() == crate::outcomes::Kind::Probability;
+            if (probability && self.sum[i] > u128::from(trials)) || self.sum_sq[i] < self.sum[i] {
+                return Err(format!(
+                    "{}: sums that {trials} trials cannot give",
+                    outcome.id()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -340,35 +370,5 @@ mod tests {
         );
         let twice = text.replace("\"trials\":3,", "\"trials\":3,\"target\":1,");
         assert!(serde_json::from_str::<KeySums>(&twice).is_err());
-    }
-}
-
-impl KeySums {
-    /// Checks sums read from a shard's file against the scenario of the
-    /// design point and its number of trials. The error is `field: problem`.
-    pub fn check_against(&self, scenario: &Scenario, trials: u64) -> Result<(), String> {
-        if self.deadline_day != scenario.target().deadline_day {
-            return Err(format!(
-                "deadline_day: {}, but the scenario's is {}",
-                self.deadline_day,
-                scenario.target().deadline_day
-            ));
-        }
-        if self.trials != trials {
-            return Err(format!(
-                "trials: {}, but every design point runs {trials}",
-                self.trials
-            ));
-        }
-        for (i, outcome) in DESIGN.iter().enumerate() {
-            let probability = outcome.kind() == crate::outcomes::Kind::Probability;
-            if (probability && self.sum[i] > u128::from(trials)) || self.sum_sq[i] < self.sum[i] {
-                return Err(format!(
-                    "{}: sums that {trials} trials cannot give",
-                    outcome.id()
-                ));
-            }
-        }
-        Ok(())
     }
 }
