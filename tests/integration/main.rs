@@ -11,3 +11,4 @@ mod report;
 mod scale;
 mod scenario_files;
 mod sensitivity;
+mod untrusted_shards;
