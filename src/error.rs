@@ -102,6 +102,34 @@ impl From<crate::outputs::OutputError> for Error {
     }
 }
 
+impl From<crate::history::RecordError> for Error {
+    fn from(e: crate::history::RecordError) -> Self {
+        Error::input_from(e)
+    }
+}
+
+impl From<crate::calibration::CalibrateError> for Error {
+    /// A window or base scenario the fit cannot use is bad input; a failure
+    /// to simulate is not.
+    fn from(e: crate::calibration::CalibrateError) -> Self {
+        match e {
+            crate::calibration::CalibrateError::Engine(_) => Error::other(e),
+            _ => Error::input_from(e),
+        }
+    }
+}
+
+impl From<crate::backtest::BacktestError> for Error {
+    fn from(e: crate::backtest::BacktestError) -> Self {
+        use crate::backtest::BacktestError;
+        match e {
+            BacktestError::Input(m) => Error::input(m),
+            BacktestError::Calibrate(c) => Error::from(c),
+            BacktestError::Engine(_) => Error::other(e),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

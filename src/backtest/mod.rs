@@ -316,9 +316,10 @@ pub struct Setup<'a> {
     pub threads: Option<usize>,
 }
 
-/// Runs one back-test.
-pub fn run(setup: &Setup, spec: Spec) -> Result<Backtest, BacktestError> {
-    let record_end = setup.record.end();
+/// Checks that `spec` can be back-tested on `record`, and returns its
+/// fitting windows for the timing and the sizes of rounds.
+pub fn check(record: &Record, spec: &Spec) -> Result<(Window, Window), BacktestError> {
+    let record_end = record.end();
     let fail = |m: String| Err(BacktestError::Input(m));
     if spec.fit_until >= spec.until {
         return fail(format!(
@@ -359,6 +360,13 @@ pub fn run(setup: &Setup, spec: Spec) -> Result<Backtest, BacktestError> {
             spec.sizes_from, spec.fit_until
         ))
     })?;
+    Ok((window, sizes_window))
+}
+
+/// Runs one back-test.
+pub fn run(setup: &Setup, spec: Spec) -> Result<Backtest, BacktestError> {
+    let (window, sizes_window) = check(setup.record, &spec)?;
+    let horizon = spec.horizon_days();
 
     let (_, days) = window_rounds(setup.record, window);
     let (params, _) = hmm::fit_point(&days).map_err(|source| CalibrateError::Timing {

@@ -51,12 +51,13 @@ pub struct ConditionSummary {
     pub samples: usize,
 }
 
-/// Collects (E, M) samples of every trial, with the trial index so that
-/// they can be put in trial order whatever the threads did.
-#[derive(Default)]
-struct ConditionSink(Vec<(u64, Vec<(f64, f64)>)>);
+/// The (E, M) samples of a range of simulated trials, each with its trial
+/// index, so that ranges simulated apart (by threads or by a job's parts)
+/// merge into the samples of the whole run whatever their order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConditionTrials(Vec<(u64, Vec<(f64, f64)>)>);
 
-impl TrialSink for ConditionSink {
+impl TrialSink for ConditionTrials {
     fn record(&mut self, trial: u64, _o: &TrialOutcome, trace: &TrialTrace) {
         let pairs = trace
             .escalation
@@ -72,10 +73,16 @@ impl TrialSink for ConditionSink {
     }
 }
 
-impl Conditions {
-    /// Samples the base scenario's escalation and mediation over
-    /// [`CONDITION_DAYS`] from its start date, with its own seed.
-    pub fn simulate(base: &Scenario) -> Result<Conditions, CalibrateError> {
+impl ConditionTrials {
+    /// The samples of trials `range` of [`Conditions::simulate`], on
+    /// `threads` threads (all cores if `None`; the samples do not depend
+    /// on it); `progress` hears how many trials of the range are done.
+    pub fn simulate(
+        base: &Scenario,
+        range: std::ops::Range<u64>,
+        threads: Option<usize>,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<ConditionTrials, CalibrateError> {
         // The deadline is not used here; it moves to the last day so that it
         // lies in the shorter horizon.
         let s = base
@@ -87,21 +94,39 @@ impl Conditions {
             .map_err(|e| CalibrateError::Engine(e.to_string()))?;
         let model = Model::new(&s);
         let keys = StreamKeys::new(s.mediation().mediators.iter().map(|m| m.name.as_str()));
-        let sink = engine::run(
+        engine::run(
             &model,
             &keys,
             s.simulation().seed,
-            0..CONDITION_TRIALS,
-            None,
-            ConditionSink::default,
-            &|_| {},
+            range,
+            threads,
+            ConditionTrials::default,
+            progress,
         )
-        .map_err(|e| CalibrateError::Engine(e.to_string()))?;
-        let mut by_trial = sink.0;
+        .map_err(|e| CalibrateError::Engine(e.to_string()))
+    }
+
+    /// Trials held.
+    pub fn trials(&self) -> u64 {
+        self.0.len() as u64
+    }
+
+    /// The samples of every trial held, in trial order.
+    pub fn into_conditions(self) -> Conditions {
+        let mut by_trial = self.0;
         by_trial.sort_unstable_by_key(|(t, _)| *t);
-        Ok(Conditions {
+        Conditions {
             samples: by_trial.into_iter().flat_map(|(_, v)| v).collect(),
-        })
+        }
+    }
+}
+
+impl Conditions {
+    /// Samples the base scenario's escalation and mediation over
+    /// [`CONDITION_DAYS`] from its start date, with its own seed, in
+    /// [`CONDITION_TRIALS`] trials.
+    pub fn simulate(base: &Scenario) -> Result<Conditions, CalibrateError> {
+        Ok(ConditionTrials::simulate(base, 0..CONDITION_TRIALS, None, &|_| {})?.into_conditions())
     }
 
     /// Mean over the samples of `f(E, M)`, summed in a fixed order.

@@ -1,20 +1,15 @@
 //! `swapsim backtest`: forecast from a past date and score the forecast
 //! against what the record then shows.
 
-use super::calibrate::{calibrate_failure, sizes_window};
-use super::history::{RecordArgs, input, names, other, parse_date};
-use super::{Error, load};
+use super::Error;
+use super::history::{RecordArgs, parse_date};
+use super::run::Bar;
 use chrono::NaiveDate;
 use clap::Args;
-use serde::Serialize;
-use std::path::{Path, PathBuf};
-use swapsim::backtest::{self, Backtest, BacktestError, MeanScore, Setup, Spec};
-use swapsim::calibration::conditions::Conditions;
-use swapsim::calibration::mapping;
-use swapsim::calibration::rewrite::calibrated_text;
-use swapsim::history::rounds::Window;
-use swapsim::plot::history::{BacktestChart, draw_backtest_chart};
-use swapsim::report::{self, CommandManifest, Staging};
+use std::path::PathBuf;
+use swapsim::backtest::{self, Backtest, MeanScore};
+use swapsim::jobs::backtest::{BacktestJob, BacktestOptions, Origins};
+use swapsim::jobs::{self, Exec, WriteOptions};
 
 pub(super) const EXAMPLES: &str = "\
 Examples:
@@ -81,274 +76,59 @@ pub struct BacktestArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Replace the output directory even if it holds the results of a
+    /// different analysis. Files that swapsim did not write are kept.
+    #[arg(long)]
+    pub force: bool,
 }
-
-fn backtest_failure(e: BacktestError) -> Error {
-    match e {
-        BacktestError::Input(m) => input(m),
-        BacktestError::Calibrate(c) => calibrate_failure(c),
-        BacktestError::Engine(_) => Error::other(e),
-    }
-}
-
-/// One row of `forecast.csv`.
-#[derive(Serialize)]
-struct ForecastRow {
-    day: u32,
-    date: NaiveDate,
-    /// Percentiles of people returned since the origin, swapsim.
-    swapsim_p5: f64,
-    swapsim_p25: f64,
-    swapsim_p50: f64,
-    swapsim_p75: f64,
-    swapsim_p95: f64,
-    /// The same, naive forecast.
-    naive_p5: f64,
-    naive_p50: f64,
-    naive_p95: f64,
-    /// People returned since the origin in rounds with a published figure,
-    /// and rounds, as the record shows.
-    record_returned: u64,
-    record_rounds: u64,
-    /// Rounds so far without a published figure.
-    record_rounds_without_figure: u64,
-}
-
-fn forecast_rows(b: &Backtest) -> Vec<ForecastRow> {
-    let sw = b.forecast.daily_bands();
-    let nv = b.naive.daily_bands();
-    (0..b.forecast.days)
-        .map(|d| {
-            let so_far = b.observed.iter().filter(|r| r.day <= d);
-            let (mut returned, mut rounds, mut unknown) = (0, 0, 0);
-            for r in so_far {
-                rounds += 1;
-                match r.returned_to_ukraine {
-                    Some(v) => returned += v,
-                    None => unknown += 1,
-                }
-            }
-            let (s, n) = (sw[d as usize], nv[d as usize]);
-            ForecastRow {
-                day: d,
-                date: b.spec.date_of(d),
-                swapsim_p5: s[0],
-                swapsim_p25: s[1],
-                swapsim_p50: s[2],
-                swapsim_p75: s[3],
-                swapsim_p95: s[4],
-                naive_p5: n[0],
-                naive_p50: n[2],
-                naive_p95: n[4],
-                record_returned: returned,
-                record_rounds: rounds,
-                record_rounds_without_figure: unknown,
-            }
-        })
-        .collect()
-}
-
-/// One row of `scores.csv`.
-#[derive(Serialize)]
-struct ScoreRow {
-    origin: NaiveDate,
-    quantity: &'static str,
-    horizon_days: u32,
-    observed: Option<u64>,
-    swapsim_crps: Option<f64>,
-    naive_crps: Option<f64>,
-    skill: Option<f64>,
-    swapsim_pit: Option<f64>,
-    naive_pit: Option<f64>,
-    swapsim_p5: f64,
-    swapsim_p50: f64,
-    swapsim_p95: f64,
-    naive_p50: f64,
-    p_suspended_at_origin: f64,
-}
-
-fn score_rows(b: &Backtest) -> Vec<ScoreRow> {
-    b.scores
-        .iter()
-        .map(|s| ScoreRow {
-            origin: b.spec.fit_until,
-            quantity: s.quantity,
-            horizon_days: s.horizon_days,
-            observed: s.observed,
-            swapsim_crps: s.swapsim.crps,
-            naive_crps: s.naive.crps,
-            skill: s.skill,
-            swapsim_pit: s.swapsim.pit,
-            naive_pit: s.naive.pit,
-            swapsim_p5: s.swapsim.p5,
-            swapsim_p50: s.swapsim.p50,
-            swapsim_p95: s.swapsim.p95,
-            naive_p50: s.naive.p50,
-            p_suspended_at_origin: b.p_suspended_at_origin,
-        })
-        .collect()
-}
-
-/// What `rolling.json` holds.
-#[derive(Serialize)]
-struct Rolling<'a> {
-    origins: Vec<NaiveDate>,
-    mean_scores: &'a [MeanScore],
-    backtests: &'a [Backtest],
-    methods: Methods,
-}
-
-/// The estimators behind the scores, named.
-#[derive(Serialize)]
-struct Methods {
-    crps: &'static str,
-    pit: &'static str,
-    naive: &'static str,
-    start: &'static str,
-    quantiles: &'static str,
-}
-
-const METHODS: Methods = Methods {
-    crps: "CRPS of the sample's empirical distribution, E|X - y| - E|X - X'|/2 with 1/n^2 weights, computed exactly in integers",
-    pit: "mid-distribution PIT: P(X < y) + P(X = y)/2 under the sample",
-    naive: "rounds as a homogeneous Poisson process at the fitting window's rate; sizes drawn with replacement from the window's rounds with a figure",
-    start: "trials split between a Suspended and an Active start in proportion to the filtered probability of each state at the origin",
-    quantiles: "Hyndman-Fan type 7",
-};
 
 pub(super) fn run(args: &BacktestArgs) -> Result<(), Error> {
     let record = args.record.load()?;
-    let (source, base) = load(args.base.as_deref())?;
-    let fit_from = args.fit_from.unwrap_or(record.span().0);
-    let seed = args.seed.unwrap_or(base.simulation().seed);
-    let default_dir = if args.rolling {
-        "backtest-rolling"
-    } else {
-        "backtest"
-    };
-    let target = args
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(default_dir));
-    let staging = Staging::new(&target).map_err(other)?;
-    let conditions = Conditions::simulate(&base).map_err(calibrate_failure)?;
-    let setup = Setup {
-        record: &record,
-        base: &base,
-        conditions: &conditions,
-        threads: args.threads.map(usize::from),
-    };
-    let spec = |fit_until: NaiveDate, until: NaiveDate| -> Result<Spec, Error> {
-        let timing = Window::new(fit_from, fit_until).ok_or_else(|| {
-            input(format!(
-                "--fit-from {fit_from} is after the origin {fit_until}"
-            ))
-        })?;
-        let sizes = sizes_window(timing, args.sizes_from)?;
-        Ok(Spec {
-            fit_from,
-            sizes_from: sizes.from,
-            fit_until,
-            until,
-            trials: args.trials,
-            seed,
-        })
-    };
-    let dir = staging.path();
-    let mut written = Vec::new();
-    let summary_text = if args.rolling {
+    let origins = if args.rolling {
         let (Some(from), Some(to)) = (args.from, args.to) else {
-            return Err(input("--rolling needs --from and --to".to_string()));
+            return Err(Error::input("--rolling needs --from and --to"));
         };
-        let origins = backtest::quarter_starts(from, to);
-        if origins.is_empty() {
-            return Err(input(format!(
-                "no quarter starts between --from {from} and --to {to}"
-            )));
-        }
-        let mut tests = Vec::new();
-        let mut skipped = Vec::new();
-        for q in &origins {
-            let fit_until = q.pred_opt().unwrap_or(*q);
-            let until =
-                (fit_until + chrono::Days::new(u64::from(backtest::HORIZONS[1]))).min(record.end());
-            if (until - fit_until).num_days() < i64::from(backtest::HORIZONS[0]) {
-                skipped.push(format!(
-                    "{q}: fewer than {} days of record after it",
-                    backtest::HORIZONS[0]
-                ));
-                continue;
-            }
-            tests.push(backtest::run(&setup, spec(fit_until, until)?).map_err(backtest_failure)?);
-        }
-        if tests.is_empty() {
-            return Err(input(format!(
-                "no origin between {from} and {to} has 90 days of record after it"
-            )));
-        }
-        let means = backtest::mean_scores(&tests);
-        let rows: Vec<ScoreRow> = tests.iter().flat_map(score_rows).collect();
-        report::write_csv(&dir.join("scores.csv"), &rows).map_err(other)?;
-        written.push(dir.join("scores.csv"));
-        report::write_csv(&dir.join("mean_scores.csv"), &means).map_err(other)?;
-        written.push(dir.join("mean_scores.csv"));
-        let rolling = Rolling {
-            origins: tests.iter().map(|t| t.spec.fit_until).collect(),
-            mean_scores: &means,
-            backtests: &tests,
-            methods: METHODS,
-        };
-        report::write_json(&dir.join("rolling.json"), &rolling).map_err(other)?;
-        written.push(dir.join("rolling.json"));
-        rolling_table(&tests, &means, &skipped)
+        Origins::Rolling { from, to }
     } else {
         let (Some(fit_until), Some(until)) = (args.fit_until, args.until) else {
-            return Err(input(
-                "give --fit-until and --until, or --rolling".to_string(),
-            ));
+            return Err(Error::input("give --fit-until and --until, or --rolling"));
         };
-        let spec = spec(fit_until, until)?;
-        let b = backtest::run(&setup, spec).map_err(backtest_failure)?;
-        // The calibrated scenario behind the forecast, with its intervals.
-        let timing = Window::new(spec.fit_from, spec.fit_until)
-            .ok_or_else(|| input("empty fitting window".to_string()))?;
-        let sizes = Window::new(spec.sizes_from, spec.fit_until)
-            .ok_or_else(|| input("empty size window".to_string()))?;
-        let cal = mapping::calibrate(&record, timing, sizes, &base, &conditions)
-            .map_err(calibrate_failure)?;
-        let text = calibrated_text(&source.text, &cal).map_err(calibrate_failure)?;
-        let toml_path = dir.join("calibrated.toml");
-        std::fs::write(&toml_path, text)
-            .map_err(|e| other(anyhow::anyhow!("cannot write {}: {e}", toml_path.display())))?;
-        written.push(toml_path);
-        report::write_json(&dir.join("backtest.json"), &b).map_err(other)?;
-        written.push(dir.join("backtest.json"));
-        report::write_csv(&dir.join("scores.csv"), score_rows(&b)).map_err(other)?;
-        written.push(dir.join("scores.csv"));
-        report::write_csv(&dir.join("forecast.csv"), forecast_rows(&b)).map_err(other)?;
-        written.push(dir.join("forecast.csv"));
-        if !args.no_charts {
-            let chart = BacktestChart {
-                backtest: &b,
-                record: &record.source_name,
-                record_sha256: &record.sha256,
-            };
-            written.extend(draw_backtest_chart(&chart, dir).map_err(other)?);
-        }
-        backtest_table(&b)
+        Origins::Single { fit_until, until }
     };
-    let mut outputs = names(&written);
-    outputs.push(report::files::MANIFEST_JSON.to_string());
-    let manifest = CommandManifest::new(
-        (&record.source_name, &record.sha256),
-        Some(&source),
-        outputs,
-    );
-    report::write_json(&dir.join(report::files::MANIFEST_JSON), &manifest).map_err(other)?;
-    let out = staging.commit().map_err(other)?;
+    let job = BacktestJob::plan(
+        record,
+        &BacktestOptions {
+            origins,
+            fit_from: args.fit_from,
+            sizes_from: args.sizes_from,
+            base: args.base.clone(),
+            trials: args.trials,
+            seed: args.seed,
+        },
+    )?;
+    let bar = Bar::new(args.quiet);
+    let exec = Exec {
+        threads: args
+            .threads
+            .map(usize::from)
+            .unwrap_or_else(rayon::current_num_threads),
+        progress: &bar,
+    };
+    let options = WriteOptions {
+        charts: !args.no_charts,
+        report: false,
+        force: args.force,
+    };
+    let done = jobs::execute(&job, args.out.as_deref(), &exec, &options)?;
     if !args.quiet {
-        say!("{}", summary_text.trim_end());
-        say!("  results: {}", out.display());
+        let r = &done.results;
+        let text = if job.is_rolling() {
+            rolling_table(&r.tests, &r.means, &r.skipped)
+        } else {
+            r.tests.first().map(backtest_table).unwrap_or_default()
+        };
+        say!("{}", text.trim_end());
+        say!("  results: {}", done.dir.display());
     }
     Ok(())
 }

@@ -1,23 +1,17 @@
 //! `swapsim calibrate`: fit the exchange process to the record and write a
 //! calibrated scenario.
 
-use super::history::{RecordArgs, input, names, other, parse_date, window};
-use super::{Error, load};
+use super::Error;
+use super::history::{RecordArgs, parse_date};
+use super::run::Bar;
 use chrono::NaiveDate;
 use clap::Args;
-use std::path::{Path, PathBuf};
-use swapsim::calibration::CalibrateError;
-use swapsim::calibration::conditions::Conditions;
-use swapsim::calibration::diagnostics::{gap_rows, qq_rows, round_gaps, state_rows};
+use std::path::PathBuf;
 use swapsim::calibration::fit::Estimate;
-use swapsim::calibration::mapping::{self, Calibration, Mapped};
-use swapsim::calibration::rewrite::calibrated_text;
-use swapsim::calibration::window::{window_rounds, window_sizes};
+use swapsim::calibration::mapping::{Calibration, Mapped};
 use swapsim::format;
-use swapsim::history::rounds::Window;
-use swapsim::plot::history::{CalibrationCharts, draw_calibration_charts};
-use swapsim::report::{self, CommandManifest, Staging, TidyRow};
-use swapsim::scenario::Scenario;
+use swapsim::jobs::calibrate::{CALIBRATED_TOML, CalibrateJob, CalibrateOptions};
+use swapsim::jobs::{self, Exec, WriteOptions};
 
 pub(super) const EXAMPLES: &str = "\
 Examples:
@@ -30,9 +24,6 @@ Examples:
   swapsim calibrate --base my-scenario.toml --out my-calibrated.toml
       Calibrate the baselines of your own scenario under its own escalation
       and mediation, and also write the result to a file.";
-
-/// Last days of the gap chart beyond the longest gap.
-const GAP_CHART_MARGIN: u32 = 20;
 
 #[derive(Debug, Args)]
 pub struct CalibrateArgs {
@@ -66,234 +57,54 @@ pub struct CalibrateArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
-}
-
-/// A calibration error with the exit code it deserves: a window or base
-/// scenario the fit cannot use is bad input.
-pub(super) fn calibrate_failure(e: CalibrateError) -> Error {
-    match e {
-        CalibrateError::Engine(_) => Error::other(e),
-        _ => Error::input_from(e),
-    }
-}
-
-/// The window for round sizes: from `sizes_from` (or the timing window's
-/// start) to the timing window's end.
-pub(super) fn sizes_window(timing: Window, sizes_from: Option<NaiveDate>) -> Result<Window, Error> {
-    let from = sizes_from.unwrap_or(timing.from);
-    Window::new(from, timing.to).ok_or_else(|| {
-        input(format!(
-            "--sizes-from {from} is after the end of the window ({})",
-            timing.to
-        ))
-    })
+    /// Replace the output directory even if it holds the results of a
+    /// different analysis. Files that swapsim did not write are kept.
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub(super) fn run(args: &CalibrateArgs) -> Result<(), Error> {
-    let record = args.record.load()?;
-    let window = window(&record, args.from, args.to, ("--from", "--to"))?;
-    let sizes_window = sizes_window(window, args.sizes_from)?;
-    let (source, base) = load(args.base.as_deref())?;
-    if let (Some(out), Some(base_path)) = (&args.out, &args.base)
-        && same_file(out, base_path)
-    {
-        return Err(input(format!(
-            "--out {} is the base scenario itself; write the calibrated scenario to another file",
-            out.display()
-        )));
-    }
-    let target = args
-        .dir
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join("calibration"));
-    let staging = Staging::new(&target).map_err(other)?;
-
-    let conditions = Conditions::simulate(&base).map_err(calibrate_failure)?;
-    let cal = mapping::calibrate(&record, window, sizes_window, &base, &conditions)
-        .map_err(calibrate_failure)?;
-    let text = calibrated_text(&source.text, &cal).map_err(calibrate_failure)?;
-    // The file must be a valid scenario; if not, the fault is swapsim's.
-    Scenario::from_toml_str(&text, "the calibrated scenario").map_err(|e| {
-        other(anyhow::anyhow!(
-            "the calibrated scenario does not validate: {e}"
-        ))
-    })?;
-
-    let (_, days) = window_rounds(&record, window);
-    let params = cal.timing.params();
-    let states = state_rows(&params, &days, window);
-    let longest = round_gaps(&days).iter().map(|g| g.0).max().unwrap_or(0);
-    let gaps = gap_rows(
-        &days,
-        &params,
-        cal.timing.one_state.round.estimate,
-        longest + GAP_CHART_MARGIN,
-    );
-    let (sizes, _, _) = window_sizes(&record, sizes_window);
-    let qq = qq_rows(
-        &sizes,
-        cal.sizes.mean_extra.estimate,
-        cal.sizes.dispersion.estimate,
-    );
-
-    let dir = staging.path();
-    let mut written = Vec::new();
-    let mut put = |name: &str, r: Result<(), report::ReportError>| -> Result<(), Error> {
-        r.map_err(other)?;
-        written.push(dir.join(name));
-        Ok(())
+    let job = CalibrateJob::plan(
+        args.record.load()?,
+        &CalibrateOptions {
+            from: args.from,
+            to: args.to,
+            sizes_from: args.sizes_from,
+            base: args.base.clone(),
+            copy_to: args.out.clone(),
+        },
+    )?;
+    let bar = Bar::new(args.quiet);
+    let exec = Exec {
+        threads: rayon::current_num_threads(),
+        progress: &bar,
     };
-    put(
-        "calibration.json",
-        report::write_json(&dir.join("calibration.json"), &cal),
-    )?;
-    put(
-        "calibration.csv",
-        report::write_csv(&dir.join("calibration.csv"), tidy(&cal)),
-    )?;
-    put(
-        "states.csv",
-        report::write_csv(&dir.join("states.csv"), &states),
-    )?;
-    put("gaps.csv", report::write_csv(&dir.join("gaps.csv"), &gaps))?;
-    put(
-        "sizes_qq.csv",
-        report::write_csv(&dir.join("sizes_qq.csv"), &qq),
-    )?;
-    let toml_path = dir.join("calibrated.toml");
-    std::fs::write(&toml_path, &text)
-        .map_err(|e| other(anyhow::anyhow!("cannot write {}: {e}", toml_path.display())))?;
-    written.push(toml_path);
-    if !args.no_charts {
-        let charts = CalibrationCharts {
-            calibration: &cal,
-            states: &states,
-            gaps: &gaps,
-            qq: &qq,
-        };
-        written.extend(draw_calibration_charts(&charts, dir).map_err(other)?);
-    }
-    let mut outputs = names(&written);
-    outputs.push(report::files::MANIFEST_JSON.to_string());
-    let manifest = CommandManifest::new(
-        (&record.source_name, &record.sha256),
-        Some(&source),
-        outputs,
-    );
-    report::write_json(&dir.join(report::files::MANIFEST_JSON), &manifest).map_err(other)?;
-    let out_dir = staging.commit().map_err(other)?;
-    if let Some(out) = &args.out {
-        write_atomically(out, &text)?;
-    }
+    let options = WriteOptions {
+        charts: !args.no_charts,
+        report: false,
+        force: args.force,
+    };
+    let done = jobs::execute(&job, args.dir.as_deref(), &exec, &options)?;
+    job.write_copy(&done.results)?;
     if !args.quiet {
         say!(
             "{}",
-            calibration_table(&cal, base.name(), &source.display_name).trim_end()
+            calibration_table(
+                &done.results.calibration,
+                job.base().name(),
+                &job.source().display_name
+            )
+            .trim_end()
         );
         say!(
             "  calibrated scenario: {}{}",
-            out_dir.join("calibrated.toml").display(),
-            args.out
-                .as_ref()
+            done.dir.join(CALIBRATED_TOML).display(),
+            job.copy_to()
                 .map_or(String::new(), |o| format!(" and {}", o.display()))
         );
-        say!("  results: {}", out_dir.display());
+        say!("  results: {}", done.dir.display());
     }
     Ok(())
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
-}
-
-/// Writes `text` to `path` through a temporary file beside it, so that an
-/// interrupted write never leaves half a scenario.
-fn write_atomically(path: &Path, text: &str) -> Result<(), Error> {
-    let fail = |e: std::io::Error| other(anyhow::anyhow!("cannot write {}: {e}", path.display()));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| input(format!("--out {} is not a file name", path.display())))?;
-    let tmp = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
-    std::fs::write(&tmp, text).map_err(fail)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        fail(e)
-    })
-}
-
-/// The calibration as (quantity, statistic, value) rows.
-fn tidy(c: &Calibration) -> Vec<TidyRow> {
-    let mut rows = Vec::new();
-    let mut push = |q: &str, stat: &str, v: Option<f64>| {
-        rows.push(TidyRow {
-            outcome: q.to_string(),
-            statistic: stat.to_string(),
-            value: v,
-        })
-    };
-    for (q, e) in [
-        ("p_suspend_per_active_day", &c.timing.suspend),
-        ("p_resume_per_suspended_day", &c.timing.resume),
-        ("p_round_per_active_day", &c.timing.round),
-        ("p_round_per_eligible_day", &c.round_per_eligible_day),
-        ("p_round_one_state", &c.timing.one_state.round),
-        ("size_minus_one_mean", &c.sizes.mean_extra),
-        ("size_dispersion_k", &c.sizes.dispersion),
-    ] {
-        push(q, "estimate", Some(e.estimate));
-        push(q, "se", e.se);
-        push(q, "ci95_low", Some(e.ci95[0]));
-        push(q, "ci95_high", Some(e.ci95[1]));
-    }
-    push(
-        "log_likelihood_two_state",
-        "value",
-        Some(c.timing.log_likelihood),
-    );
-    push(
-        "log_likelihood_one_state",
-        "value",
-        Some(c.timing.one_state.log_likelihood),
-    );
-    push(
-        "likelihood_ratio",
-        "statistic",
-        Some(c.timing.lr_test.statistic),
-    );
-    push(
-        "likelihood_ratio",
-        "p_value_chi2_2df",
-        Some(c.timing.lr_test.p_value),
-    );
-    push(
-        "mean_escalation",
-        "value",
-        Some(c.conditions.mean_escalation),
-    );
-    push("mean_mediation", "value", Some(c.conditions.mean_mediation));
-    for m in c.values.all() {
-        push(m.path, "value", Some(m.value));
-        push(m.path, "ci95_low", Some(m.ci95[0]));
-        push(
-            m.path,
-            "ci95_high",
-            Some(m.ci95[1]).filter(|v| v.is_finite()),
-        );
-        push(m.path, "base_value", Some(m.base_value));
-    }
-    rows
-}
-
-fn interval(ci: [f64; 2]) -> String {
-    format!(
-        "{} to {}",
-        format::sig4_or_exponent(ci[0]),
-        format::sig4_or_exponent(ci[1])
-    )
 }
 
 /// The calibration as a plain-text table.
@@ -312,10 +123,10 @@ pub fn calibration_table(c: &Calibration, scenario_name: &str, base_file: &str) 
         format!(
             "    {what:<32} {:>10}  ({:<22})  -> {} = {} ({}; was {})\n",
             format::sig4_or_exponent(e.estimate),
-            interval(e.ci95),
+            format::sig4_interval(e.ci95),
             m.path,
             format::sig4_or_exponent(m.value),
-            interval(m.ci95),
+            format::sig4_interval(m.ci95),
             format::sig4_or_exponent(m.base_value)
         )
     };

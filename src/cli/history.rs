@@ -3,12 +3,12 @@
 use super::Error;
 use chrono::NaiveDate;
 use clap::Args;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use swapsim::dates;
-use swapsim::history::record::{Record, RecordError};
-use swapsim::history::rounds::Window;
-use swapsim::history::summary::{self, HistorySummary, LONG_GAP_DAYS};
-use swapsim::report::{self, CommandManifest, Staging};
+use swapsim::history::record::Record;
+use swapsim::history::summary::{HistorySummary, LONG_GAP_DAYS};
+use swapsim::jobs::history::{HistoryJob, HistoryOptions};
+use swapsim::jobs::{self, Exec, WriteOptions};
 
 pub(super) const EXAMPLES: &str = "\
 Examples:
@@ -40,6 +40,10 @@ pub struct HistoryArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Replace the output directory even if it holds the results of a
+    /// different analysis. Files that swapsim did not write are kept.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// The record option every command that reads the record shares.
@@ -53,16 +57,11 @@ pub struct RecordArgs {
 
 impl RecordArgs {
     pub(super) fn load(&self) -> Result<Record, Error> {
-        match &self.path {
+        Ok(match &self.path {
             Some(p) => Record::read(p),
             None => Record::shipped(),
-        }
-        .map_err(record_failure)
+        }?)
     }
-}
-
-fn record_failure(e: RecordError) -> Error {
-    Error::input_from(e)
 }
 
 /// A date argument written `YYYY-MM-DD` ([`dates::parse`]).
@@ -72,92 +71,23 @@ pub(super) fn parse_date(text: &str) -> Result<NaiveDate, String> {
     })
 }
 
-/// The window `from ..= to` over `record`, with the defaults and checks
-/// every command applies: `to` may not pass the end of a record whose end
-/// is known.
-pub(super) fn window(
-    record: &Record,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-    (from_flag, to_flag): (&str, &str),
-) -> Result<Window, Error> {
-    let from = from.unwrap_or(record.span().0);
-    let to = to.unwrap_or(record.end());
-    if let Some(end) = record.covered_until
-        && to > end
-    {
-        return Err(input(format!(
-            "{to_flag} {to} is after the end of the record ({end}): days after it are not covered"
-        )));
-    }
-    Window::new(from, to)
-        .ok_or_else(|| input(format!("{from_flag} {from} is after {to_flag} {to}")))
-}
-
-pub(super) fn input(message: String) -> Error {
-    Error::input(message)
-}
-
-pub(super) fn other<E: Into<anyhow::Error>>(e: E) -> Error {
-    Error::other(e)
-}
-
-/// File names, relative to `dir`.
-pub(super) fn names(paths: &[PathBuf]) -> Vec<String> {
-    paths
-        .iter()
-        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .collect()
-}
-
 pub(super) fn run(args: &HistoryArgs) -> Result<(), Error> {
-    let record = args.record.load()?;
-    let window = window(&record, args.from, args.to, ("--from", "--to"))?;
-    let target = args
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join("history"));
-    let staging = Staging::new(&target).map_err(other)?;
-    let (summary, rounds) = summary::summarise(&record, window);
-    let dir = staging.path();
-    let mut written = Vec::new();
-    let json = dir.join("summary.json");
-    report::write_json(&json, &summary).map_err(other)?;
-    written.push(json);
-    for (name, result) in [
-        (
-            "years.csv",
-            report::write_csv(&dir.join("years.csv"), &summary.years),
-        ),
-        (
-            "mediators.csv",
-            report::write_csv(&dir.join("mediators.csv"), &summary.mediators),
-        ),
-        (
-            "gaps.csv",
-            report::write_csv(&dir.join("gaps.csv"), &summary.gaps),
-        ),
-        (
-            "rounds.csv",
-            report::write_csv(&dir.join("rounds.csv"), &rounds),
-        ),
-    ] {
-        result.map_err(other)?;
-        written.push(dir.join(name));
-    }
-    if !args.no_charts {
-        written.extend(
-            swapsim::plot::history::draw_history_charts(&summary, &rounds, dir).map_err(other)?,
-        );
-    }
-    let mut outputs = names(&written);
-    outputs.push(report::files::MANIFEST_JSON.to_string());
-    let manifest = CommandManifest::new((&record.source_name, &record.sha256), None, outputs);
-    report::write_json(&dir.join(report::files::MANIFEST_JSON), &manifest).map_err(other)?;
-    let out = staging.commit().map_err(other)?;
+    let job = HistoryJob::plan(
+        args.record.load()?,
+        &HistoryOptions {
+            from: args.from,
+            to: args.to,
+        },
+    )?;
+    let options = WriteOptions {
+        charts: !args.no_charts,
+        report: false,
+        force: args.force,
+    };
+    let done = jobs::execute(&job, args.out.as_deref(), &Exec::serial(), &options)?;
     if !args.quiet {
-        say!("{}", summary_table(&summary).trim_end());
-        say!("  results: {}", out.display());
+        say!("{}", summary_table(&done.results.summary).trim_end());
+        say!("  results: {}", done.dir.display());
     }
     Ok(())
 }

@@ -24,7 +24,7 @@ mod sensitivity;
 mod sweep;
 
 use clap::{Args, Parser, Subcommand};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use swapsim::error::Error;
 use swapsim::scenario::{Scenario, ScenarioSource};
 
@@ -300,15 +300,6 @@ fn report(args: &ReportArgs) -> Result<(), Error> {
         say!("report: {}", path.display());
     }
     Ok(())
-}
-
-pub(crate) fn load(path: Option<&Path>) -> Result<(ScenarioSource, Scenario), Error> {
-    let source = match path {
-        Some(p) => ScenarioSource::read(p)?,
-        None => ScenarioSource::builtin(),
-    };
-    let scenario = source.parse()?;
-    Ok((source, scenario))
 }
 
 fn validate(args: &ValidateArgs) -> Result<(), Error> {

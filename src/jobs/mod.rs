@@ -14,7 +14,10 @@
 //! The command line maps arguments to a job's options and calls these
 //! functions; it holds no model or statistics logic.
 
+pub mod backtest;
+pub mod calibrate;
 pub mod compare;
+pub mod history;
 pub mod run;
 pub mod sensitivity;
 pub mod shard;

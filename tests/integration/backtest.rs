@@ -175,3 +175,38 @@ fn backtest_and_calibrate_write_their_files_from_the_command_line() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("is the base scenario itself"));
 }
+
+#[test]
+fn a_rolling_backtest_split_into_parts_gives_the_same_scores() {
+    use swapsim::jobs::backtest::{BacktestJob, BacktestOptions, Origins};
+    use swapsim::jobs::{Exec, Job};
+    let d = |s: &str| s.parse().expect("a date");
+    let job = BacktestJob::plan(
+        Record::shipped().expect("the shipped record"),
+        &BacktestOptions {
+            origins: Origins::Rolling {
+                from: d("2024-01-01"),
+                to: d("2024-07-01"),
+            },
+            fit_from: None,
+            sizes_from: None,
+            base: None,
+            trials: 200,
+            seed: Some(5),
+        },
+    )
+    .expect("planned");
+    assert_eq!(job.units(), 3);
+    let exec = Exec::serial();
+    let whole = job
+        .finish(job.simulate(0..3, &exec).expect("simulated"))
+        .expect("finished");
+    let mut parts = job.simulate(0..1, &exec).expect("simulated");
+    BacktestJob::merge(&mut parts, job.simulate(1..3, &exec).expect("simulated"));
+    let parts = job.finish(parts).expect("finished");
+    assert_eq!(parts.tests, whole.tests);
+    assert_eq!(parts.means, whole.means);
+    // A part that lost an origin is refused, not finished.
+    let short = job.simulate(0..2, &exec).expect("simulated");
+    assert!(job.finish(short).is_err());
+}

@@ -378,3 +378,17 @@ fn the_shipped_scenarios_hold_what_calibrate_fits_to_the_record() {
     assert_eq!(again.matches(BLOCK_START).count(), 1);
     assert_eq!(again, text);
 }
+
+#[test]
+fn the_simulated_conditions_of_parts_merge_into_those_of_the_whole() {
+    use swapsim::calibration::conditions::ConditionTrials;
+    let base = Scenario::from_toml_str(DEFAULT_SCENARIO_TOML, "default").expect("valid");
+    let whole = ConditionTrials::simulate(&base, 0..20, Some(1), &|_| {})
+        .expect("simulated")
+        .into_conditions();
+    // Parts simulated on other thread counts and merged out of order.
+    let mut parts = ConditionTrials::simulate(&base, 13..20, Some(2), &|_| {}).expect("simulated");
+    parts.merge(ConditionTrials::simulate(&base, 0..13, Some(1), &|_| {}).expect("simulated"));
+    assert_eq!(parts.trials(), 20);
+    assert_eq!(parts.into_conditions(), whole);
+}

@@ -1,0 +1,425 @@
+//! `backtest`: forecast from past dates and score the forecasts against
+//! what the record then shows.
+//!
+//! The job behind `swapsim backtest`. Its units are the *origins*: one for
+//! a single back-test, one per quarter start for a rolling one. Each
+//! origin is independent of the others (it refits on the record up to its
+//! own date and simulates its own futures), so any range of origins can be
+//! simulated apart and the results put back in order. The base scenario's
+//! simulated conditions, which every origin maps its fit under, are
+//! simulated once per range. A single back-test writes the calibrated
+//! scenario behind its forecast, the forecast day by day, its scores and a
+//! chart; a rolling one writes every origin's scores and their means.
+
+use super::calibrate::{base_scenario, sizes_window};
+use super::{Exec, Job, Outputs, RunInfo, WriteOptions};
+use crate::backtest::{self, Backtest, MeanScore, Setup, Spec};
+use crate::calibration::conditions::Conditions;
+use crate::calibration::mapping;
+use crate::calibration::rewrite::calibrated_text;
+use crate::error::{Error, Result};
+use crate::history::record::Record;
+use crate::history::rounds::Window;
+use crate::outputs::CommandManifest;
+use crate::outputs::manifest::ManifestFile;
+use crate::scenario::{Scenario, ScenarioSource};
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// Which origins a back-test stands at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origins {
+    /// One origin: calibrate up to `fit_until`, forecast and score to
+    /// `until`.
+    Single {
+        fit_until: NaiveDate,
+        until: NaiveDate,
+    },
+    /// The day before every quarter start from `from` to `to`, each
+    /// forecasting 180 days (less where the record ends sooner).
+    Rolling { from: NaiveDate, to: NaiveDate },
+}
+
+/// What the command line can change in `backtest`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BacktestOptions {
+    pub origins: Origins,
+    /// First day of the timing fit [default: the record's first row].
+    pub fit_from: Option<NaiveDate>,
+    /// First day of the size fit [default: `fit_from`].
+    pub sizes_from: Option<NaiveDate>,
+    /// The base scenario file [default: the built-in default].
+    pub base: Option<PathBuf>,
+    /// Simulated futures per origin.
+    pub trials: u64,
+    /// Seed [default: the base scenario's].
+    pub seed: Option<u64>,
+}
+
+/// A back-test from one or several origins.
+#[derive(Debug, Clone)]
+pub struct BacktestJob {
+    record: Record,
+    source: ScenarioSource,
+    base: Scenario,
+    rolling: bool,
+    specs: Vec<Spec>,
+    /// Origins of a rolling back-test left out, with the reason.
+    skipped: Vec<String>,
+}
+
+/// One origin's back-test, and for a single back-test the calibrated
+/// scenario behind its forecast.
+#[derive(Debug, Clone)]
+pub struct OriginResult {
+    pub backtest: Backtest,
+    pub calibrated: Option<String>,
+}
+
+/// What a back-test found.
+#[derive(Debug, Clone)]
+pub struct BacktestResults {
+    /// One per origin, in date order.
+    pub tests: Vec<Backtest>,
+    /// Mean scores over the origins (rolling back-tests).
+    pub means: Vec<MeanScore>,
+    /// Origins left out, with the reason (rolling back-tests).
+    pub skipped: Vec<String>,
+    /// The calibrated scenario behind the forecast (single back-tests).
+    pub calibrated: Option<String>,
+}
+
+impl BacktestJob {
+    /// Plans the back-test of `options` on `record`, checking every origin
+    /// before anything is simulated.
+    pub fn plan(record: Record, options: &BacktestOptions) -> Result<BacktestJob> {
+        let (source, base) = base_scenario(options.base.as_deref())?;
+        let fit_from = options.fit_from.unwrap_or(record.span().0);
+        let seed = options.seed.unwrap_or(base.simulation().seed);
+        let spec = |fit_until: NaiveDate, until: NaiveDate| -> Result<Spec> {
+            let timing = Window::new(fit_from, fit_until).ok_or_else(|| {
+                Error::input(format!(
+                    "--fit-from {fit_from} is after the origin {fit_until}"
+                ))
+            })?;
+            let sizes = sizes_window(timing, options.sizes_from)?;
+            let spec = Spec {
+                fit_from,
+                sizes_from: sizes.from,
+                fit_until,
+                until,
+                trials: options.trials,
+                seed,
+            };
+            backtest::check(&record, &spec)?;
+            Ok(spec)
+        };
+        let mut specs = Vec::new();
+        let mut skipped = Vec::new();
+        let rolling = matches!(options.origins, Origins::Rolling { .. });
+        match options.origins {
+            Origins::Single { fit_until, until } => specs.push(spec(fit_until, until)?),
+            Origins::Rolling { from, to } => {
+                let origins = backtest::quarter_starts(from, to);
+                if origins.is_empty() {
+                    return Err(Error::input(format!(
+                        "no quarter starts between --from {from} and --to {to}"
+                    )));
+                }
+                for q in &origins {
+                    let fit_until = q.pred_opt().unwrap_or(*q);
+                    let until = (fit_until + chrono::Days::new(u64::from(backtest::HORIZONS[1])))
+                        .min(record.end());
+                    if (until - fit_until).num_days() < i64::from(backtest::HORIZONS[0]) {
+                        skipped.push(format!(
+                            "{q}: fewer than {} days of record after it",
+                            backtest::HORIZONS[0]
+                        ));
+                        continue;
+                    }
+                    specs.push(spec(fit_until, until)?);
+                }
+                if specs.is_empty() {
+                    return Err(Error::input(format!(
+                        "no origin between {from} and {to} has 90 days of record after it"
+                    )));
+                }
+            }
+        }
+        Ok(BacktestJob {
+            record,
+            source,
+            base,
+            rolling,
+            specs,
+            skipped,
+        })
+    }
+
+    pub fn record(&self) -> &Record {
+        &self.record
+    }
+
+    pub fn is_rolling(&self) -> bool {
+        self.rolling
+    }
+}
+
+impl Job for BacktestJob {
+    type Stats = Vec<OriginResult>;
+    type Results = BacktestResults;
+
+    fn command(&self) -> &'static str {
+        "backtest"
+    }
+
+    fn units(&self) -> u64 {
+        self.specs.len() as u64
+    }
+
+    fn unit_name(&self) -> &'static str {
+        "origins"
+    }
+
+    fn default_dir(&self) -> PathBuf {
+        let name = if self.rolling {
+            "backtest-rolling"
+        } else {
+            "backtest"
+        };
+        Path::new("output").join(name)
+    }
+
+    fn simulate(&self, range: Range<u64>, exec: &Exec) -> Result<Vec<OriginResult>> {
+        let conditions = Conditions::simulate(&self.base)?;
+        let setup = Setup {
+            record: &self.record,
+            base: &self.base,
+            conditions: &conditions,
+            threads: Some(exec.threads),
+        };
+        let mut out = Vec::new();
+        for (done, i) in range.enumerate() {
+            let spec = self.specs[i as usize];
+            let backtest = backtest::run(&setup, spec)?;
+            let calibrated = if self.rolling {
+                None
+            } else {
+                // The calibrated scenario behind the forecast, with its
+                // intervals.
+                let (timing, sizes) = backtest::check(&self.record, &spec)?;
+                let cal = mapping::calibrate(&self.record, timing, sizes, &self.base, &conditions)?;
+                Some(calibrated_text(&self.source.text, &cal)?)
+            };
+            out.push(OriginResult {
+                backtest,
+                calibrated,
+            });
+            exec.progress.advance(done as u64 + 1);
+        }
+        Ok(out)
+    }
+
+    fn merge(into: &mut Vec<OriginResult>, mut from: Vec<OriginResult>) {
+        into.append(&mut from);
+    }
+
+    fn finish(&self, stats: Vec<OriginResult>) -> Result<BacktestResults> {
+        if stats.len() != self.specs.len() {
+            return Err(Error::input(format!(
+                "the back-test holds {} origins, not the {} planned",
+                stats.len(),
+                self.specs.len()
+            )));
+        }
+        let mut calibrated = None;
+        let mut tests = Vec::with_capacity(stats.len());
+        for r in stats {
+            calibrated = calibrated.or(r.calibrated);
+            tests.push(r.backtest);
+        }
+        let means = if self.rolling {
+            backtest::mean_scores(&tests)
+        } else {
+            Vec::new()
+        };
+        Ok(BacktestResults {
+            tests,
+            means,
+            skipped: self.skipped.clone(),
+            calibrated,
+        })
+    }
+
+    fn write(&self, r: &BacktestResults, out: &mut Outputs, options: &WriteOptions) -> Result<()> {
+        if self.rolling {
+            let rows: Vec<ScoreRow> = r.tests.iter().flat_map(score_rows).collect();
+            out.csv("scores.csv", &rows)?;
+            out.csv("mean_scores.csv", &r.means)?;
+            let rolling = Rolling {
+                origins: r.tests.iter().map(|t| t.spec.fit_until).collect(),
+                mean_scores: &r.means,
+                backtests: &r.tests,
+                methods: METHODS,
+            };
+            out.json("rolling.json", &rolling)?;
+            return Ok(());
+        }
+        let Some(b) = r.tests.first() else {
+            return Ok(());
+        };
+        if let Some(text) = &r.calibrated {
+            out.text("calibrated.toml", text)?;
+        }
+        out.json("backtest.json", b)?;
+        out.csv("scores.csv", score_rows(b))?;
+        out.csv("forecast.csv", forecast_rows(b))?;
+        if options.charts {
+            let chart = crate::plot::history::BacktestChart {
+                backtest: b,
+                record: &self.record.source_name,
+                record_sha256: &self.record.sha256,
+            };
+            out.add(
+                crate::plot::history::draw_backtest_chart(&chart, out.dir())
+                    .map_err(Error::other)?,
+            );
+        }
+        Ok(())
+    }
+
+    fn manifest(&self, _run: &RunInfo, outputs: Vec<String>) -> ManifestFile<'_> {
+        ManifestFile::Record(CommandManifest::new(
+            (&self.record.source_name, &self.record.sha256),
+            Some(&self.source),
+            outputs,
+        ))
+    }
+}
+
+/// One row of `forecast.csv`.
+#[derive(Serialize)]
+struct ForecastRow {
+    day: u32,
+    date: NaiveDate,
+    /// Percentiles of people returned since the origin, swapsim.
+    swapsim_p5: f64,
+    swapsim_p25: f64,
+    swapsim_p50: f64,
+    swapsim_p75: f64,
+    swapsim_p95: f64,
+    /// The same, naive forecast.
+    naive_p5: f64,
+    naive_p50: f64,
+    naive_p95: f64,
+    /// People returned since the origin in rounds with a published figure,
+    /// and rounds, as the record shows.
+    record_returned: u64,
+    record_rounds: u64,
+    /// Rounds so far without a published figure.
+    record_rounds_without_figure: u64,
+}
+
+fn forecast_rows(b: &Backtest) -> Vec<ForecastRow> {
+    let sw = b.forecast.daily_bands();
+    let nv = b.naive.daily_bands();
+    (0..b.forecast.days)
+        .map(|d| {
+            let so_far = b.observed.iter().filter(|r| r.day <= d);
+            let (mut returned, mut rounds, mut unknown) = (0, 0, 0);
+            for r in so_far {
+                rounds += 1;
+                match r.returned_to_ukraine {
+                    Some(v) => returned += v,
+                    None => unknown += 1,
+                }
+            }
+            let (s, n) = (sw[d as usize], nv[d as usize]);
+            ForecastRow {
+                day: d,
+                date: b.spec.date_of(d),
+                swapsim_p5: s[0],
+                swapsim_p25: s[1],
+                swapsim_p50: s[2],
+                swapsim_p75: s[3],
+                swapsim_p95: s[4],
+                naive_p5: n[0],
+                naive_p50: n[2],
+                naive_p95: n[4],
+                record_returned: returned,
+                record_rounds: rounds,
+                record_rounds_without_figure: unknown,
+            }
+        })
+        .collect()
+}
+
+/// One row of `scores.csv`.
+#[derive(Serialize)]
+struct ScoreRow {
+    origin: NaiveDate,
+    quantity: &'static str,
+    horizon_days: u32,
+    observed: Option<u64>,
+    swapsim_crps: Option<f64>,
+    naive_crps: Option<f64>,
+    skill: Option<f64>,
+    swapsim_pit: Option<f64>,
+    naive_pit: Option<f64>,
+    swapsim_p5: f64,
+    swapsim_p50: f64,
+    swapsim_p95: f64,
+    naive_p50: f64,
+    p_suspended_at_origin: f64,
+}
+
+fn score_rows(b: &Backtest) -> Vec<ScoreRow> {
+    b.scores
+        .iter()
+        .map(|s| ScoreRow {
+            origin: b.spec.fit_until,
+            quantity: s.quantity,
+            horizon_days: s.horizon_days,
+            observed: s.observed,
+            swapsim_crps: s.swapsim.crps,
+            naive_crps: s.naive.crps,
+            skill: s.skill,
+            swapsim_pit: s.swapsim.pit,
+            naive_pit: s.naive.pit,
+            swapsim_p5: s.swapsim.p5,
+            swapsim_p50: s.swapsim.p50,
+            swapsim_p95: s.swapsim.p95,
+            naive_p50: s.naive.p50,
+            p_suspended_at_origin: b.p_suspended_at_origin,
+        })
+        .collect()
+}
+
+/// What `rolling.json` holds.
+#[derive(Serialize)]
+struct Rolling<'a> {
+    origins: Vec<NaiveDate>,
+    mean_scores: &'a [MeanScore],
+    backtests: &'a [Backtest],
+    methods: Methods,
+}
+
+/// The estimators behind the scores, named.
+#[derive(Serialize)]
+struct Methods {
+    crps: &'static str,
+    pit: &'static str,
+    naive: &'static str,
+    start: &'static str,
+    quantiles: &'static str,
+}
+
+const METHODS: Methods = Methods {
+    crps: "CRPS of the sample's empirical distribution, E|X - y| - E|X - X'|/2 with 1/n^2 weights, computed exactly in integers",
+    pit: "mid-distribution PIT: P(X < y) + P(X = y)/2 under the sample",
+    naive: "rounds as a homogeneous Poisson process at the fitting window's rate; sizes drawn with replacement from the window's rounds with a figure",
+    start: "trials split between a Suspended and an Active start in proportion to the filtered probability of each state at the origin",
+    quantiles: "Hyndman-Fan type 7",
+};
