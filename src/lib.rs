@@ -14,6 +14,7 @@ pub mod engine;
 pub mod error;
 pub mod format;
 pub mod history;
+pub mod input;
 pub mod jobs;
 pub mod model;
 pub mod outcomes;

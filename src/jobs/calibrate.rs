@@ -108,6 +108,18 @@ impl CalibrateJob {
                 out.display()
             )));
         }
+        // Refused before anything is fitted: a folder, a link, a device or
+        // a FIFO where the scenario would go.
+        if let Some(out) = &options.copy_to
+            && let Ok(meta) = std::fs::symlink_metadata(out)
+            && !meta.is_file()
+        {
+            return Err(Error::input(format!(
+                "--out {} is not a regular file (a folder, a link, a device or a pipe): give \
+                 the name of a file to write",
+                out.display()
+            )));
+        }
         Ok(CalibrateJob {
             record,
             window,
@@ -133,25 +145,14 @@ impl CalibrateJob {
 
     /// Writes the calibrated scenario to the extra file asked for, through
     /// a temporary file beside it, so that an interrupted write never
-    /// leaves half a scenario. Called once the output directory is in
-    /// place.
+    /// leaves half a scenario, and never over anything but a regular file.
+    /// Called once the output directory is in place.
     pub fn write_copy(&self, results: &CalibrateResults) -> Result<()> {
         let Some(path) = &self.copy_to else {
             return Ok(());
         };
-        let fail = |e: std::io::Error| {
-            Error::other(anyhow::anyhow!("cannot write {}: {e}", path.display()))
-        };
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .ok_or_else(|| Error::input(format!("--out {} is not a file name", path.display())))?;
-        let tmp = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
-        std::fs::write(&tmp, &results.text).map_err(fail)?;
-        std::fs::rename(&tmp, path).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            fail(e)
-        })
+        crate::outputs::write_file_atomically(path, results.text.as_bytes())?;
+        Ok(())
     }
 }
 

@@ -87,8 +87,8 @@ impl ScenarioSource {
                 message,
             }],
         };
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| fail(format!("cannot read the scenario file: {e}")))?;
+        let text = crate::input::read_text(path, crate::input::MAX_SCENARIO_BYTES)
+            .map_err(|e| fail(format!("cannot use this scenario file: {e}")))?;
         let stem = path
             .file_stem()
             .and_then(|s| s.to_str())
@@ -108,14 +108,17 @@ impl ScenarioSource {
     }
 }
 
-/// Replaces every character that is not an ASCII letter, digit, `-`, `_` or
-/// `.` by `_`, and a leading `.` too, so the result can never name a parent
-/// directory, a hidden file or a path outside the output folder.
+/// Replaces every character that is not a letter or digit (of any script:
+/// `Львів` stays `Львів`), `-`, `_` or `.` by `_`, and a leading `.` too,
+/// so the result can never name a parent directory, a hidden file or a path
+/// outside the output folder, while files named in other alphabets keep
+/// distinct folders.
 pub fn safe_path_component(s: &str) -> String {
     let mut out: String = s
         .chars()
+        .take(120)
         .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+            if c.is_alphanumeric() || c == '-' || c == '_' || c == '.' {
                 c
             } else {
                 '_'
@@ -605,24 +608,60 @@ impl Checker<'_> {
             self.fail(
                 path,
                 format!(
-                    "{name:?} is not a valid name: use 1 to 64 letters, digits, spaces, '-' or '_', \
-                     with no leading or trailing space"
+                    "{name:?} is not a valid name: use 1 to 64 characters, with no leading or \
+                     trailing space, no '.', '/' or '\\', and no control or invisible characters"
                 ),
             );
         }
     }
 }
 
-/// The rule for names used as keys (regimes, mediators, variants): 1 to 64
-/// letters, digits, spaces, `-` or `_`, without leading or trailing space,
-/// so a name can never act as a path or break a dotted parameter path.
-pub fn is_valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.chars().count() <= 64
+/// Unicode format characters (category Cf): invisible marks such as the
+/// right-to-left override U+202E or the zero-width space U+200B, which make
+/// a name display as something it is not.
+pub fn is_format_char(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}'
+        | '\u{0600}'..='\u{0605}'
+        | '\u{061C}'
+        | '\u{06DD}'
+        | '\u{070F}'
+        | '\u{0890}'..='\u{0891}'
+        | '\u{08E2}'
+        | '\u{180E}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{206F}'
+        | '\u{FEFF}'
+        | '\u{FFF9}'..='\u{FFFB}'
+        | '\u{110BD}'
+        | '\u{110CD}'
+        | '\u{13430}'..='\u{1343F}'
+        | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0001}'
+        | '\u{E0020}'..='\u{E007F}')
+}
+
+/// A name a reader sees (of a scenario, variant or event): 1 to `max`
+/// characters, not blank, no leading or trailing space, no control or
+/// invisible format characters, and no path separators. Punctuation is
+/// welcome: "Qatar joins, Turkey more fragile" is a name.
+pub fn is_label(name: &str, max: usize) -> bool {
+    !name.trim().is_empty()
+        && name.chars().count() <= max
         && name.trim() == name
-        && name
+        && !name
             .chars()
-            .all(|c| c.is_alphanumeric() || c == ' ' || c == '-' || c == '_')
+            .any(|c| c.is_control() || is_format_char(c) || c == '/' || c == '\\')
+}
+
+/// The rule for names used as keys in dotted parameter paths (regimes,
+/// mediators): a label of at most 64 characters without `.`, which would
+/// break a path such as `mediation.mediators.UAE.availability`.
+pub fn is_valid_name(name: &str) -> bool {
+    is_label(name, 64) && !name.contains('.')
 }
 
 /// Formats a number as a reader wrote it, naming NaN and infinities.
@@ -649,18 +688,12 @@ fn validate(raw: &RawScenario, c: &mut Checker) -> Option<Scenario> {
             ),
         );
     }
-    let name_ok = !raw.name.trim().is_empty()
-        && raw.name.chars().count() <= 200
-        && !raw
-            .name
-            .chars()
-            .any(|ch| ch == '/' || ch == '\\' || ch.is_control());
-    if !name_ok {
+    if !is_label(&raw.name, 200) {
         c.fail(
             &root.key("name"),
             format!(
-                "{:?} is not allowed: a scenario name must be 1 to 200 characters with no \
-                 path separators ('/' or '\\') or control characters",
+                "{:?} is not allowed: a scenario name must be 1 to 200 characters, not blank, \
+                 with no path separators ('/' or '\\') and no control or invisible characters",
                 raw.name
             ),
         );

@@ -62,11 +62,13 @@ pub fn parse_set(text: &str, source_name: &str) -> Result<ScenarioSet, ScenarioE
     for (i, v) in raw.variants.iter().enumerate() {
         let at = TomlPath::root().key("variants").index(i);
         let here = |path: &TomlPath, message: String| locator.problem(path, message);
-        if !super::is_valid_name(&v.name) {
+        if !super::is_label(&v.name, 64) {
             problems.push(here(
                 &at.key("name"),
                 format!(
-                    "{:?} is not a valid variant name: use 1 to 64 letters, digits, spaces, '-' or '_'",
+                    "{:?} is not a valid variant name: use 1 to 64 characters, not blank, with \
+                     no leading or trailing space, no '/' or '\\', and no control or invisible \
+                     characters",
                     v.name
                 ),
             ));

@@ -2,6 +2,7 @@
 
 mod backtest;
 mod calibration;
+mod careless_input;
 mod cli;
 mod compare;
 mod determinism;
