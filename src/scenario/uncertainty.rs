@@ -235,16 +235,18 @@ impl Law {
 
 impl Parameter {
     /// The value the parameter takes at level `u` of `law`: whole-number
-    /// parameters take a uniform range as equally likely whole numbers and
-    /// round the quantile of other laws to the nearest whole number.
+    /// parameters take a uniform range as equally likely whole numbers
+    /// within it, and round the quantile of other laws to the nearest whole
+    /// number within the range, so no value ever leaves the declared range.
     pub fn value_at(&self, law: &Law, u: f64) -> f64 {
+        let (min, max) = law.bounds();
+        let (lo, hi) = (min.ceil(), max.floor());
         match (self.kind, law) {
             (Kind::Real, _) => law.quantile(u),
-            (Kind::Whole, Law::Uniform { min, max }) => {
-                let (lo, hi) = (min.round(), max.round());
+            (Kind::Whole, Law::Uniform { .. }) => {
                 (lo + (u.clamp(0.0, 1.0) * (hi - lo + 1.0)).floor()).min(hi)
             }
-            (Kind::Whole, _) => law.quantile(u).round(),
+            (Kind::Whole, _) => law.quantile(u).round().clamp(lo, hi.max(lo)),
         }
     }
 
@@ -547,8 +549,11 @@ fn resolve_with(
     if matches!(first, "variants" | "uncertainties") {
         return Err(format!("{path} is not a parameter of the model"));
     }
+    // Whether a parameter takes whole numbers is the scenario's rule, not
+    // how the file happens to write its value: `round_rate = 1` is still a
+    // rate, so an integer literal is probed like an absent value.
     let (kind, base) = match get_path(tree, path) {
-        Some(toml::Value::Integer(i)) => (Some(Kind::Whole), Some(*i as f64)),
+        Some(toml::Value::Integer(i)) => (None, Some(*i as f64)),
         Some(toml::Value::Float(f)) => (Some(Kind::Real), Some(*f)),
         Some(other) => {
             return Err(format!(
@@ -659,6 +664,17 @@ fn check(
         };
         match resolve_with(tree, path, ends) {
             Ok(parameter) => {
+                let (min, max) = law.bounds();
+                if parameter.kind == Kind::Whole && min.ceil() > max.floor() {
+                    problems.push(locator.problem(
+                        &at(path),
+                        format!(
+                            "{path} takes whole numbers, and {min} to {max} holds none: widen \
+                             the range to include at least two whole numbers"
+                        ),
+                    ));
+                    continue;
+                }
                 let u = Uncertainty { parameter, law };
                 let (lo, hi) = (u.value_at(0.0), u.value_at(1.0));
                 if u.parameter.kind == Kind::Whole && lo == hi {
@@ -894,7 +910,7 @@ mod tests {
             ),
             (
                 r#""exchange.preparation_days" = { min = 3.5, max = 3.6 }"#,
-                "takes whole numbers",
+                "takes whole numbers, and 3.5 to 3.6 holds none",
             ),
             (
                 r#""exchange.round_rate" = { distribution = "lognormal", median = 0.08, gsd = 0.5 }"#,
@@ -916,11 +932,33 @@ mod tests {
         let text = format!("{text}\"target.pool\" = {{ min = 500, max = 1500 }}\n");
         let u = parse(&text, "t.toml").unwrap();
         assert_eq!(u[0].parameter.kind, Kind::Whole);
-        // 7 * 1.5^(-/+3.09), rounded.
-        assert_eq!((u[0].value_at(0.0), u[0].value_at(1.0)), (2.0, 25.0));
+        // 7 * 1.5^(-/+3.09) is 1.98 to 24.8: rounded, and kept within the
+        // range, so 24 rather than 25 at the top.
+        assert_eq!((u[0].value_at(0.0), u[0].value_at(1.0)), (2.0, 24.0));
         assert_eq!(u[1].parameter.path, "target.pool");
         assert_eq!(u[1].parameter.kind, Kind::Whole);
         assert_eq!(u[1].parameter.base, None);
+    }
+
+    #[test]
+    fn an_integer_literal_does_not_make_a_rate_a_whole_number() {
+        // `round_rate = 1` is written as an integer, but a rate takes any
+        // number: its range is not rounded to whole numbers.
+        let text = with(r#""exchange.round_rate" = { min = 0.5, max = 1.5 }"#).replacen(
+            "round_rate = 0.",
+            "round_rate = 1 # was 0.",
+            1,
+        );
+        let u = parse(&text, "t.toml").unwrap();
+        assert_eq!(u[0].parameter.kind, Kind::Real);
+        assert_eq!(u[0].parameter.base, Some(1.0));
+        assert_eq!(u[0].value_at(0.0), 0.5);
+        // While a whole-number parameter written as an integer stays one.
+        let text = with(r#""exchange.preparation_days" = { min = 3, max = 14 }"#);
+        assert_eq!(
+            parse(&text, "t.toml").unwrap()[0].parameter.kind,
+            Kind::Whole
+        );
     }
 
     #[test]

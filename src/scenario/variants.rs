@@ -97,10 +97,12 @@ pub fn parse_set(text: &str, source_name: &str) -> Result<ScenarioSet, ScenarioE
             );
         }
         for (path, value) in &v.set {
-            changes.push(
-                set_path(&mut t, path, value.clone())
+            let refused = refused_in_a_variant(path);
+            changes.push(match refused {
+                Some(why) => Err(here(&at.key("set").key(path), why)),
+                None => set_path(&mut t, path, value.clone())
                     .map_err(|m| here(&at.key("set").key(path), m)),
-            );
+            });
         }
         let failed: Vec<Problem> = changes.into_iter().filter_map(Result::err).collect();
         if !failed.is_empty() {
@@ -108,6 +110,21 @@ pub fn parse_set(text: &str, source_name: &str) -> Result<ScenarioSet, ScenarioE
             continue;
         }
         match scenario_from_tree(t) {
+            Ok(scenario)
+                if scenario.exchange().requires_mediator
+                    && scenario.mediation().mediators.is_empty() =>
+            {
+                problems.push(in_variant(
+                    &v.name,
+                    here(
+                        &at.key("remove_mediators"),
+                        "this variant leaves no mediator while rounds require one \
+                         (exchange.requires_mediator = true), so no round could ever take place: \
+                         keep a mediator, or set \"exchange.requires_mediator\" = false"
+                            .to_string(),
+                    ),
+                ));
+            }
             Ok(scenario) => variants.push(Variant {
                 name: v.name.clone(),
                 description: v.description.clone(),
@@ -131,6 +148,25 @@ pub fn parse_set(text: &str, source_name: &str) -> Result<ScenarioSet, ScenarioE
         Ok(ScenarioSet { base, variants })
     } else {
         Err(fail(problems))
+    }
+}
+
+/// Why a variant may not set `path`, if it may not: the variants and
+/// uncertainties are the file's own structure, and every configuration of a
+/// comparison runs the reference's trials with its seed (that is what pairs
+/// them), so a variant's own trials or seed would be silently ignored.
+fn refused_in_a_variant(path: &str) -> Option<String> {
+    let first = path.split('.').next().unwrap_or_default();
+    match (first, path) {
+        ("variants" | "uncertainties" | "version", _) => Some(format!(
+            "a variant cannot set {path}: variants change the scenario's values, not the \
+             file's structure"
+        )),
+        (_, "simulation.trials" | "simulation.seed") => Some(format!(
+            "a variant cannot set {path}: every configuration of a comparison runs the \
+             reference's trials with its seed, which pairs them; use --trials or --seed"
+        )),
+        _ => None,
     }
 }
 

@@ -174,7 +174,7 @@ fn compare_writes_its_tables_for_the_shipped_mediator_configurations() {
     assert!(csv.starts_with(
         "configuration,outcome,estimate,ci_low,ci_high,diff,diff_ci_low,diff_ci_high,variance_reduction"
     ));
-    for name in ["base", "Turkey only", "UAE only", "no mediator"] {
+    for name in ["base", "Turkey only", "UAE only"] {
         assert!(
             csv.contains(&format!("\n{name},mean_returned_by_deadline,")),
             "{name}"
