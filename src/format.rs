@@ -123,6 +123,38 @@ pub fn people(v: f64) -> String {
     grouped(v, people_decimals(v))
 }
 
+/// A count for a glance, with three significant digits and a suffix:
+/// "950", "292k", "1.25M", "3.10G".
+pub fn compact(v: f64) -> String {
+    if !v.is_finite() || v < 0.0 {
+        return "n/a".to_string();
+    }
+    let (scaled, suffix) = match v {
+        v if v >= 1e9 => (v / 1e9, "G"),
+        v if v >= 1e6 => (v / 1e6, "M"),
+        v if v >= 1e3 => (v / 1e3, "k"),
+        v => (v, ""),
+    };
+    let decimals = match scaled {
+        s if s >= 100.0 => 0,
+        s if s >= 10.0 => 1,
+        _ => 2,
+    };
+    let decimals = if suffix.is_empty() { 0 } else { decimals };
+    format!("{scaled:.decimals$}{suffix}")
+}
+
+/// A duration in seconds for a reader: "40 s", "3 min", "2.5 h".
+pub fn duration(seconds: f64) -> String {
+    match seconds {
+        s if !s.is_finite() || s < 0.0 => "n/a".to_string(),
+        s if s < 1.0 => "under 1 s".to_string(),
+        s if s < 90.0 => format!("{s:.0} s"),
+        s if s < 5400.0 => format!("{:.0} min", s / 60.0),
+        s => format!("{:.1} h", s / 3600.0),
+    }
+}
+
 /// A probability in percent, with one decimal in the middle of the range and
 /// two near 0% and 100%, where one decimal would round a rare event away.
 pub fn percent(p: f64) -> String {
@@ -197,6 +229,18 @@ mod tests {
         assert_eq!(grouped(f64::NAN, 0), "n/a");
         assert_eq!(people(1200.0), "1,200");
         assert_eq!(people(12.34), "12.3");
+    }
+
+    #[test]
+    fn rates_and_durations_read_at_a_glance() {
+        assert_eq!(compact(950.0), "950");
+        assert_eq!(compact(292_345.0), "292k");
+        assert_eq!(compact(1_250_000.0), "1.25M");
+        assert_eq!(compact(31_000.0), "31.0k");
+        assert_eq!(duration(12.4), "12 s");
+        assert_eq!(duration(0.4), "under 1 s");
+        assert_eq!(duration(200.0), "3 min");
+        assert_eq!(duration(9000.0), "2.5 h");
     }
 
     #[test]

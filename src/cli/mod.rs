@@ -154,7 +154,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<(u64, u64)>,
     /// Run batches of 16,384 trials until the Monte Carlo standard error of
-    /// --metric falls below this value (--trials, if given, caps the run).
+    /// --metric falls below this value. The run stops, with a warning, at
+    /// 10,240,000 trials, or at --trials if given.
     #[arg(long, value_name = "SE")]
     pub target_se: Option<f64>,
     /// The quantity whose standard error --target-se controls.

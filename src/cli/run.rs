@@ -1,10 +1,11 @@
 //! `swapsim run`: simulate one scenario and write its results.
 
 use super::{Error, RunArgs};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::Path;
-use swapsim::jobs::run::{RunJob, RunOptions};
+use swapsim::format;
+use swapsim::jobs::run::{DEFAULT_CONVERGENCE_CAP, RunJob, RunOptions};
 use swapsim::jobs::shard;
 use swapsim::jobs::{self, Exec, Job, RunInfo, WriteOptions};
 use swapsim::outputs::Staging;
@@ -58,15 +59,31 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Error> {
             let target = out.map_or_else(|| job.default_dir(), Path::to_path_buf);
             // Refuse an unusable output directory before simulating.
             let staging = Staging::open(&target, job.identity(), args.common.force)?;
-            let cap = args.trials.unwrap_or(swapsim::scenario::MAX_TRIALS);
+            let cap = args.trials.unwrap_or(DEFAULT_CONVERGENCE_CAP);
             let started = std::time::Instant::now();
-            let (job, stats) = job.converge(se, args.metric, cap, &exec)?;
+            let converged = job.converge(se, args.metric, cap, &exec)?;
             let run = RunInfo {
                 threads: exec.threads,
                 wall: started.elapsed().as_secs_f64(),
             };
-            let done = jobs::complete(&job, stats, staging, run, &options)?;
-            (job, done)
+            if !converged.reached {
+                eprintln!(
+                    "warning: after {} trials (the cap{}) the standard error of {} is {:.3e}, \
+                     still above the target {se}; the results written are for those trials. \
+                     Give --trials N to allow more, or ask for a precision the outcome can reach \
+                     (an event that never happens has no standard error to shrink).",
+                    converged.job.units(),
+                    if args.trials.is_some() {
+                        " set by --trials"
+                    } else {
+                        ""
+                    },
+                    args.metric.statistic(),
+                    converged.se
+                );
+            }
+            let done = jobs::complete(&converged.job, converged.stats, staging, run, &options)?;
+            (converged.job, done)
         }
         None => {
             let done = jobs::execute(&job, out, &exec, &options)?;
@@ -105,12 +122,39 @@ impl jobs::Progress for Bar {
         self.0.set_length(total);
         self.0.set_position(0);
         let template = format!(
-            "{{spinner}} simulating [{{bar:40}}] {{human_pos}}/{{human_len}} {unit}, {{per_sec}}, ETA {{eta}}"
+            "{{spinner}} simulating [{{bar:40}}] {{human_pos}}/{{human_len}} {unit}, {{rate}}, {{left}}"
         );
         if let Ok(style) = ProgressStyle::with_template(&template) {
-            self.0.set_style(style.progress_chars("=> "));
+            let style = style
+                .progress_chars("=> ")
+                .with_key(
+                    "rate",
+                    move |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                        let secs = s.elapsed().as_secs_f64();
+                        let _ = if secs > 0.0 && s.pos() > 0 {
+                            write!(w, "{} {unit}/s", format::compact(s.pos() as f64 / secs))
+                        } else {
+                            write!(w, "starting")
+                        };
+                    },
+                )
+                .with_key("left", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    // The average pace so far: steadier in the first
+                    // seconds than a moving average of the last few blocks.
+                    let (done, secs) = (s.pos() as f64, s.elapsed().as_secs_f64());
+                    let total = s.len().unwrap_or(0) as f64;
+                    let _ = if done > 0.0 && secs >= 0.5 && done >= 0.01 * total {
+                        write!(
+                            w,
+                            "about {} left",
+                            format::duration(secs * (total - done) / done)
+                        )
+                    } else {
+                        write!(w, "estimating the time left")
+                    };
+                });
+            self.0.set_style(style);
         }
-        self.0.reset_eta();
     }
 
     fn advance(&self, done: u64) {

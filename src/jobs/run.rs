@@ -25,6 +25,24 @@ use std::path::{Path, PathBuf};
 /// `k * CONVERGENCE_BATCH` trials.
 pub const CONVERGENCE_BATCH: u64 = 16 * engine::CHUNK_TRIALS;
 
+/// Most trials a run with a target standard error takes unless `--trials`
+/// says otherwise: 625 batches, 10,240,000 trials (about half a minute on
+/// two cores for the default scenario), so that an unreachable target
+/// (an event that never happens) ends with a message, not after hours.
+pub const DEFAULT_CONVERGENCE_CAP: u64 = 625 * CONVERGENCE_BATCH;
+
+/// A run that stopped on its target standard error or on its cap.
+#[derive(Debug, Clone)]
+pub struct Converged {
+    /// The job with the number of trials run.
+    pub job: RunJob,
+    pub stats: RunStats,
+    /// The standard error reached.
+    pub se: f64,
+    /// Whether it is below the target (else the cap was reached first).
+    pub reached: bool,
+}
+
 /// What the command line can change in a run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunOptions {
@@ -97,14 +115,15 @@ impl RunJob {
     /// standard error of `metric` falls below `target` or `cap` trials are
     /// done. The batches are the same whatever the thread count, so the
     /// number of trials depends only on the scenario, seed and target.
-    /// Returns the job with that number of trials and its statistics.
+    /// Returns the job with that number of trials, its statistics and the
+    /// standard error reached.
     pub fn converge(
         &self,
         target: f64,
         metric: Outcome,
         cap: u64,
         exec: &Exec,
-    ) -> Result<(RunJob, RunStats)> {
+    ) -> Result<Converged> {
         if !(target.is_finite() && target > 0.0) {
             return Err(Error::input(format!(
                 "--target-se {target} is not allowed: give a positive standard error"
@@ -116,6 +135,15 @@ impl RunJob {
             ));
         }
         let has_pool = self.scenario.target().pool.is_some();
+        if !metric.applies(has_pool) {
+            return Err(Error::input(format!(
+                "--metric {} needs a pool: the scenario sets none",
+                metric.statistic()
+            )));
+        }
+        if cap == 0 {
+            return Err(Error::input("--trials 0: a run needs at least one trial"));
+        }
         use crate::engine::TrialSink;
         let (model, keys) = self.model_and_keys();
         let seed = self.scenario.simulation().seed;
@@ -123,7 +151,7 @@ impl RunJob {
         exec.progress
             .start(cap.min(100 * CONVERGENCE_BATCH), self.unit_name());
         let mut done = 0;
-        loop {
+        let se = loop {
             let end = (done + CONVERGENCE_BATCH).min(cap);
             let batch = engine::run(
                 &model,
@@ -137,15 +165,13 @@ impl RunJob {
             .map_err(Error::other)?;
             acc.merge(batch);
             done = end;
-            let Some((_, se)) = acc.estimate(metric, has_pool) else {
-                return Err(Error::input(
-                    "--metric p_target_by_deadline needs a pool: the scenario sets none",
-                ));
-            };
+            let se = acc
+                .estimate(metric, has_pool)
+                .map_or(f64::INFINITY, |(_, se)| se);
             if se < target || done >= cap {
-                break;
+                break se;
             }
-        }
+        };
         exec.progress.finish();
         let job = RunJob {
             scenario: self
@@ -155,13 +181,15 @@ impl RunJob {
                 .map_err(Error::input)?,
             ..self.clone()
         };
-        Ok((
+        Ok(Converged {
             job,
-            RunStats {
+            stats: RunStats {
                 acc,
                 per_trial: None,
             },
-        ))
+            se,
+            reached: se < target,
+        })
     }
 }
 

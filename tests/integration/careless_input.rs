@@ -376,3 +376,34 @@ fn a_second_run_into_the_same_folder_is_refused_while_the_first_runs() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_target_precision_out_of_reach_stops_at_the_cap_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let out = swapsim(
+        d,
+        &[
+            "run",
+            "--target-se",
+            "1e-9",
+            "--metric",
+            "p_collapse",
+            "--trials",
+            "20000",
+            "--quiet",
+            "--no-charts",
+        ],
+    );
+    ok(&out);
+    assert!(
+        stderr(&out).contains("still above the target"),
+        "{}",
+        stderr(&out)
+    );
+    let summary = fs::read_to_string(d.join("output/istanbul-2025/summary.json")).unwrap();
+    assert!(
+        summary.contains("\"trials\": 20000"),
+        "the run stops at the cap"
+    );
+}

@@ -116,11 +116,13 @@ fn convergence_stops_at_the_first_batch_whose_standard_error_is_under_the_target
             threads,
             progress: &Silent,
         };
-        let (converged, stats) = job
+        let converged = job
             .converge(target, Outcome::NoRoundByDeadline, u64::MAX, &exec)
             .unwrap();
-        assert_eq!(stats.acc.trials(), expected, "{threads} threads");
-        assert_eq!(converged.units(), expected, "{threads} threads");
+        assert!(converged.reached);
+        assert!(converged.se < target);
+        assert_eq!(converged.stats.acc.trials(), expected, "{threads} threads");
+        assert_eq!(converged.job.units(), expected, "{threads} threads");
     }
 }
 
