@@ -8,6 +8,7 @@ mod compare;
 mod determinism;
 mod history_record;
 mod model_laws;
+mod readme;
 mod report;
 mod scale;
 mod scenario_files;
