@@ -10,7 +10,7 @@
 //! hazards do, which keeps paired comparisons precise.
 
 use super::ParameterError;
-use super::sampling::{Candidates, Thinned};
+use super::sampling::{Candidates, MAX_ROUND_PEOPLE, Thinned};
 use super::{Phase, TraceEvent, TrialOutcome, TrialStreams, TrialTrace};
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Gamma, Poisson};
@@ -239,10 +239,15 @@ impl RoundSize {
         if lambda.is_nan() || lambda <= 0.0 {
             return 1;
         }
+        // A negative escalation coefficient without a pool can ask for
+        // rounds of astronomical size in heavy fighting; the cap keeps every
+        // total, sum and square within its integer type.
+        if lambda >= MAX_ROUND_PEOPLE as f64 {
+            return MAX_ROUND_PEOPLE;
+        }
         match Poisson::new(lambda) {
-            Ok(p) => 1 + p.sample(&mut poisson_rng) as u64,
-            // Only a lambda beyond 1.8e19 fails, far above any pool.
-            Err(_) => u64::MAX / 2,
+            Ok(p) => (1 + p.sample(&mut poisson_rng) as u64).min(MAX_ROUND_PEOPLE),
+            Err(_) => MAX_ROUND_PEOPLE,
         }
     }
 }

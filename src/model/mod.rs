@@ -33,6 +33,7 @@ mod mediation;
 mod sampling;
 mod trial;
 
+pub use sampling::MAX_ROUND_PEOPLE;
 pub use trial::{Phase, TraceEvent, TrialOutcome, TrialStreams, TrialTrace};
 
 /// A parameter of a model component outside the range its law allows.

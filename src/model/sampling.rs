@@ -13,6 +13,14 @@ use super::ParameterError;
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};
 
+/// Largest round (people): the largest pool a scenario may set. Without a
+/// pool, a negative `size_escalation_coef` multiplies the mean size by
+/// `exp(|coef| E)`, which heavy fighting makes astronomically large; capped
+/// rounds keep a trial's total below `MAX_ROUND_PEOPLE * horizon_days`
+/// (3.7e12 people over 3,650 days), so that sums of squares over a billion
+/// trials stay far below 2^128 and every histogram stays bounded.
+pub const MAX_ROUND_PEOPLE: u64 = 1_000_000_000;
+
 /// Number of failures before the first success of a daily event with
 /// constant probability `p`: `floor(X / c)` with `X` standard exponential
 /// and `c = -ln(1 - p)`, because `P(floor(X / c) >= k) = exp(-k c) = (1 -
