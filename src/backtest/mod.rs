@@ -112,7 +112,7 @@ impl Forecast {
     pub fn daily_bands(&self) -> Vec<[f64; 5]> {
         (0..self.days)
             .map(|d| {
-                let mut h = IntHistogram::new(1 << 16);
+                let mut h = IntHistogram::new();
                 for v in self.returned_by(d) {
                     h.add(v);
                 }
@@ -237,7 +237,7 @@ pub struct ForecastScore {
 
 fn score_sample(values: &[u64], observed: Option<u64>) -> ForecastScore {
     let hist = score::histogram(values);
-    let mut h = IntHistogram::new(1 << 16);
+    let mut h = IntHistogram::new();
     for &v in values {
         h.add(v);
     }

@@ -12,6 +12,30 @@ use swapsim::outputs::Staging;
 use swapsim::scenario::{Scenario, ScenarioSource};
 use swapsim::stats::Results;
 
+/// Largest memory `--per-trial` may ask for (bytes): every trial's row is
+/// held until the run ends, to be written in trial order.
+const PER_TRIAL_MEMORY_LIMIT: u64 = 1 << 30;
+
+/// Refuses, before any trial runs, a `--per-trial` run whose rows would not
+/// fit in [`PER_TRIAL_MEMORY_LIMIT`]: each row is held once as simulated and
+/// once sorted.
+fn per_trial_fits(trials: u64) -> Result<(), Error> {
+    let row = std::mem::size_of::<(u64, swapsim::model::TrialOutcome)>() as u64;
+    let need = trials.saturating_mul(2 * row);
+    if need <= PER_TRIAL_MEMORY_LIMIT {
+        return Ok(());
+    }
+    Err(Error::input(format!(
+        "--per-trial with {} trials would hold about {} MB of rows in memory, more than the \
+         {} MB allowed: give at most {} trials with --per-trial (the summary and daily tables \
+         need no per-trial rows and take any number of trials)",
+        format::grouped(trials as f64, 0),
+        format::grouped((need >> 20) as f64, 0),
+        PER_TRIAL_MEMORY_LIMIT >> 20,
+        format::grouped((PER_TRIAL_MEMORY_LIMIT / (2 * row)) as f64, 0),
+    )))
+}
+
 pub(super) fn run(args: &RunArgs) -> Result<(), Error> {
     let source = match args.scenario.as_deref() {
         Some(p) => ScenarioSource::read(p)?,
@@ -29,6 +53,9 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Error> {
         return Err(Error::input(
             "--per-trial cannot be combined with --shard or --target-se",
         ));
+    }
+    if args.per_trial {
+        per_trial_fits(job.scenario().simulation().trials)?;
     }
     if args.common.report && args.shard.is_some() {
         return Err(Error::input(

@@ -28,9 +28,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// The format name and version of `partial.json`. Version 3 checks every
-/// field on reading; partials of other versions are refused.
+/// field on reading; version 4 holds histograms in fixed log-linear bins
+/// (daily changes as sparse `[bin, change]` pairs). Partials of other
+/// versions are refused.
 pub const PARTIAL_FORMAT: &str = "swapsim-partial";
-pub const PARTIAL_VERSION: u32 = 3;
+pub const PARTIAL_VERSION: u32 = 4;
 
 /// Largest `partial.json` read (bytes): far above any real shard (a
 /// shard of a 10-year run is a few megabytes), far below what would strain

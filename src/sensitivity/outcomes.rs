@@ -331,11 +331,14 @@ mod tests {
             (Outcome::MeanSuspensions, o.suspensions.mean),
             (Outcome::Collapse, p.collapse.estimate),
         ];
+        // The summary holds its estimates as written, to
+        // `format::DATA_DIGITS` significant digits.
+        let written = crate::format::data;
         for (outcome, want) in pairs {
-            assert_eq!(k.get(outcome).estimate, want, "{outcome:?}");
+            assert_eq!(written(k.get(outcome).estimate), want, "{outcome:?}");
         }
         assert_eq!(
-            k.get(Outcome::MeanReturnedByDeadline).se,
+            written(k.get(Outcome::MeanReturnedByDeadline).se),
             o.returned_by_deadline.se
         );
         // The serial runner gives the same sums as the parallel engine.

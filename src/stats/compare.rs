@@ -13,7 +13,7 @@
 
 use super::histogram::IntHistogram;
 use super::interval::{Z95, mean_se, wilson95};
-use super::{Accumulator, OUTCOME_BINS, Results};
+use super::{Accumulator, Results};
 use crate::engine::{PairedSink, TrialSink};
 use crate::model::{TrialOutcome, TrialTrace};
 use crate::outcomes::{Bounds, COMPARED, Kind, Measure, Outcome, View, count, select};
@@ -84,7 +84,7 @@ impl CompareAccumulator {
             trials: 0,
             runs: scenarios.iter().map(|s| Accumulator::new(s)).collect(),
             sums: vec![Sums::default(); k],
-            batches: vec![vec![vec![IntHistogram::new(OUTCOME_BINS); BATCHES]; MEDIANS.len()]; k],
+            batches: vec![vec![vec![IntHistogram::new(); BATCHES]; MEDIANS.len()]; k],
             differences: vec![BTreeMap::new(); k],
         }
     }
@@ -324,7 +324,7 @@ impl CompareAccumulator {
             _ => finite(v),
         };
         let whole = |cfg: usize| {
-            let mut h = IntHistogram::new(OUTCOME_BINS);
+            let mut h = IntHistogram::new();
             for b in &self.batches[cfg][i] {
                 h.merge(b);
             }
@@ -434,7 +434,7 @@ impl CompareAccumulator {
                     let n = h.count_checked().ok_or(format!(
                         "batches[{c}][{i}][{b}]: counts beyond any number of trials"
                     ))?;
-                    h.check(OUTCOME_BINS, n)
+                    h.check(n)
                         .map_err(|e| format!("batches[{c}][{i}][{b}].{e}"))?;
                     total = total.saturating_add(n);
                 }

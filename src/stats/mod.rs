@@ -15,18 +15,17 @@ pub mod histogram;
 pub mod interval;
 
 use crate::engine::TrialSink;
+use crate::format;
 use crate::model::{Phase, TraceEvent, TrialOutcome, TrialTrace};
 use crate::outcomes::{Bounds, Kind, Measure, Outcome};
 use crate::scenario::Scenario;
-use histogram::{HistogramBar, IntHistogram, bars};
+use histogram::{
+    BINS, HistogramBar, IntHistogram, RankCounts, bars, bin_of, bin_range, quantile_type7,
+};
 use interval::{mean_se, wilson95};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
-/// Bins of each outcome histogram before bins are widened (exact for
-/// values below this).
-pub const OUTCOME_BINS: usize = 1 << 14;
-/// Bins of each day's histogram of people returned before bins are widened.
-pub const DAILY_BINS: usize = 1 << 12;
 /// Fixed-point scale of the daily sums of escalation and mediation.
 const FIXED_SCALE: f64 = 4_294_967_296.0;
 /// Bars in the chart-ready histogram of people returned by the deadline.
@@ -48,20 +47,22 @@ impl OutcomeAcc {
         OutcomeAcc {
             sum: 0,
             sum_sq: 0,
-            hist: IntHistogram::new(OUTCOME_BINS),
+            hist: IntHistogram::new(),
         }
     }
 
+    // Rounds are capped (`model::MAX_ROUND_PEOPLE`), so no real run comes
+    // near 2^128; saturating keeps a merge of edited files from wrapping.
     fn add(&mut self, v: u64) {
         let v128 = u128::from(v);
-        self.sum += v128;
-        self.sum_sq += v128 * v128;
+        self.sum = self.sum.saturating_add(v128);
+        self.sum_sq = self.sum_sq.saturating_add(v128 * v128);
         self.hist.add(v);
     }
 
     fn merge(&mut self, o: &OutcomeAcc) {
-        self.sum += o.sum;
-        self.sum_sq += o.sum_sq;
+        self.sum = self.sum.saturating_add(o.sum);
+        self.sum_sq = self.sum_sq.saturating_add(o.sum_sq);
         self.hist.merge(&o.hist);
     }
 
@@ -71,27 +72,29 @@ impl OutcomeAcc {
             .iter()
             .map(|&p| self.hist.quantile(p).unwrap_or(f64::NAN))
             .collect();
+        let d = format::data;
+        let [m_lo, m_hi] = self.hist.median_ci95().unwrap_or([f64::NAN; 2]);
         Distribution {
-            mean,
-            se,
+            mean: d(mean),
+            se: d(se),
             // Every outcome is non-negative, so the normal-approximation
             // interval is cut at 0 where it would reach below.
             ci95: [
-                (mean - interval::Z95 * se).max(0.0),
-                mean + interval::Z95 * se,
+                d((mean - interval::Z95 * se).max(0.0)),
+                d(mean + interval::Z95 * se),
             ],
-            p5: q[0],
-            p25: q[1],
-            p50: q[2],
-            p75: q[3],
-            p95: q[4],
-            p50_ci95: self.hist.median_ci95().unwrap_or([f64::NAN; 2]),
+            p5: d(q[0]),
+            p25: d(q[1]),
+            p50: d(q[2]),
+            p75: d(q[3]),
+            p95: d(q[4]),
+            p50_ci95: [d(m_lo), d(m_hi)],
             min: self.hist.order_statistic(0).unwrap_or(f64::NAN),
             max: self
                 .hist
                 .order_statistic(n.saturating_sub(1))
                 .unwrap_or(f64::NAN),
-            exact: self.hist.bin_width() == 1,
+            exact: self.hist.is_exact(),
         }
     }
 }
@@ -101,52 +104,65 @@ impl OutcomeAcc {
 /// recording changes costs one update per round instead of one per day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct DailySteps {
-    shift: u32,
-    rows: Vec<Vec<i64>>,
+    /// For each day, the changes in trials per bin (the bins of
+    /// [`histogram::bin_of`]).
+    rows: Vec<StepRow>,
+}
+
+/// One day's changes: dense for the first [`DENSE_BINS`] bins, where
+/// nearly every round lands and an index is cheapest, and a sorted map of
+/// bin to change above, so that memory grows with the rounds of a day
+/// rather than with the largest total, and each round costs a logarithm.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct StepRow {
+    dense: Vec<i64>,
+    sparse: BTreeMap<u32, i64>,
+}
+
+/// Bins of a day's dense changes (people 0 to 1,023): 8 KB a day, so
+/// that a ten-year horizon stays within 30 MB per accumulator.
+const DENSE_BINS: usize = 1 << 10;
+
+impl StepRow {
+    fn add(&mut self, bin: usize, change: i64) {
+        if bin < DENSE_BINS {
+            if bin >= self.dense.len() {
+                self.dense.resize(bin + 1, 0);
+            }
+            self.dense[bin] += change;
+            return;
+        }
+        let entry = self.sparse.entry(bin as u32).or_insert(0);
+        *entry = entry.saturating_add(change);
+    }
+
+    /// Every `(bin, change)` in increasing order of bin.
+    fn changes(&self) -> impl Iterator<Item = (usize, i64)> + '_ {
+        self.dense
+            .iter()
+            .enumerate()
+            .map(|(b, &c)| (b, c))
+            .chain(self.sparse.iter().map(|(&b, &c)| (b as usize, c)))
+    }
 }
 
 impl DailySteps {
     fn new(days: usize) -> Self {
         DailySteps {
-            shift: 0,
-            rows: vec![Vec::new(); days],
+            rows: vec![StepRow::default(); days],
         }
     }
 
     fn step(&mut self, day: u32, from: u64, to: u64) {
-        while (to >> self.shift) as usize >= DAILY_BINS {
-            self.widen();
-        }
         let row = &mut self.rows[day as usize];
-        let (a, b) = ((from >> self.shift) as usize, (to >> self.shift) as usize);
-        if b >= row.len() {
-            row.resize(b + 1, 0);
-        }
-        row[a] -= 1;
-        row[b] += 1;
-    }
-
-    fn widen(&mut self) {
-        self.shift += 1;
-        for row in &mut self.rows {
-            *row = row.chunks(2).map(|c| c.iter().sum()).collect();
-        }
+        row.add(bin_of(from), -1);
+        row.add(bin_of(to), 1);
     }
 
     fn merge(&mut self, other: &DailySteps) {
-        let mut other = other.clone();
-        while other.shift < self.shift {
-            other.widen();
-        }
-        while self.shift < other.shift {
-            self.widen();
-        }
         for (a, b) in self.rows.iter_mut().zip(&other.rows) {
-            if b.len() > a.len() {
-                a.resize(b.len(), 0);
-            }
-            for (x, y) in a.iter_mut().zip(b) {
-                *x += y;
+            for (bin, change) in b.changes() {
+                a.add(bin, change);
             }
         }
     }
@@ -411,9 +427,10 @@ pub struct Proportion {
 
 impl Proportion {
     pub fn new(count: u64, n: u64) -> Self {
+        let [lo, hi] = wilson95(count, n);
         Proportion {
-            estimate: count as f64 / n as f64,
-            ci95: wilson95(count, n),
+            estimate: format::data(count as f64 / n as f64),
+            ci95: [format::data(lo), format::data(hi)],
             count,
         }
     }
@@ -607,55 +624,57 @@ impl Accumulator {
 
     fn daily_rows(&self, n: u64, date: &dyn Fn(u32) -> String) -> Vec<DailyRow> {
         let n_f = n as f64;
-        let shift = self.returned_steps.shift;
-        let width = 1u64 << shift;
-        // Trials per bin of people returned, as of the end of the day.
-        let mut returned: Vec<i64> = vec![n as i64];
+        let bins = self
+            .returned_steps
+            .rows
+            .iter()
+            .filter_map(|r| r.changes().last())
+            .map(|(b, _)| b + 1)
+            .max()
+            .unwrap_or(1);
+        // Trials per bin of people returned, as of the end of the day, and
+        // the exact sum over trials of twice the value their bin stands for.
+        let mut returned = RankCounts::new(bins);
+        returned.add(0, n as i64);
+        let mut twice_sum: i128 = 0;
         let mut phases = [0i64; 5];
         phases[self.initial_phase as usize] = n as i64;
         let mut not_suspended = n;
         let mut rows = Vec::with_capacity(self.horizon as usize);
         for t in 0..self.horizon as usize {
-            let step = &self.returned_steps.rows[t];
-            if step.len() > returned.len() {
-                returned.resize(step.len(), 0);
-            }
-            for (a, b) in returned.iter_mut().zip(step) {
-                *a += b;
+            for (bin, change) in self.returned_steps.rows[t].changes() {
+                returned.add(bin, change);
+                let (lo, hi) = bin_range(bin);
+                twice_sum += i128::from(change) * (i128::from(lo) + i128::from(hi));
             }
             for (count, step) in phases.iter_mut().zip(&self.phase_steps[t]) {
                 *count += step;
             }
             not_suspended -= self.first_suspension[t];
-            let hist =
-                IntHistogram::from_counts(shift, returned.iter().map(|&c| c as u64).collect());
-            let q = |p: f64| hist.quantile(p).unwrap_or(f64::NAN);
-            let mean = returned
-                .iter()
-                .enumerate()
-                .map(|(b, &c)| c as f64 * (b as f64 * width as f64 + (width - 1) as f64 / 2.0))
-                .sum::<f64>()
-                / n_f;
+            let q =
+                |p: f64| quantile_type7(n, p, |k| returned.order_statistic(k)).unwrap_or(f64::NAN);
+            let mean = twice_sum as f64 / 2.0 / n_f;
             let [lo, hi] = wilson95(not_suspended, n);
+            let d = format::data;
             rows.push(DailyRow {
                 day: t as u32,
                 date: date(t as u32),
-                returned_p5: q(0.05),
-                returned_p25: q(0.25),
-                returned_p50: q(0.5),
-                returned_p75: q(0.75),
-                returned_p95: q(0.95),
-                returned_mean: mean,
-                share_pending: phases[0] as f64 / n_f,
-                share_active: phases[1] as f64 / n_f,
-                share_suspended: phases[2] as f64 / n_f,
-                share_completed: phases[3] as f64 / n_f,
-                share_collapsed: phases[4] as f64 / n_f,
-                not_yet_suspended: not_suspended as f64 / n_f,
-                not_yet_suspended_ci_low: lo,
-                not_yet_suspended_ci_high: hi,
-                mean_escalation: self.escalation_sum[t] as f64 / FIXED_SCALE / n_f,
-                mean_mediation: self.mediation_sum[t] as f64 / FIXED_SCALE / n_f,
+                returned_p5: d(q(0.05)),
+                returned_p25: d(q(0.25)),
+                returned_p50: d(q(0.5)),
+                returned_p75: d(q(0.75)),
+                returned_p95: d(q(0.95)),
+                returned_mean: d(mean),
+                share_pending: d(phases[0] as f64 / n_f),
+                share_active: d(phases[1] as f64 / n_f),
+                share_suspended: d(phases[2] as f64 / n_f),
+                share_completed: d(phases[3] as f64 / n_f),
+                share_collapsed: d(phases[4] as f64 / n_f),
+                not_yet_suspended: d(not_suspended as f64 / n_f),
+                not_yet_suspended_ci_low: d(lo),
+                not_yet_suspended_ci_high: d(hi),
+                mean_escalation: d(self.escalation_sum[t] as f64 / FIXED_SCALE / n_f),
+                mean_mediation: d(self.mediation_sum[t] as f64 / FIXED_SCALE / n_f),
             });
         }
         rows
@@ -694,19 +713,13 @@ fn median_day(per_day: &[u64], n: u64, date: &dyn Fn(u32) -> String) -> MedianDa
 /// the field.
 impl OutcomeAcc {
     fn check(&self, trials: u64) -> Result<(), String> {
-        self.hist
-            .check(OUTCOME_BINS, trials)
-            .map_err(|e| format!("hist.{e}"))?;
-        let largest = self
-            .hist
-            .order_statistic(trials.saturating_sub(1))
-            .unwrap_or(0.0);
-        let bound = u128::from(trials) * (largest as u128 + u128::from(self.hist.bin_width()));
+        self.hist.check(trials).map_err(|e| format!("hist.{e}"))?;
+        let largest = u128::from(self.hist.highest().map_or(0, |(_, hi)| hi));
+        let bound = u128::from(trials).saturating_mul(largest);
         if self.sum > bound {
             return Err(format!(
-                "sum: {} is more than {trials} trials of at most {} can add up to",
+                "sum: {} is more than {trials} trials of at most {largest} can add up to",
                 self.sum,
-                largest as u128 + u128::from(self.hist.bin_width())
             ));
         }
         if self.sum_sq < self.sum {
@@ -784,28 +797,33 @@ impl Accumulator {
             self.returned_steps.rows.len() as u64,
             u64::from(h),
         )?;
-        if self.returned_steps.shift > 63 {
-            return Err(format!(
-                "returned_steps.shift: bins of width 2^{} are impossible",
-                self.returned_steps.shift
-            ));
-        }
         // Replaying the daily changes must keep every bin's count within
         // 0 ..= trials, as it does for any real set of trials.
         let mut bins: Vec<i128> = vec![i128::from(trials)];
         for (t, row) in self.returned_steps.rows.iter().enumerate() {
-            if row.len() > DAILY_BINS {
+            if row.dense.len() > DENSE_BINS {
                 return Err(format!(
-                    "returned_steps.rows[{t}]: {} bins, more than the {DAILY_BINS} allowed",
-                    row.len()
+                    "returned_steps.rows[{t}].dense: {} bins, more than the {DENSE_BINS} allowed",
+                    row.dense.len()
                 ));
             }
-            if row.len() > bins.len() {
-                bins.resize(row.len(), 0);
-            }
-            for (b, &step) in bins.iter_mut().zip(row) {
-                *b += i128::from(step);
-                if *b < 0 || *b > i128::from(trials) {
+            let mut previous = None;
+            for (bin, step) in row.changes() {
+                if bin >= BINS
+                    || previous.is_some_and(|p| p >= bin)
+                    || (bin < DENSE_BINS && bin >= row.dense.len())
+                {
+                    return Err(format!(
+                        "returned_steps.rows[{t}].sparse: bin {bin} is in the dense part or \
+                         beyond the {BINS} bins of 64-bit values"
+                    ));
+                }
+                previous = Some(bin);
+                if bin >= bins.len() {
+                    bins.resize(bin + 1, 0);
+                }
+                bins[bin] += i128::from(step);
+                if bins[bin] < 0 || bins[bin] > i128::from(trials) {
                     return Err(format!(
                         "returned_steps.rows[{t}]: the counts of trials leave 0 to {trials}"
                     ));

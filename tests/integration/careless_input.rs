@@ -407,3 +407,206 @@ fn a_target_precision_out_of_reach_stops_at_the_cap_and_says_so() {
         "the run stops at the cap"
     );
 }
+
+/// The long-run scenario with `size_escalation_coef` replaced.
+fn long_run_with_size_coef(coef: &str) -> String {
+    let text = shipped("long-run.toml");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("size_escalation_coef"))
+        .expect("long-run.toml sets size_escalation_coef");
+    text.replace(line, &format!("size_escalation_coef = {coef}"))
+}
+
+#[test]
+fn rounds_that_grow_with_fighting_stay_bounded() {
+    // No pool and rounds that grow as exp(15 E): without a cap, sizes
+    // overflowed and the sums of squares wrapped (a panic in a debug build).
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let text = long_run_with_size_coef("-15").replace("horizon_days = 730", "horizon_days = 3650");
+    fs::write(d.join("grow.toml"), text).unwrap();
+    let started = Instant::now();
+    let out = swapsim(
+        d,
+        &[
+            "run",
+            "grow.toml",
+            "--trials",
+            "400",
+            "--quiet",
+            "--no-charts",
+        ],
+    );
+    ok(&out);
+    assert!(started.elapsed() < Duration::from_secs(60));
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(d.join("output/grow/summary.json")).unwrap())
+            .unwrap();
+    let max = summary["outcomes"]["returned_by_horizon"]["max"]
+        .as_f64()
+        .unwrap();
+    // Rounds of at most a billion people, at most one a day.
+    assert!(
+        max > 1e9,
+        "the scenario must reach the cap to test it: {max}"
+    );
+    assert!(max <= 1e9 * 3650.0, "{max}");
+    assert!(
+        summary["outcomes"]["returned_by_horizon"]["mean"]
+            .as_f64()
+            .unwrap()
+            <= max
+    );
+}
+
+/// Exact Hyndman–Fan type 7 quantile of sorted values.
+fn type7(sorted: &[u64], p: f64) -> f64 {
+    let h = (sorted.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    sorted[lo] as f64 + (h - lo as f64) * (sorted[hi] as f64 - sorted[lo] as f64)
+}
+
+#[test]
+fn daily_percentiles_are_exact_where_bins_used_to_widen() {
+    // 20,000 trials of the long run return up to a few thousand people:
+    // the bins of the daily histograms used to widen to 2 people there,
+    // which put day 0's p5 at 1.5 where it is 0. The last day's row of
+    // daily.csv is the distribution of people returned by the horizon, so
+    // it must equal the exact quantiles of per_trial.csv.
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    fs::write(d.join("long.toml"), shipped("long-run.toml")).unwrap();
+    ok(&swapsim(
+        d,
+        &[
+            "run",
+            "long.toml",
+            "--trials",
+            "20000",
+            "--per-trial",
+            "--quiet",
+            "--no-charts",
+        ],
+    ));
+    let per_trial = fs::read_to_string(d.join("output/long/per_trial.csv")).unwrap();
+    let mut lines = per_trial.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = header
+        .iter()
+        .position(|h| *h == "returned_by_horizon")
+        .unwrap();
+    let mut values: Vec<u64> = lines
+        .map(|l| l.split(',').nth(col).unwrap().parse().unwrap())
+        .collect();
+    values.sort_unstable();
+    assert!(*values.last().unwrap() > 4096, "bins would have widened");
+    let daily = fs::read_to_string(d.join("output/long/daily.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = daily.lines().map(|l| l.split(',').collect()).collect();
+    let at = |name: &str| rows[0].iter().position(|h| *h == name).unwrap();
+    let last = rows.last().unwrap();
+    for (name, p) in [
+        ("returned_p5", 0.05),
+        ("returned_p25", 0.25),
+        ("returned_p50", 0.5),
+        ("returned_p75", 0.75),
+        ("returned_p95", 0.95),
+    ] {
+        let got: f64 = last[at(name)].parse().unwrap();
+        let exact = type7(&values, p);
+        // Values below 16,384 are counted exactly: the only difference
+        // allowed is the rounding to 12 significant digits of the file.
+        assert!(
+            (got - exact).abs() <= 1e-11 * exact,
+            "{name}: {got} against {exact}"
+        );
+    }
+    let first = &rows[1];
+    assert_eq!(first[at("returned_p5")], "0.0", "day 0 p5");
+}
+
+#[test]
+fn numbers_in_tables_carry_no_floating_point_noise() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    ok(&swapsim(
+        d,
+        &["run", "--trials", "2000", "--quiet", "--no-charts"],
+    ));
+    for file in ["daily.csv", "summary.csv", "summary.json"] {
+        let text = fs::read_to_string(d.join("output/istanbul-2025").join(file)).unwrap();
+        for word in text.split(|c: char| !(c.is_ascii_digit() || c == '.')) {
+            // Noise such as 0.9200000000000699 shows as 16 significant
+            // digits; written values have at most 12.
+            let significant = word.replace('.', "");
+            let significant = significant.trim_start_matches('0');
+            assert!(significant.len() <= 12, "{file}: {word}");
+        }
+    }
+}
+
+#[test]
+fn per_trial_rows_beyond_memory_are_refused_up_front() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let started = Instant::now();
+    let out = swapsim(
+        d,
+        &["run", "--trials", "1000000000", "--per-trial", "--quiet"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--per-trial"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("MB"), "{}", stderr(&out));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(names(d).is_empty(), "nothing is written");
+}
+
+#[test]
+fn an_oversized_scenario_file_is_refused_by_its_size() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // A valid scenario followed by a 10 MB comment.
+    let mut text = shipped("istanbul-2025.toml");
+    text.push('#');
+    text.push_str(&"x".repeat(10 << 20));
+    fs::write(d.join("big.toml"), text).unwrap();
+    let out = swapsim(d, &["validate", "big.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("big.toml"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("bytes"), "{}", stderr(&out));
+}
+
+#[test]
+fn variants_cannot_set_what_pairs_them_nor_leave_rounds_without_a_mediator() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    for (variant, message) in [
+        (
+            "name = \"more trials\"\nset = { \"simulation.trials\" = 5 }",
+            "a variant cannot set simulation.trials",
+        ),
+        (
+            "name = \"other seed\"\nset = { \"simulation.seed\" = 5 }",
+            "a variant cannot set simulation.seed",
+        ),
+        (
+            "name = \"nested\"\nset = { \"uncertainties\" = 5 }",
+            "a variant cannot set uncertainties",
+        ),
+        (
+            "name = \"nobody\"\nremove_mediators = [\"Turkey\", \"UAE\"]",
+            "variant \"nobody\": variants[0].remove_mediators: this variant leaves no mediator",
+        ),
+    ] {
+        let text = format!(
+            "{}\n[[variants]]\n{variant}\n",
+            shipped("istanbul-2025.toml")
+        );
+        fs::write(d.join("v.toml"), text).unwrap();
+        let out = swapsim(d, &["validate", "v.toml"]);
+        assert_eq!(out.status.code(), Some(2), "{variant}");
+        assert!(stderr(&out).contains(message), "{}", stderr(&out));
+        assert!(stderr(&out).contains("v.toml:"), "{}", stderr(&out));
+    }
+}

@@ -108,19 +108,28 @@ fn counts_above_the_trials_and_counts_that_wrap_are_named() {
 }
 
 #[test]
-fn an_impossible_bin_width_is_named_and_does_not_hang() {
+fn impossible_bins_are_named_and_do_not_hang() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
     run_shards(d, "scenarios/istanbul-2025.toml");
     edit(d, FIRST, |v| {
-        run_stats(v)["returned_steps"]["shift"] = Value::from(u64::from(u32::MAX));
+        run_stats(v)["returned_steps"]["rows"][0]["sparse"] =
+            serde_json::json!({ u32::MAX.to_string(): 1 });
     });
-    refused(d, "returned_steps.shift");
+    refused(d, "returned_steps.rows[0]");
     run_shards(d, "scenarios/istanbul-2025.toml");
     edit(d, FIRST, |v| {
-        run_stats(v)["returned_by_deadline"]["hist"]["shift"] = Value::from(u64::from(u32::MAX));
+        // A bin of the dense part written in the sparse one.
+        run_stats(v)["returned_steps"]["rows"][3]["sparse"] = serde_json::json!({ "5": 1 });
     });
-    refused(d, "returned_by_deadline.hist.shift");
+    refused(d, "returned_steps.rows[3]");
+    run_shards(d, "scenarios/istanbul-2025.toml");
+    edit(d, FIRST, |v| {
+        // One bin more than 64-bit values need.
+        run_stats(v)["returned_by_deadline"]["hist"]["counts"] =
+            Value::Array(vec![Value::from(0); 425_985]);
+    });
+    refused(d, "returned_by_deadline.hist.counts");
 }
 
 #[test]
