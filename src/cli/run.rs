@@ -31,7 +31,7 @@ fn per_trial_fits(trials: u64) -> Result<(), Error> {
          need no per-trial rows and take any number of trials)",
         format::grouped(trials as f64, 0),
         format::grouped((need >> 20) as f64, 0),
-        PER_TRIAL_MEMORY_LIMIT >> 20,
+        format::grouped((PER_TRIAL_MEMORY_LIMIT >> 20) as f64, 0),
         format::grouped((PER_TRIAL_MEMORY_LIMIT / (2 * row)) as f64, 0),
     )))
 }

@@ -106,10 +106,31 @@ impl fmt::Display for ScenarioError {
             if let (Some(line), Some(col)) = (p.line, p.column) {
                 write!(f, ":{line}:{col}")?;
             }
-            write!(f, ": {}: {}", p.path, p.message)?;
+            write!(f, ": {}: {}", p.path, shortened(&p.message))?;
         }
         Ok(())
     }
+}
+
+/// Longest problem message printed whole (characters).
+const MAX_MESSAGE_CHARS: usize = 1000;
+
+/// `message`, with the middle of a message longer than
+/// [`MAX_MESSAGE_CHARS`] left out: a value quoted from a file may be
+/// megabytes long, and the terminal needs only its start and what is
+/// allowed, said at the end.
+fn shortened(message: &str) -> std::borrow::Cow<'_, str> {
+    let chars = message.chars().count();
+    if chars <= MAX_MESSAGE_CHARS {
+        return message.into();
+    }
+    let head: String = message.chars().take(300).collect();
+    let tail: String = message.chars().skip(chars - 300).collect();
+    format!(
+        "{head} [... {} characters left out ...] {tail}",
+        chars - 600
+    )
+    .into()
 }
 
 impl std::error::Error for ScenarioError {}
@@ -295,6 +316,15 @@ pub fn explain_serde_message(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_value_is_not_printed_whole() {
+        let message = format!("\"{}\" is not allowed: at most 200", "x".repeat(3 << 20));
+        let short = shortened(&message);
+        assert!(short.chars().count() < 700, "{}", short.len());
+        assert!(short.ends_with("is not allowed: at most 200"));
+        assert_eq!(shortened("short"), "short");
+    }
 
     #[test]
     fn paths_quote_keys_that_are_not_bare() {

@@ -281,7 +281,7 @@ fn merge_refuses_shards_of_different_commands_designs_and_versions() {
     fs::create_dir(d.join("old")).unwrap();
     fs::write(
         d.join("old/partial.json"),
-        text.replacen("\"format_version\":3", "\"format_version\":1", 1),
+        text.replacen("\"format_version\":4", "\"format_version\":1", 1),
     )
     .unwrap();
     for (args, message) in [
@@ -300,7 +300,7 @@ fn merge_refuses_shards_of_different_commands_designs_and_versions() {
         ),
         (
             vec!["cmp1", "old"],
-            "format swapsim-partial version 3 (it has format swapsim-partial, version 1)",
+            "format swapsim-partial version 4 (it has format swapsim-partial, version 1)",
         ),
     ] {
         let mut all = vec!["merge", "--quiet"];
