@@ -257,7 +257,7 @@ impl Job for CompareJob {
         Ok(())
     }
 
-    fn manifest(&self, run: &RunInfo, outputs: Vec<String>) -> ManifestFile<'_> {
+    fn manifest(&self, run: &RunInfo, outputs: Vec<String>) -> ManifestFile {
         let mut manifest = Manifest::new(
             &self.sources[0],
             &self.configs[0].scenario,
