@@ -14,9 +14,11 @@
 //! names and descriptions are user input. Charts are inlined only after
 //! [`super::svg`] has checked them against what swapsim draws.
 
+use crate::jobs::compare::ComparisonFile;
 use crate::outcomes::{DESIGN, Outcome, TitleStyle, TitleWords, Unit};
 use crate::outputs::manifest::{self, Manifest, ManifestFile};
 use crate::outputs::{OutputError as ReportError, files, io_err, write_file_atomically};
+use crate::stats::compare::ComparedOutcome;
 use crate::stats::{Methods, Proportion, Summary};
 use serde_json::{Map, Value};
 use std::fmt::Write as _;
@@ -49,7 +51,7 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
         Err(e) => Err(e),
     };
     let summary: Option<Summary> = read_typed(&dir.join(files::SUMMARY_JSON))?;
-    let comparison = read_json(&dir.join(files::COMPARISON_JSON))?;
+    let comparison: Option<ComparisonFile> = read_typed(&dir.join(files::COMPARISON_JSON))?;
     let mut analysis = None;
     for (kind, file) in ANALYSIS_FILES {
         if let Some(json) = read_json(&dir.join(file))? {
@@ -414,7 +416,7 @@ const ANALYSIS_FILES: [(&str, &str); 4] = [
 struct Page<'a> {
     manifest: &'a Manifest,
     summary: Option<&'a Summary>,
-    comparison: Option<&'a Value>,
+    comparison: Option<&'a ComparisonFile>,
     analysis: Option<&'a Analysis>,
     charts: &'a [Chart],
 }
@@ -424,7 +426,7 @@ impl Page<'_> {
         let scenario = &self.manifest.scenario;
         let name = text(&scenario["name"]);
         let title = match self.comparison {
-            Some(c) => text(&c["title"]),
+            Some(c) => c.title.clone(),
             None => name.clone(),
         };
         let mut h = String::with_capacity(64 * 1024);
@@ -731,34 +733,34 @@ fn key_numbers(h: &mut String, s: &Summary) {
 
 /// The configurations compared and, for each key outcome, every
 /// configuration's estimate and paired difference from the reference.
-fn comparison(h: &mut String, c: &Value) {
-    let reference = text(&c["reference"]);
+fn comparison(h: &mut String, c: &ComparisonFile) {
+    let reference = &c.reference;
     h.push_str("<section id=\"comparison\">\n<h2>Comparison</h2>\n");
     let _ = writeln!(
         h,
         "<p>{} configurations, each run on the same {} simulated futures (seed {}); the \
          reference is <strong>{}</strong>.</p>",
-        c["configurations"].as_array().map_or(0, Vec::len),
-        people(c["trials"].as_f64()),
-        esc(&text(&c["seed"])),
-        esc(&reference)
+        c.configurations.len(),
+        people(Some(c.trials as f64)),
+        c.seed,
+        esc(reference)
     );
     h.push_str(
         "<div class=\"table-wrap\"><table>\n<thead><tr><th>configuration</th><th>what it is</th>\
          <th>mediators</th></tr></thead>\n<tbody>\n",
     );
-    for config in c["configurations"].as_array().into_iter().flatten() {
-        let mediators: Vec<String> = config["mediators"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|m| esc(&text(m)))
+    for config in &c.configurations {
+        let mediators: Vec<String> = config
+            .mediators
+            .iter()
+            .map(String::as_str)
+            .map(esc)
             .collect();
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&text(&config["name"])),
-            esc(&text(&config["description"])),
+            esc(&config.name),
+            esc(&config.description),
             if mediators.is_empty() {
                 "none".to_string()
             } else {
@@ -767,49 +769,47 @@ fn comparison(h: &mut String, c: &Value) {
         );
     }
     h.push_str("</tbody></table></div>\n");
-    let outcomes = c["outcomes"].as_array().cloned().unwrap_or_default();
-    let mut order: Vec<String> = Vec::new();
-    for o in &outcomes {
-        let key = text(&o["outcome"]);
-        if !order.contains(&key) {
-            order.push(key);
+    let mut order: Vec<Outcome> = Vec::new();
+    for o in &c.outcomes {
+        if !order.contains(&o.outcome) {
+            order.push(o.outcome);
         }
     }
     for key in order {
-        let rows: Vec<&Value> = outcomes
+        let rows: Vec<&ComparedOutcome> = c
+            .outcomes
             .iter()
-            .filter(|o| text(&o["outcome"]) == key)
-            .filter(|o| !o["estimate"].is_null() || !o["diff"].is_null())
+            .filter(|o| o.outcome == key)
+            .filter(|o| o.estimate.is_some() || o.diff.is_some())
             .collect();
         let Some(first) = rows.first() else {
             continue;
         };
-        let unit = text(&first["unit"]);
-        let _ = writeln!(h, "<h3>{}</h3>", esc(&text(&first["label"])));
+        let unit: &str = &first.unit;
+        let _ = writeln!(h, "<h3>{}</h3>", esc(&first.label));
         h.push_str(
             "<div class=\"table-wrap\"><table>\n<thead><tr><th>configuration</th>\
              <th>estimate (95% interval)</th><th>difference from the reference (95% interval)</th>\
              </tr></thead>\n<tbody>\n",
         );
         for o in rows {
-            let name = text(&o["configuration"]);
-            let diff = if name == reference {
+            let diff = if &o.configuration == reference {
                 "reference".to_string()
             } else {
                 format!(
                     "{} ({} to {})",
-                    quantity(o["diff"].as_f64(), &unit, true),
-                    quantity(o["diff_ci95"][0].as_f64(), &unit, true),
-                    quantity(o["diff_ci95"][1].as_f64(), &unit, true)
+                    quantity(o.diff, unit, true),
+                    quantity(o.diff_ci95[0], unit, true),
+                    quantity(o.diff_ci95[1], unit, true)
                 )
             };
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td class=\"num\">{} ({} to {})</td><td class=\"num\">{}</td></tr>",
-                esc(&name),
-                quantity(o["estimate"].as_f64(), &unit, false),
-                quantity(o["ci95"][0].as_f64(), &unit, false),
-                quantity(o["ci95"][1].as_f64(), &unit, false),
+                esc(&o.configuration),
+                quantity(o.estimate, unit, false),
+                quantity(o.ci95[0], unit, false),
+                quantity(o.ci95[1], unit, false),
                 diff
             );
         }

@@ -7,6 +7,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use swapsim::jobs::compare::ComparisonFile;
 use swapsim::outputs::manifest::ManifestFile;
 use swapsim::stats::Summary;
 
@@ -309,4 +310,32 @@ fn summary_and_manifests_read_back_through_their_types_unchanged() {
     let typed: ManifestFile = serde_json::from_str(&manifest).unwrap();
     assert!(matches!(typed, ManifestFile::Record(_)));
     assert_eq!(pretty(&typed), manifest);
+}
+
+#[test]
+fn comparison_reads_back_through_its_type_unchanged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let scenario = repo("scenarios/mediator-configurations.toml");
+    ok(&swapsim(
+        d,
+        &[
+            "compare",
+            scenario.to_str().unwrap(),
+            "--trials",
+            "300",
+            "--no-charts",
+            "--out",
+            "cmp",
+            "--quiet",
+        ],
+    ));
+    let text = fs::read_to_string(d.join("cmp/comparison.json")).unwrap();
+    let typed: ComparisonFile = serde_json::from_str(&text).unwrap();
+    assert!(typed.configurations.len() > 1);
+    assert_eq!(pretty(&typed), text);
+    // An outcome that is not in the catalogue is named when read.
+    let bad = text.replacen("\"outcome\": \"", "\"outcome\": \"no_such_", 1);
+    let e = serde_json::from_str::<ComparisonFile>(&bad).unwrap_err();
+    assert!(e.to_string().contains("unknown outcome"), "{e}");
 }
