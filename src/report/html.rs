@@ -206,12 +206,14 @@ fn read_charts(dir: &Path) -> Result<Vec<Chart>, ReportError> {
     for entry in fs::read_dir(dir).map_err(io_err(dir))? {
         let path = entry.map_err(io_err(dir))?.path();
         if path.extension().is_some_and(|e| e == "svg") {
-            let text = fs::read_to_string(&path).map_err(io_err(&path))?;
+            let bytes = fs::read(&path).map_err(io_err(&path))?;
             let stem = path
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let svg = super::svg::inline(&text);
+            let svg = String::from_utf8(bytes)
+                .map_err(|_| "it is not UTF-8 text")
+                .and_then(|text| super::svg::inline(&text));
             charts.push(Chart { stem, svg });
         }
     }

@@ -92,6 +92,8 @@ fn hostile_charts_and_json_in_an_output_folder_never_reach_the_page() {
     for (stem, svg, _) in HOSTILE_SVGS {
         fs::write(res.join(format!("{stem}.svg")), svg).unwrap();
     }
+    // Not text at all: left out like the others, not a failed report.
+    fs::write(res.join("extra_binary.svg"), b"<svg \xff\xfe</svg>").unwrap();
     // Text fields of the JSON files carry markup and an entity-encoded
     // link; the page must show them as text.
     let edit = |file: &str, from: &str, to: &str| {
@@ -136,6 +138,7 @@ fn hostile_charts_and_json_in_an_output_folder_never_reach_the_page() {
             "{stem}.svg is not marked as left out"
         );
     }
+    assert!(html.contains("This chart is not shown: it is not UTF-8 text"));
     // The page holds no element or attribute of the payloads, only their
     // escaped text.
     for live in [
