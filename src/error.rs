@@ -96,6 +96,7 @@ impl From<crate::outputs::OutputError> for Error {
     fn from(e: crate::outputs::OutputError) -> Self {
         match e {
             crate::outputs::OutputError::NotReportable { .. }
+            | crate::outputs::OutputError::NoReport { .. }
             | crate::outputs::OutputError::Unreadable { .. } => Error::input_from(e),
             other => Error::other(other),
         }

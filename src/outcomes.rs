@@ -18,7 +18,7 @@
 
 use crate::model::TrialOutcome;
 use crate::scenario::Scenario;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A key outcome. The variants are in canonical order, the order in which
 /// every file lists the outcomes it holds.
@@ -671,6 +671,24 @@ impl Outcome {
 impl Serialize for Outcome {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.id())
+    }
+}
+
+/// Read back from its [`Entry::id`]; any other text is an error naming the
+/// identifiers allowed.
+impl<'de> Deserialize<'de> for Outcome {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let id = String::deserialize(d)?;
+        Outcome::ALL
+            .into_iter()
+            .find(|o| o.id() == id)
+            .ok_or_else(|| {
+                let ids: Vec<&str> = Outcome::ALL.iter().map(|o| o.id()).collect();
+                serde::de::Error::custom(format!(
+                    "unknown outcome {id:?}; expected one of {}",
+                    ids.join(", ")
+                ))
+            })
     }
 }
 

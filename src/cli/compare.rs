@@ -105,7 +105,7 @@ pub(super) fn print_comparison(cmp: &Comparison, title: &str, out: &Path, wall: 
         cmp.trials,
         wall
     );
-    let show = |o: &ComparedOutcome, v: Option<f64>| match (v, o.unit) {
+    let show = |o: &ComparedOutcome, v: Option<f64>| match (v, o.unit.as_ref()) {
         (Some(v), "probability") => format!("{:.1}%", 100.0 * v),
         (Some(v), _) => format!("{v:.1}"),
         (None, _) => "n/a".to_string(),
@@ -135,7 +135,7 @@ pub(super) fn print_comparison(cmp: &Comparison, title: &str, out: &Path, wall: 
                 show(o, o.ci95[1])
             );
             if name != &cmp.names[0] {
-                let pp = |v: Option<f64>| match (v, o.unit) {
+                let pp = |v: Option<f64>| match (v, o.unit.as_ref()) {
                     (Some(v), "probability") => format!("{:+.1} pp", 100.0 * v),
                     (Some(v), _) => format!("{v:+.1}"),
                     (None, _) => "n/a".to_string(),

@@ -290,7 +290,7 @@ impl Job for BacktestJob {
         Ok(())
     }
 
-    fn manifest(&self, _run: &RunInfo, outputs: Vec<String>) -> ManifestFile<'_> {
+    fn manifest(&self, _run: &RunInfo, outputs: Vec<String>) -> ManifestFile {
         ManifestFile::Record(CommandManifest::new(
             (&self.record.source_name, &self.record.sha256),
             Some(&self.source),

@@ -16,7 +16,8 @@ use crate::outputs::{Identity, Manifest};
 use crate::scenario::variants::{self, BASE_NAME};
 use crate::scenario::{Scenario, ScenarioSource, error::nearest};
 use crate::stats::compare::{CompareAccumulator, ComparedOutcome, Comparison};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -29,37 +30,50 @@ pub struct Config {
 }
 
 /// The configuration of a comparison as written to `comparison.json`.
-#[derive(Debug, Serialize)]
-struct ConfigInfo<'a> {
-    name: &'a str,
-    description: &'a str,
-    mediators: Vec<&'a str>,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConfigInfo {
+    pub name: String,
+    pub description: String,
+    /// Its mediators' names, in the scenario's order.
+    pub mediators: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
-struct ComparisonFile<'a> {
-    title: &'a str,
-    reference: &'a str,
-    trials: u64,
-    seed: u64,
-    configurations: Vec<ConfigInfo<'a>>,
-    outcomes: &'a [ComparedOutcome],
-    methods: Methods,
+/// `comparison.json`: written by `compare` (and its merge), read back by
+/// `report.html`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComparisonFile {
+    /// The comparison's title (the page's heading).
+    pub title: String,
+    /// The reference configuration's name.
+    pub reference: String,
+    /// Trials per configuration, the same futures in each.
+    pub trials: u64,
+    pub seed: u64,
+    pub configurations: Vec<ConfigInfo>,
+    pub outcomes: Vec<ComparedOutcome>,
+    pub methods: CompareMethods,
 }
 
-#[derive(Debug, Serialize)]
-struct Methods {
-    pairing: &'static str,
-    mean_difference: &'static str,
-    median_difference: &'static str,
-    variance_reduction: &'static str,
+/// The estimators behind a comparison, named.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompareMethods {
+    pub pairing: Cow<'static, str>,
+    pub mean_difference: Cow<'static, str>,
+    pub median_difference: Cow<'static, str>,
+    pub variance_reduction: Cow<'static, str>,
 }
 
-const METHODS: Methods = Methods {
-    pairing: "trial n of every configuration uses the random streams of (seed, n): the same escalation, and the same draws wherever the rules agree",
-    mean_difference: "mean of per-trial differences +/- 1.96 paired standard errors",
-    median_difference: "difference of medians +/- t(31) x standard error from 32 batch-median differences (batch = trial mod 32)",
-    variance_reduction: "(variance of the difference of two independent estimates) / (variance of the paired difference)",
+const METHODS: CompareMethods = CompareMethods {
+    pairing: Cow::Borrowed(
+        "trial n of every configuration uses the random streams of (seed, n): the same escalation, and the same draws wherever the rules agree",
+    ),
+    mean_difference: Cow::Borrowed("mean of per-trial differences +/- 1.96 paired standard errors"),
+    median_difference: Cow::Borrowed(
+        "difference of medians +/- t(31) x standard error from 32 batch-median differences (batch = trial mod 32)",
+    ),
+    variance_reduction: Cow::Borrowed(
+        "(variance of the difference of two independent estimates) / (variance of the paired difference)",
+    ),
 };
 
 #[derive(Debug, Serialize)]
@@ -257,7 +271,7 @@ impl Job for CompareJob {
         Ok(())
     }
 
-    fn manifest(&self, run: &RunInfo, outputs: Vec<String>) -> ManifestFile<'_> {
+    fn manifest(&self, run: &RunInfo, outputs: Vec<String>) -> ManifestFile {
         let mut manifest = Manifest::new(
             &self.sources[0],
             &self.configs[0].scenario,
@@ -503,25 +517,25 @@ fn write_comparison(
     out: &mut Outputs,
 ) -> Result<()> {
     let file = ComparisonFile {
-        title,
-        reference: &configs[0].name,
+        title: title.to_string(),
+        reference: configs[0].name.clone(),
         trials: cmp.trials,
         seed,
         configurations: configs
             .iter()
             .map(|c| ConfigInfo {
-                name: &c.name,
-                description: &c.description,
+                name: c.name.clone(),
+                description: c.description.clone(),
                 mediators: c
                     .scenario
                     .mediation()
                     .mediators
                     .iter()
-                    .map(|m| m.name.as_str())
+                    .map(|m| m.name.clone())
                     .collect(),
             })
             .collect(),
-        outcomes: &cmp.outcomes,
+        outcomes: cmp.outcomes.clone(),
         methods: METHODS,
     };
     out.json("comparison.json", &file)?;

@@ -134,7 +134,7 @@ pub trait Job: Sync {
     ) -> Result<()>;
 
     /// The manifest of an output directory holding `outputs`.
-    fn manifest(&self, run: &RunInfo, outputs: Vec<String>) -> ManifestFile<'_>;
+    fn manifest(&self, run: &RunInfo, outputs: Vec<String>) -> ManifestFile;
 }
 
 /// A finished job: its results and where they are.

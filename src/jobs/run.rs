@@ -291,7 +291,7 @@ impl Job for RunJob {
         Ok(())
     }
 
-    fn manifest(&self, run: &RunInfo, outputs: Vec<String>) -> ManifestFile<'_> {
+    fn manifest(&self, run: &RunInfo, outputs: Vec<String>) -> ManifestFile {
         ManifestFile::Scenario(Manifest::new(
             &self.source,
             &self.scenario,

@@ -404,7 +404,7 @@ impl Job for SensitivityJob {
         Ok(())
     }
 
-    fn manifest(&self, run: &RunInfo, outputs: Vec<String>) -> ManifestFile<'_> {
+    fn manifest(&self, run: &RunInfo, outputs: Vec<String>) -> ManifestFile {
         let mut manifest =
             Manifest::new(&self.source, &self.scenario, run.threads, run.wall, outputs);
         manifest.analysis = Some(Analysis::Design {

@@ -213,7 +213,7 @@ impl Job for SweepJob {
         Ok(())
     }
 
-    fn manifest(&self, run: &RunInfo, outputs: Vec<String>) -> ManifestFile<'_> {
+    fn manifest(&self, run: &RunInfo, outputs: Vec<String>) -> ManifestFile {
         let mut manifest =
             Manifest::new(&self.source, &self.scenario, run.threads, run.wall, outputs);
         manifest.analysis = Some(Analysis::Sweep {

@@ -2,27 +2,32 @@
 //!
 //! `manifest.json` lets a reader repeat a run and tell two runs apart (the
 //! scenario text and its hash, seed, trials, threads, timings, the files
-//! written), and it marks the directory as swapsim's.
+//! written). `report.html` reads it back through the same types that
+//! write it.
 
 use super::sha256_hex;
 use crate::scenario::{Scenario, ScenarioSource};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// How a run was made: enough to repeat it and to tell two runs apart.
 /// Unlike `summary.json`, it holds timings and dates.
-#[derive(Debug, Serialize)]
-pub struct Manifest<'a> {
-    pub swapsim_version: &'static str,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub swapsim_version: String,
     /// The scenario file as named on the command line.
-    pub scenario_file: &'a str,
+    pub scenario_file: String,
     /// SHA-256 of the scenario file's bytes.
     pub scenario_sha256: String,
     /// The scenario file's text, comments included: `report.html` reads
     /// each value's source ("record" or "assumed") from them.
-    pub scenario_text: &'a str,
+    pub scenario_text: String,
     /// The scenario as simulated, with defaults filled in and command-line
-    /// overrides (trials, seed) applied.
-    pub scenario: &'a Scenario,
+    /// overrides (trials, seed) applied. Kept as a JSON tree: it echoes
+    /// every value of the scenario for the report's assumptions table, and
+    /// a `Scenario` is made only by validating a scenario file, never by
+    /// reading an output back.
+    pub scenario: Value,
     pub seed: u64,
     pub trials: u64,
     /// Worker threads used (results do not depend on it).
@@ -35,16 +40,16 @@ pub struct Manifest<'a> {
     pub outputs: Vec<String>,
     /// Names of the configurations compared, the reference first (for
     /// `compare`; empty otherwise).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub configurations: Vec<String>,
     /// What a sensitivity design or a sweep ran (for `sensitivity` and
     /// `sweep`; absent otherwise).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analysis: Option<Analysis>,
 }
 
 /// The design behind a `sensitivity` or `sweep` output directory.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Analysis {
     /// A tornado, Sobol or Morris design.
@@ -71,20 +76,22 @@ pub enum Analysis {
     },
 }
 
-impl<'a> Manifest<'a> {
+impl Manifest {
     pub fn new(
-        source: &'a ScenarioSource,
-        scenario: &'a Scenario,
+        source: &ScenarioSource,
+        scenario: &Scenario,
         threads: usize,
         wall_time_seconds: f64,
         outputs: Vec<String>,
     ) -> Self {
         Manifest {
-            swapsim_version: env!("CARGO_PKG_VERSION"),
-            scenario_file: &source.display_name,
+            swapsim_version: env!("CARGO_PKG_VERSION").to_string(),
+            scenario_file: source.display_name.clone(),
             scenario_sha256: sha256_hex(&source.text),
-            scenario_text: &source.text,
-            scenario,
+            scenario_text: source.text.clone(),
+            // The derived Serialize of plain structs with string keys has
+            // no way to fail.
+            scenario: serde_json::to_value(scenario).unwrap_or(Value::Null),
             seed: scenario.simulation().seed,
             trials: scenario.simulation().trials,
             threads,
@@ -100,9 +107,9 @@ impl<'a> Manifest<'a> {
 /// command, the exact record (by hash) and, where one was used, the base
 /// scenario. Its `swapsim_version` marks the directory as swapsim's, so a
 /// later run may replace it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommandManifest {
-    pub swapsim_version: &'static str,
+    pub swapsim_version: String,
     /// The command and its arguments as typed.
     pub command: Vec<String>,
     /// The record file as named, and the SHA-256 of its bytes.
@@ -120,7 +127,7 @@ pub struct CommandManifest {
 impl CommandManifest {
     pub fn new(record: (&str, &str), base: Option<&ScenarioSource>, outputs: Vec<String>) -> Self {
         CommandManifest {
-            swapsim_version: env!("CARGO_PKG_VERSION"),
+            swapsim_version: env!("CARGO_PKG_VERSION").to_string(),
             command: std::env::args().collect(),
             record: record.0.to_string(),
             record_sha256: record.1.to_string(),
@@ -133,10 +140,84 @@ impl CommandManifest {
 }
 
 /// The manifest of any output directory: of a job on scenario files, or of
-/// a job on the record of exchanges.
-#[derive(Debug, Serialize)]
+/// a job on the record of exchanges. Read untagged: only a scenario
+/// manifest has `scenario_file`, only a record manifest has `record`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
-pub enum ManifestFile<'a> {
-    Scenario(Manifest<'a>),
+pub enum ManifestFile {
+    Scenario(Manifest),
     Record(CommandManifest),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(m: &ManifestFile) {
+        let text = serde_json::to_string_pretty(m).unwrap();
+        let back: ManifestFile = serde_json::from_str(&text).unwrap();
+        assert_eq!(&back, m);
+    }
+
+    fn scenario_manifest(analysis: Option<Analysis>, configurations: Vec<String>) -> Manifest {
+        Manifest {
+            swapsim_version: "0.1.0".to_string(),
+            scenario_file: "a.toml".to_string(),
+            scenario_sha256: "00".to_string(),
+            scenario_text: "name = \"a\"\n".to_string(),
+            scenario: serde_json::json!({"name": "a", "simulation": {"trials": 10}}),
+            seed: 7,
+            trials: 10,
+            threads: 2,
+            wall_time_seconds: 0.5,
+            finished_at: "2026-01-01T00:00:00Z".to_string(),
+            outputs: vec!["summary.json".to_string()],
+            configurations,
+            analysis,
+        }
+    }
+
+    #[test]
+    fn every_kind_of_manifest_reads_back_as_written() {
+        round_trip(&ManifestFile::Scenario(scenario_manifest(None, Vec::new())));
+        round_trip(&ManifestFile::Scenario(scenario_manifest(
+            None,
+            vec!["base".to_string(), "Turkey only".to_string()],
+        )));
+        round_trip(&ManifestFile::Scenario(scenario_manifest(
+            Some(Analysis::Design {
+                method: "morris".to_string(),
+                design_points: 20,
+                trials_per_point: 300,
+                samples: None,
+                trajectories: Some(4),
+                levels: Some(4),
+                uncertainties: vec!["exchange.round_rate".to_string()],
+            }),
+            Vec::new(),
+        )));
+        round_trip(&ManifestFile::Scenario(scenario_manifest(
+            Some(Analysis::Sweep {
+                method: "sweep".to_string(),
+                parameter: crate::scenario::uncertainty::Parameter {
+                    path: "exchange.round_rate".to_string(),
+                    kind: crate::scenario::uncertainty::Kind::Real,
+                    base: Some(0.08),
+                },
+                values: vec![0.05, 0.1],
+                trials_per_point: 300,
+            }),
+            Vec::new(),
+        )));
+        round_trip(&ManifestFile::Record(CommandManifest {
+            swapsim_version: "0.1.0".to_string(),
+            command: vec!["swapsim".to_string(), "history".to_string()],
+            record: "record.csv".to_string(),
+            record_sha256: "00".to_string(),
+            base_scenario: None,
+            base_scenario_sha256: None,
+            finished_at: "2026-01-01T00:00:00Z".to_string(),
+            outputs: vec!["rounds.csv".to_string()],
+        }));
+    }
 }

@@ -85,6 +85,14 @@ pub enum OutputError {
          `swapsim run`, `merge`, `compare`, `sweep` or `sensitivity` wrote"
     )]
     NotReportable { dir: PathBuf, reason: String },
+    /// `swapsim report` was pointed at the output of a command that has no
+    /// report (`history`, `calibrate`, `backtest`).
+    #[error(
+        "{dir} holds {what}, which report.html does not cover: its tables and charts are in \
+         the folder itself; `swapsim report` takes a folder that `swapsim run`, `merge`, \
+         `compare`, `sweep` or `sensitivity` wrote"
+    )]
+    NoReport { dir: PathBuf, what: String },
     #[error("cannot read {path}: {message}")]
     Unreadable { path: PathBuf, message: String },
 }

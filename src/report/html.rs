@@ -10,11 +10,16 @@
 //! directory (`manifest.json`, `summary.json`, `comparison.json`,
 //! `tornado.json`, `sobol.json`, `morris.json`, `sweep.json`, `*.svg`), so it
 //! formats what `stats` and `sensitivity` computed and recomputes nothing.
-//! Every text taken from those files is escaped: scenario names and
-//! descriptions are user input.
+//! Every text taken from those files is escaped, never rejected: scenario
+//! names and descriptions are user input. Charts are inlined only after
+//! [`super::svg`] has checked them against what swapsim draws.
 
+use crate::jobs::compare::ComparisonFile;
 use crate::outcomes::{DESIGN, Outcome, TitleStyle, TitleWords, Unit};
-use crate::outputs::{OutputError as ReportError, files, io_err};
+use crate::outputs::manifest::{self, Manifest, ManifestFile};
+use crate::outputs::{OutputError as ReportError, files, io_err, write_file_atomically};
+use crate::stats::compare::ComparedOutcome;
+use crate::stats::{Methods, Proportion, Summary};
 use serde_json::{Map, Value};
 use std::fmt::Write as _;
 use std::fs;
@@ -32,11 +37,21 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
     if !dir.is_dir() {
         return Err(not("it does not exist or is not a directory"));
     }
-    let manifest = read_json(&dir.join(files::MANIFEST_JSON))?
-        .filter(|m| m.get("swapsim_version").is_some())
-        .ok_or_else(|| not("it has no manifest.json written by swapsim"))?;
-    let summary = read_json(&dir.join(files::SUMMARY_JSON))?;
-    let comparison = read_json(&dir.join(files::COMPARISON_JSON))?;
+    // An unreadable manifest is reported after a missing result, which
+    // says more about what the folder is.
+    let manifest = match read_manifest(&dir.join(files::MANIFEST_JSON)) {
+        Ok(Some(ManifestFile::Scenario(m))) => Ok(m),
+        Ok(Some(ManifestFile::Record(m))) => {
+            return Err(ReportError::NoReport {
+                dir: dir.to_path_buf(),
+                what: record_job(&m),
+            });
+        }
+        Ok(None) => return Err(not("it has no manifest.json written by swapsim")),
+        Err(e) => Err(e),
+    };
+    let summary: Option<Summary> = read_typed(&dir.join(files::SUMMARY_JSON))?;
+    let comparison: Option<ComparisonFile> = read_typed(&dir.join(files::COMPARISON_JSON))?;
     let mut analysis = None;
     for (kind, file) in ANALYSIS_FILES {
         if let Some(json) = read_json(&dir.join(file))? {
@@ -52,6 +67,7 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
              result must be merged with `swapsim merge` first",
         ));
     }
+    let manifest = manifest?;
     let charts = read_charts(dir)?;
     let page = Page {
         manifest: &manifest,
@@ -62,32 +78,111 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
     }
     .render();
     let path = dir.join(files::REPORT_HTML);
-    fs::write(&path, page).map_err(io_err(&path))?;
+    // Never through a link or over a folder: the folder is not trusted.
+    write_file_atomically(&path, page.as_bytes())?;
     Ok(path)
+}
+
+/// What wrote a folder of `history`, `calibrate` or `backtest`, which have
+/// no report; the command's name is taken only from a fixed list, since
+/// the manifest is as editable as any other file.
+fn record_job(m: &manifest::CommandManifest) -> String {
+    let command = m
+        .command
+        .get(1)
+        .map(String::as_str)
+        .filter(|c| ["history", "calibrate", "backtest"].contains(c));
+    match command {
+        Some(c) => format!("the output of `swapsim {c}`"),
+        None => "the output of a command on the record of exchanges (`swapsim history`, \
+                 `calibrate` or `backtest`)"
+            .to_string(),
+    }
+}
+
+/// The manifest in `path`, read through the types that write it, or
+/// `None` if there is no such file.
+fn read_manifest(path: &Path) -> Result<Option<ManifestFile>, ReportError> {
+    let Some(text) = read_text(path)? else {
+        return Ok(None);
+    };
+    serde_json::from_str(&text).map(Some).map_err(|_| {
+        // The untagged enum's own message names no field: say what a
+        // scenario manifest lacks, the kind a report is made from.
+        let detail = serde_path_to_error::deserialize::<_, Manifest>(
+            &mut serde_json::Deserializer::from_str(&text),
+        )
+        .err()
+        .map_or_else(String::new, |e| format!(" ({}: {})", e.path(), e.inner()));
+        ReportError::Unreadable {
+            path: path.to_path_buf(),
+            message: format!("not a manifest written by this version of swapsim{detail}"),
+        }
+    })
+}
+
+/// The file `path` read through its schema type `T`, or `None` if there
+/// is no such file; an error names the file and the field that does not
+/// fit.
+fn read_typed<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, ReportError> {
+    let Some(text) = read_text(path)? else {
+        return Ok(None);
+    };
+    serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(&text))
+        .map(Some)
+        .map_err(|e| ReportError::Unreadable {
+            path: path.to_path_buf(),
+            message: format!("field {}: {}", e.path(), e.inner()),
+        })
+}
+
+/// The estimators a run names in `summary.json`, under their keys there.
+fn run_methods(m: &Methods) -> [(&'static str, &str); 5] {
+    [
+        ("quantiles", m.quantiles.as_ref()),
+        ("mean_interval", m.mean_interval.as_ref()),
+        ("median_interval", m.median_interval.as_ref()),
+        ("probability_interval", m.probability_interval.as_ref()),
+        ("median_day", m.median_day.as_ref()),
+    ]
+}
+
+/// The text of `path`, or `None` if there is no such file.
+fn read_text(path: &Path) -> Result<Option<String>, ReportError> {
+    match fs::read_to_string(path) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_err(path)(e)),
+    }
 }
 
 /// Adds `report.html` to the outputs listed in `dir/manifest.json`, for a
 /// report written after the run (`swapsim report DIR`).
 pub fn list_in_manifest(dir: &Path) -> Result<(), ReportError> {
     let path = dir.join(files::MANIFEST_JSON);
-    let Some(mut manifest) = read_json(&path)? else {
+    let Some(mut manifest) = read_manifest(&path)? else {
         return Ok(());
     };
-    if let Some(outputs) = manifest.get_mut("outputs").and_then(Value::as_array_mut)
-        && !outputs.iter().any(|o| o == files::REPORT_HTML)
-    {
-        outputs.push(Value::from(files::REPORT_HTML));
-        super::write_json(&path, &manifest)?;
+    let outputs = match &mut manifest {
+        ManifestFile::Scenario(m) => &mut m.outputs,
+        ManifestFile::Record(m) => &mut m.outputs,
+    };
+    if !outputs.iter().any(|o| o == files::REPORT_HTML) {
+        outputs.push(files::REPORT_HTML.to_string());
+        let mut bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| ReportError::Io {
+            path: path.clone(),
+            source: e.into(),
+        })?;
+        bytes.push(b'\n');
+        write_file_atomically(&path, &bytes)?;
     }
     Ok(())
 }
 
 /// The JSON in `path`, or `None` if there is no such file.
 fn read_json(path: &Path) -> Result<Option<Value>, ReportError> {
-    let text = match fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(io_err(path)(e)),
+    let Some(text) = read_text(path)? else {
+        return Ok(None);
     };
     serde_json::from_str(&text)
         .map(Some)
@@ -97,10 +192,11 @@ fn read_json(path: &Path) -> Result<Option<Value>, ReportError> {
         })
 }
 
-/// A chart to embed: its file stem and its `<svg>` element.
+/// A chart to embed: its file stem and its `<svg>` element, or why the
+/// file is not shown (it holds markup swapsim's charts never contain).
 struct Chart {
     stem: String,
-    svg: String,
+    svg: Result<String, &'static str>,
 }
 
 /// Every `*.svg` in `dir`, known charts first in the order the README reads
@@ -110,17 +206,14 @@ fn read_charts(dir: &Path) -> Result<Vec<Chart>, ReportError> {
     for entry in fs::read_dir(dir).map_err(io_err(dir))? {
         let path = entry.map_err(io_err(dir))?.path();
         if path.extension().is_some_and(|e| e == "svg") {
-            let text = fs::read_to_string(&path).map_err(io_err(&path))?;
+            let bytes = fs::read(&path).map_err(io_err(&path))?;
             let stem = path
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let svg = inline_svg(&text).ok_or_else(|| ReportError::Unreadable {
-                path: path.clone(),
-                message: "not an SVG chart written by swapsim (no <svg> element, or it holds \
-                          scripts or embedded HTML)"
-                    .to_string(),
-            })?;
+            let svg = String::from_utf8(bytes)
+                .map_err(|_| "it is not UTF-8 text")
+                .and_then(|text| super::svg::inline(&text));
             charts.push(Chart { stem, svg });
         }
     }
@@ -142,44 +235,6 @@ fn caption_index(stem: &str) -> Option<usize> {
     CAPTIONS
         .iter()
         .position(|(s, _, _)| *s == stem || (s.ends_with('_') && stem.starts_with(s)))
-}
-
-/// The `<svg>` element of an SVG file, ready to inline: the XML prolog and
-/// doctype are dropped, and the root's fixed width and height are removed
-/// so that CSS can scale it by its viewBox. Returns `None` for anything that
-/// could run code in the page (a chart has no need for it).
-fn inline_svg(text: &str) -> Option<String> {
-    let start = text.find("<svg")?;
-    let svg = text[start..].trim_end();
-    let lower = svg.to_ascii_lowercase();
-    let active = [
-        "<script",
-        "<foreignobject",
-        "javascript:",
-        "<iframe",
-        " onload",
-        " onclick",
-    ];
-    if active.iter().any(|a| lower.contains(a)) || !lower.ends_with("</svg>") {
-        return None;
-    }
-    let tag_end = svg.find('>')?;
-    let (root, rest) = svg.split_at(tag_end);
-    let mut root = root.to_string();
-    let has_view_box = root.contains("viewBox=");
-    let mut size = Vec::new();
-    for attr in [" width=\"", " height=\""] {
-        if let Some(i) = root.find(attr) {
-            let value_start = i + attr.len();
-            let value_end = value_start + root[value_start..].find('"')?;
-            size.push(root[value_start..value_end].to_string());
-            root.replace_range(i..=value_end, "");
-        }
-    }
-    if !has_view_box && size.len() == 2 {
-        root.push_str(&format!(" viewBox=\"0 0 {} {}\"", size[0], size[1]));
-    }
-    Some(format!("{root} role=\"img\"{rest}"))
 }
 
 /// Each known chart: file stem, heading, and how to read it.
@@ -361,19 +416,19 @@ const ANALYSIS_FILES: [(&str, &str); 4] = [
 ];
 
 struct Page<'a> {
-    manifest: &'a Value,
-    summary: Option<&'a Value>,
-    comparison: Option<&'a Value>,
+    manifest: &'a Manifest,
+    summary: Option<&'a Summary>,
+    comparison: Option<&'a ComparisonFile>,
     analysis: Option<&'a Analysis>,
     charts: &'a [Chart],
 }
 
 impl Page<'_> {
     fn render(&self) -> String {
-        let scenario = &self.manifest["scenario"];
+        let scenario = &self.manifest.scenario;
         let name = text(&scenario["name"]);
         let title = match self.comparison {
-            Some(c) => text(&c["title"]),
+            Some(c) => c.title.clone(),
             None => name.clone(),
         };
         let mut h = String::with_capacity(64 * 1024);
@@ -456,12 +511,21 @@ impl Page<'_> {
                 let _ = writeln!(
                     h,
                     "<h3>{heading}: {}</h3>",
-                    esc(&outcome_label(key, &self.manifest["scenario"]))
+                    esc(&outcome_label(key, &self.manifest.scenario))
                 );
             } else if !heading.is_empty() {
                 let _ = writeln!(h, "<h3>{heading}</h3>");
             }
-            h.push_str(&chart.svg);
+            match &chart.svg {
+                Ok(svg) => h.push_str(svg),
+                Err(why) => {
+                    let _ = write!(
+                        h,
+                        "<p class=\"note\">This chart is not shown: {why}, so swapsim did \
+                         not draw it as it stands. Run the analysis again to draw it.</p>"
+                    );
+                }
+            }
             let _ = writeln!(
                 h,
                 "\n<figcaption><strong>How to read it.</strong> {how} <span class=\"muted\">\
@@ -478,57 +542,65 @@ impl Page<'_> {
         let mut row = |k: &str, v: String| {
             let _ = writeln!(h, "<dt>{k}</dt><dd>{v}</dd>");
         };
-        row("swapsim version", esc(&text(&m["swapsim_version"])));
-        row("scenario file", esc(&text(&m["scenario_file"])));
+        row("swapsim version", esc(&m.swapsim_version));
+        row("scenario file", esc(&m.scenario_file));
         row(
             "scenario SHA-256",
-            format!("<code>{}</code>", esc(&text(&m["scenario_sha256"]))),
+            format!("<code>{}</code>", esc(&m.scenario_sha256)),
         );
-        row("seed", esc(&text(&m["seed"])));
+        row("seed", m.seed.to_string());
         match self.analysis {
             Some(a) => {
-                let details = &m["analysis"];
                 row("analysis", esc(a.kind));
                 let points = a.json["design_points"]
                     .as_f64()
-                    .or_else(|| details["design_points"].as_f64());
+                    .or_else(|| design_points(m).map(|p| p as f64));
                 if points.is_some() {
                     row("design points", people(points));
                 }
-                for (key, label) in [
-                    ("samples", "base samples"),
-                    ("trajectories", "trajectories"),
-                    ("levels", "levels"),
-                ] {
-                    if let Some(v) = details[key].as_f64() {
-                        row(label, people(Some(v)));
+                if let Some(manifest::Analysis::Design {
+                    samples,
+                    trajectories,
+                    levels,
+                    ..
+                }) = &m.analysis
+                {
+                    for (v, label) in [
+                        (samples, "base samples"),
+                        (trajectories, "trajectories"),
+                        (levels, "levels"),
+                    ] {
+                        if let Some(v) = v {
+                            row(label, people(Some(*v as f64)));
+                        }
                     }
                 }
-                row("trials per design point", people(m["trials"].as_f64()));
+                row("trials per design point", people(Some(m.trials as f64)));
             }
-            None => row("trials", people(m["trials"].as_f64())),
+            None => row("trials", people(Some(m.trials as f64))),
         }
-        if let Some(configs) = m["configurations"].as_array() {
-            let names: Vec<String> = configs.iter().map(|c| esc(&text(c))).collect();
+        if !m.configurations.is_empty() {
+            let names: Vec<String> = m
+                .configurations
+                .iter()
+                .map(String::as_str)
+                .map(esc)
+                .collect();
             row("configurations", names.join("; "));
         }
-        row("threads", esc(&text(&m["threads"])));
-        if let Some(w) = m["wall_time_seconds"].as_f64() {
-            row("wall time", format!("{w:.2} s"));
-        }
-        row("finished", esc(&text(&m["finished_at"])));
+        row("threads", m.threads.to_string());
+        row("wall time", format!("{:.2} s", m.wall_time_seconds));
+        row("finished", esc(&m.finished_at));
         h.push_str("</dl>\n");
         // A run's methods, or the methods an analysis states in its file
         // (its text fields but the analysis' name).
-        let methods: Option<Vec<(&String, &Value)>> = match (
-            self.summary.and_then(|s| s["methods"].as_object()),
-            self.analysis,
-        ) {
-            (Some(methods), _) => Some(methods.iter().collect()),
+        let methods: Option<Vec<(&str, &str)>> = match (self.summary, self.analysis) {
+            (Some(s), _) => Some(run_methods(&s.methods).to_vec()),
             (None, Some(a)) => a.json.as_object().map(|fields| {
                 fields
                     .iter()
-                    .filter(|(k, v)| v.is_string() && *k != "analysis")
+                    .filter(|(k, _)| *k != "analysis")
+                    .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)))
                     .collect()
             }),
             (None, None) => None,
@@ -536,7 +608,7 @@ impl Page<'_> {
         if let Some(methods) = methods {
             h.push_str("<h3>Methods</h3>\n<ul>\n");
             for (k, v) in methods {
-                let _ = writeln!(h, "<li><code>{}</code>: {}</li>", esc(k), esc(&text(v)));
+                let _ = writeln!(h, "<li><code>{}</code>: {}</li>", esc(k), esc(v));
             }
             h.push_str("</ul>\n");
         }
@@ -548,10 +620,10 @@ impl Page<'_> {
 }
 
 /// The headline numbers of a run, each with its 95% interval.
-fn key_numbers(h: &mut String, s: &Value) {
-    let deadline = text(&s["deadline"]);
-    let o = &s["outcomes"]["returned_by_deadline"];
-    let p = &s["probabilities"];
+fn key_numbers(h: &mut String, s: &Summary) {
+    let deadline = &s.deadline;
+    let o = &s.outcomes.returned_by_deadline;
+    let p = &s.probabilities;
     h.push_str("<section id=\"numbers\">\n<h2>Key numbers</h2>\n<ul class=\"numbers\">\n");
     let mut card = |what: String, value: String, interval: String| {
         let _ = writeln!(
@@ -561,76 +633,81 @@ fn key_numbers(h: &mut String, s: &Value) {
         );
     };
     card(
-        format!("People returned by {} (mean)", esc(&deadline)),
-        people(o["mean"].as_f64()),
+        format!("People returned by {} (mean)", esc(deadline)),
+        people(Some(o.mean)),
         format!(
             "95% interval {} to {}; in 90% of futures between {} and {}",
-            people(o["ci95"][0].as_f64()),
-            people(o["ci95"][1].as_f64()),
-            people(o["p5"].as_f64()),
-            people(o["p95"].as_f64())
+            people(Some(o.ci95[0])),
+            people(Some(o.ci95[1])),
+            people(Some(o.p5)),
+            people(Some(o.p95))
         ),
     );
     card(
-        format!("People returned by {} (median)", esc(&deadline)),
-        people(o["p50"].as_f64()),
+        format!("People returned by {} (median)", esc(deadline)),
+        people(Some(o.p50)),
         format!(
             "95% interval {} to {}",
-            people(o["p50_ci95"][0].as_f64()),
-            people(o["p50_ci95"][1].as_f64())
+            people(Some(o.p50_ci95[0])),
+            people(Some(o.p50_ci95[1]))
         ),
     );
-    let mut prob = |what: String, v: &Value| {
-        if v.is_object() {
+    let mut prob = |what: String, v: Option<&Proportion>| {
+        if let Some(v) = v {
             card(
                 what,
-                percent(v["estimate"].as_f64()),
+                percent(Some(v.estimate)),
                 format!(
                     "95% interval {} to {}",
-                    percent(v["ci95"][0].as_f64()),
-                    percent(v["ci95"][1].as_f64())
+                    percent(Some(v.ci95[0])),
+                    percent(Some(v.ci95[1]))
                 ),
             );
         }
     };
-    if let Some(pool) = s["pool"].as_f64() {
+    if let Some(pool) = s.pool {
         prob(
             format!(
                 "Chance that all {} are returned by {}",
-                people(Some(pool)),
-                esc(&deadline)
+                people(Some(pool as f64)),
+                esc(deadline)
             ),
-            &p["target_by_deadline"],
+            p.target_by_deadline.as_ref(),
         );
     }
     prob(
-        format!("Chance of no exchange round by {}", esc(&deadline)),
-        &p["no_round_by_deadline"],
+        format!("Chance of no exchange round by {}", esc(deadline)),
+        Some(&p.no_round_by_deadline),
     );
     prob(
         format!(
             "Chance the process is suspended within {} days",
-            esc(&text(&s["horizon_days"]))
+            s.horizon_days
         ),
-        &p["suspended_within_horizon"],
+        Some(&p.suspended_within_horizon),
     );
-    prob("Chance the process collapses".to_string(), &p["collapse"]);
-    for (key, what) in [
+    prob(
+        "Chance the process collapses".to_string(),
+        Some(&p.collapse),
+    );
+    for (d, what) in [
         (
-            "first_suspension_day",
+            &s.first_suspension_day,
             "Median time to the first suspension",
         ),
-        ("target_day", "Median time until the whole pool is returned"),
+        (
+            &s.target_day,
+            "Median time until the whole pool is returned",
+        ),
     ] {
-        let d = &s[key];
-        if !d.is_object() || (key == "target_day" && s["pool"].is_null()) {
+        if std::ptr::eq(d, &s.target_day) && s.pool.is_none() {
             continue;
         }
-        let (value, reached) = match (d["median"].as_u64(), d["median_date"].as_str()) {
+        let (value, reached) = match (d.median, &d.median_date) {
             (Some(days), Some(date)) => (format!("{days} days ({})", esc(date)), true),
             _ => ("beyond the horizon".to_string(), false),
         };
-        if !reached && d["ci95"][0].is_null() {
+        if !reached && d.ci95[0].is_none() {
             card(
                 what.to_string(),
                 value,
@@ -639,59 +716,53 @@ fn key_numbers(h: &mut String, s: &Value) {
             );
             continue;
         }
-        let day = |v: &Value| {
-            v.as_u64()
-                .map_or_else(|| "beyond the horizon".to_string(), |d| d.to_string())
-        };
+        let day =
+            |v: Option<u32>| v.map_or_else(|| "beyond the horizon".to_string(), |d| d.to_string());
         card(
             what.to_string(),
             value,
-            format!(
-                "95% interval {} to {} days",
-                day(&d["ci95"][0]),
-                day(&d["ci95"][1])
-            ),
+            format!("95% interval {} to {} days", day(d.ci95[0]), day(d.ci95[1])),
         );
     }
     let _ = writeln!(
         h,
         "</ul>\n<p class=\"note\">From {} simulated futures starting {}, over {} days.</p>\n</section>",
-        people(s["trials"].as_f64()),
-        esc(&text(&s["start_date"])),
-        esc(&text(&s["horizon_days"]))
+        people(Some(s.trials as f64)),
+        esc(&s.start_date),
+        s.horizon_days
     );
 }
 
 /// The configurations compared and, for each key outcome, every
 /// configuration's estimate and paired difference from the reference.
-fn comparison(h: &mut String, c: &Value) {
-    let reference = text(&c["reference"]);
+fn comparison(h: &mut String, c: &ComparisonFile) {
+    let reference = &c.reference;
     h.push_str("<section id=\"comparison\">\n<h2>Comparison</h2>\n");
     let _ = writeln!(
         h,
         "<p>{} configurations, each run on the same {} simulated futures (seed {}); the \
          reference is <strong>{}</strong>.</p>",
-        c["configurations"].as_array().map_or(0, Vec::len),
-        people(c["trials"].as_f64()),
-        esc(&text(&c["seed"])),
-        esc(&reference)
+        c.configurations.len(),
+        people(Some(c.trials as f64)),
+        c.seed,
+        esc(reference)
     );
     h.push_str(
         "<div class=\"table-wrap\"><table>\n<thead><tr><th>configuration</th><th>what it is</th>\
          <th>mediators</th></tr></thead>\n<tbody>\n",
     );
-    for config in c["configurations"].as_array().into_iter().flatten() {
-        let mediators: Vec<String> = config["mediators"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|m| esc(&text(m)))
+    for config in &c.configurations {
+        let mediators: Vec<String> = config
+            .mediators
+            .iter()
+            .map(String::as_str)
+            .map(esc)
             .collect();
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&text(&config["name"])),
-            esc(&text(&config["description"])),
+            esc(&config.name),
+            esc(&config.description),
             if mediators.is_empty() {
                 "none".to_string()
             } else {
@@ -700,49 +771,47 @@ fn comparison(h: &mut String, c: &Value) {
         );
     }
     h.push_str("</tbody></table></div>\n");
-    let outcomes = c["outcomes"].as_array().cloned().unwrap_or_default();
-    let mut order: Vec<String> = Vec::new();
-    for o in &outcomes {
-        let key = text(&o["outcome"]);
-        if !order.contains(&key) {
-            order.push(key);
+    let mut order: Vec<Outcome> = Vec::new();
+    for o in &c.outcomes {
+        if !order.contains(&o.outcome) {
+            order.push(o.outcome);
         }
     }
     for key in order {
-        let rows: Vec<&Value> = outcomes
+        let rows: Vec<&ComparedOutcome> = c
+            .outcomes
             .iter()
-            .filter(|o| text(&o["outcome"]) == key)
-            .filter(|o| !o["estimate"].is_null() || !o["diff"].is_null())
+            .filter(|o| o.outcome == key)
+            .filter(|o| o.estimate.is_some() || o.diff.is_some())
             .collect();
         let Some(first) = rows.first() else {
             continue;
         };
-        let unit = text(&first["unit"]);
-        let _ = writeln!(h, "<h3>{}</h3>", esc(&text(&first["label"])));
+        let unit: &str = &first.unit;
+        let _ = writeln!(h, "<h3>{}</h3>", esc(&first.label));
         h.push_str(
             "<div class=\"table-wrap\"><table>\n<thead><tr><th>configuration</th>\
              <th>estimate (95% interval)</th><th>difference from the reference (95% interval)</th>\
              </tr></thead>\n<tbody>\n",
         );
         for o in rows {
-            let name = text(&o["configuration"]);
-            let diff = if name == reference {
+            let diff = if &o.configuration == reference {
                 "reference".to_string()
             } else {
                 format!(
                     "{} ({} to {})",
-                    quantity(o["diff"].as_f64(), &unit, true),
-                    quantity(o["diff_ci95"][0].as_f64(), &unit, true),
-                    quantity(o["diff_ci95"][1].as_f64(), &unit, true)
+                    quantity(o.diff, unit, true),
+                    quantity(o.diff_ci95[0], unit, true),
+                    quantity(o.diff_ci95[1], unit, true)
                 )
             };
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td class=\"num\">{} ({} to {})</td><td class=\"num\">{}</td></tr>",
-                esc(&name),
-                quantity(o["estimate"].as_f64(), &unit, false),
-                quantity(o["ci95"][0].as_f64(), &unit, false),
-                quantity(o["ci95"][1].as_f64(), &unit, false),
+                esc(&o.configuration),
+                quantity(o.estimate, unit, false),
+                quantity(o.ci95[0], unit, false),
+                quantity(o.ci95[1], unit, false),
                 diff
             );
         }
@@ -762,21 +831,27 @@ fn comparison(h: &mut String, c: &Value) {
 /// uncertainties it varied, and for each key outcome a table of the
 /// uncertainties by importance (or of the values swept), as the analysis'
 /// JSON file holds them.
-fn sensitivity(h: &mut String, a: &Analysis, manifest: &Value, charts: &[Chart]) {
+fn sensitivity(h: &mut String, a: &Analysis, manifest: &Manifest, charts: &[Chart]) {
     let j = &a.json;
-    let details = &manifest["analysis"];
     let ctx = &j["context"];
-    let trials = ctx["trials_per_point"]
-        .as_f64()
-        .or_else(|| details["trials_per_point"].as_f64());
+    let trials = ctx["trials_per_point"].as_f64().or_else(|| {
+        manifest.analysis.as_ref().map(|d| match d {
+            manifest::Analysis::Design {
+                trials_per_point, ..
+            }
+            | manifest::Analysis::Sweep {
+                trials_per_point, ..
+            } => *trials_per_point as f64,
+        })
+    });
     let seed = if ctx["seed"].is_null() {
-        text(&manifest["seed"])
+        manifest.seed.to_string()
     } else {
         text(&ctx["seed"])
     };
     let points = j["design_points"]
         .as_f64()
-        .or_else(|| details["design_points"].as_f64());
+        .or_else(|| design_points(manifest).map(|p| p as f64));
     let uncertainties = j["uncertainties"].as_array().map_or(&[][..], Vec::as_slice);
     let d = uncertainties.len();
     h.push_str("<section id=\"sensitivity\">\n<h2>Which assumptions matter</h2>\n");
@@ -856,9 +931,9 @@ fn sensitivity(h: &mut String, a: &Analysis, manifest: &Value, charts: &[Chart])
         capitalise(&facts.join("; "))
     );
     if !uncertainties.is_empty() {
-        uncertainty_table(h, uncertainties, manifest["scenario_text"].as_str());
+        uncertainty_table(h, uncertainties, Some(&manifest.scenario_text));
     }
-    let scenario = &manifest["scenario"];
+    let scenario = &manifest.scenario;
     let per_outcome = match a.kind {
         "tornado" => &j["bars"],
         "sweep" => &Value::Null,
@@ -1261,7 +1336,15 @@ pub struct Assumption {
     pub source: String,
 }
 
-fn assumptions(h: &mut String, manifest: &Value) {
+/// The design points a sensitivity design ran, from the manifest.
+fn design_points(m: &Manifest) -> Option<usize> {
+    match &m.analysis {
+        Some(manifest::Analysis::Design { design_points, .. }) => Some(*design_points),
+        _ => None,
+    }
+}
+
+fn assumptions(h: &mut String, manifest: &Manifest) {
     h.push_str("<section id=\"assumptions\">\n<h2>Assumptions</h2>\n");
     h.push_str(
         "<p>Every value the simulation used. <span class=\"tag record\">fitted</span> (or \
@@ -1270,19 +1353,11 @@ fn assumptions(h: &mut String, manifest: &Value) {
          be varied to see how much it matters. The source is the comment next to the value in \
          the scenario file.</p>\n",
     );
-    let text_of_file = manifest["scenario_text"].as_str();
-    if text_of_file.is_none() {
-        h.push_str(
-            "<p class=\"note\">This output's manifest does not hold the scenario file's text \
-             (it was written by an older swapsim), so the basis and source of each value \
-             cannot be shown.</p>\n",
-        );
-    }
     let rows = assumption_rows(
-        &manifest["scenario"],
-        text_of_file.unwrap_or(""),
-        manifest["trials"].as_u64(),
-        manifest["seed"].as_u64(),
+        &manifest.scenario,
+        &manifest.scenario_text,
+        Some(manifest.trials),
+        Some(manifest.seed),
     );
     h.push_str(
         "<div class=\"table-wrap\"><table class=\"stack\">\n<thead><tr><th>parameter</th><th>value</th>\
@@ -1680,25 +1755,6 @@ mod tests {
             esc("<script>alert(\"x\") & 'y'</script>"),
             "&lt;script&gt;alert(&quot;x&quot;) &amp; &#39;y&#39;&lt;/script&gt;"
         );
-    }
-
-    #[test]
-    fn inline_svg_drops_the_prolog_and_fixed_size() {
-        let svg = inline_svg(
-            "<?xml version=\"1.0\"?>\n<svg width=\"800\" height=\"500\" viewBox=\"0 0 800 500\" \
-             xmlns=\"http://www.w3.org/2000/svg\"><rect/></svg>\n",
-        )
-        .unwrap();
-        assert_eq!(
-            svg,
-            "<svg viewBox=\"0 0 800 500\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\"><rect/></svg>"
-        );
-    }
-
-    #[test]
-    fn inline_svg_refuses_scripts() {
-        assert!(inline_svg("<svg><script>alert(1)</script></svg>").is_none());
-        assert!(inline_svg("<svg onload=\"alert(1)\"></svg>").is_none());
     }
 
     #[test]

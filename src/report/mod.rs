@@ -5,6 +5,7 @@
 //! self-contained `report.html` for readers who will never run swapsim.
 
 pub mod html;
+pub mod svg;
 
 pub use crate::outputs::{
     CommandManifest, Manifest, OutputError as ReportError, Staging, files, sha256_hex, write_csv,
@@ -14,7 +15,6 @@ pub use crate::outputs::{
 use crate::model::TrialOutcome;
 use crate::stats::{DailyRow, Results, Summary};
 use serde::Serialize;
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// One row of the tidy `summary.csv`.
@@ -30,56 +30,86 @@ pub struct TidyRow {
 
 /// The estimates of `summary.json` as (outcome, statistic, value) rows, in
 /// the order of the JSON, with two-element intervals as `_low`/`_high`.
+/// Dates, names and flags are in `summary.json`; the CSV holds numbers
+/// (and an empty value where `summary.json` holds null).
 pub fn tidy_summary(summary: &Summary) -> Vec<TidyRow> {
-    let value = serde_json::to_value(summary).unwrap_or(Value::Null);
     let mut rows = Vec::new();
-    for section in ["outcomes", "probabilities"] {
-        if let Some(Value::Object(map)) = value.get(section) {
-            for (outcome, stats) in map {
-                flatten(outcome, "", stats, &mut rows);
-            }
+    let mut push = |outcome: &str, statistic: &str, value: Option<f64>| {
+        rows.push(TidyRow {
+            outcome: outcome.to_string(),
+            statistic: statistic.to_string(),
+            value,
+        })
+    };
+    let o = &summary.outcomes;
+    for (outcome, d) in [
+        ("returned_by_deadline", &o.returned_by_deadline),
+        ("returned_by_horizon", &o.returned_by_horizon),
+        ("rounds", &o.rounds),
+        ("suspensions", &o.suspensions),
+        ("days_active", &o.days_active),
+        ("days_suspended", &o.days_suspended),
+        ("days_pending", &o.days_pending),
+    ] {
+        for (statistic, v) in [
+            ("mean", d.mean),
+            ("se", d.se),
+            ("ci95_low", d.ci95[0]),
+            ("ci95_high", d.ci95[1]),
+            ("p5", d.p5),
+            ("p25", d.p25),
+            ("p50", d.p50),
+            ("p75", d.p75),
+            ("p95", d.p95),
+            ("p50_ci95_low", d.p50_ci95[0]),
+            ("p50_ci95_high", d.p50_ci95[1]),
+            ("min", d.min),
+            ("max", d.max),
+        ] {
+            push(outcome, statistic, finite(v));
         }
     }
-    for outcome in ["first_suspension_day", "target_day"] {
-        if let Some(v) = value.get(outcome) {
-            flatten(outcome, "", v, &mut rows);
+    let p = &summary.probabilities;
+    for (outcome, proportion) in [
+        ("target_by_deadline", p.target_by_deadline.as_ref()),
+        ("no_round_by_deadline", Some(&p.no_round_by_deadline)),
+        (
+            "suspended_within_horizon",
+            Some(&p.suspended_within_horizon),
+        ),
+        ("collapse", Some(&p.collapse)),
+    ] {
+        match proportion {
+            Some(x) => {
+                push(outcome, "estimate", finite(x.estimate));
+                push(outcome, "ci95_low", finite(x.ci95[0]));
+                push(outcome, "ci95_high", finite(x.ci95[1]));
+                push(outcome, "count", Some(x.count as f64));
+            }
+            // No pool: one empty row, as summary.json holds one null.
+            None => push(outcome, "", None),
         }
+    }
+    for (outcome, d) in [
+        ("first_suspension_day", &summary.first_suspension_day),
+        ("target_day", &summary.target_day),
+    ] {
+        push(outcome, "median", d.median.map(f64::from));
+        // An unreached median has a null date, which the CSV shows as an
+        // empty value; a reached one's date is text, left to the JSON.
+        if d.median_date.is_none() {
+            push(outcome, "median_date", None);
+        }
+        push(outcome, "ci95_low", d.ci95[0].map(f64::from));
+        push(outcome, "ci95_high", d.ci95[1].map(f64::from));
     }
     rows
 }
 
-fn flatten(outcome: &str, prefix: &str, v: &Value, rows: &mut Vec<TidyRow>) {
-    let join = |k: &str| {
-        if prefix.is_empty() {
-            k.to_string()
-        } else {
-            format!("{prefix}_{k}")
-        }
-    };
-    match v {
-        Value::Object(map) => {
-            for (k, inner) in map {
-                flatten(outcome, &join(k), inner, rows);
-            }
-        }
-        Value::Array(items) if items.len() == 2 => {
-            for (suffix, item) in ["low", "high"].iter().zip(items) {
-                flatten(outcome, &join(suffix), item, rows);
-            }
-        }
-        Value::Number(n) => rows.push(TidyRow {
-            outcome: outcome.to_string(),
-            statistic: prefix.to_string(),
-            value: n.as_f64(),
-        }),
-        Value::Null => rows.push(TidyRow {
-            outcome: outcome.to_string(),
-            statistic: prefix.to_string(),
-            value: None,
-        }),
-        // Dates, names and flags are in summary.json; the CSV holds numbers.
-        _ => {}
-    }
+/// A number as `summary.json` holds it: JSON has no NaN or infinity, so
+/// those are null there and empty here.
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
 }
 
 #[derive(Serialize)]

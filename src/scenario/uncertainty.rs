@@ -44,7 +44,7 @@ pub const MIN_TRUNCATED_MASS: f64 = 1e-3;
 pub const Z999: f64 = 3.090_232_306_167_813_5;
 
 /// Whether a parameter takes any number or only whole numbers (days).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Real,
@@ -53,7 +53,7 @@ pub enum Kind {
 
 /// A number in a scenario addressed by a dotted path, as resolved against
 /// the scenario's TOML tree.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Parameter {
     /// The dotted path, such as `exchange.suspension.base`.
     pub path: String,

@@ -19,6 +19,7 @@ use crate::model::{TrialOutcome, TrialTrace};
 use crate::outcomes::{Bounds, COMPARED, Kind, Measure, Outcome, View, count, select};
 use crate::scenario::Scenario;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Batches for the standard error of median differences.
@@ -163,13 +164,14 @@ impl PairedSink for CompareAccumulator {
 
 /// One key outcome of one configuration, with its paired difference from
 /// the reference.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ComparedOutcome {
     pub configuration: String,
     /// Written as its identifier.
     pub outcome: Outcome,
-    pub label: &'static str,
-    pub unit: &'static str,
+    /// Owned when read back from `comparison.json`.
+    pub label: Cow<'static, str>,
+    pub unit: Cow<'static, str>,
     /// The configuration's estimate; null for a median beyond the horizon or
     /// a target without a pool.
     pub estimate: Option<f64>,
@@ -264,8 +266,8 @@ impl CompareAccumulator {
                         ComparedOutcome {
                             configuration: name.clone(),
                             outcome,
-                            label: label(outcome),
-                            unit: outcome.unit().name(),
+                            label: Cow::Borrowed(label(outcome)),
+                            unit: Cow::Borrowed(outcome.unit().name()),
                             estimate: applicable.then_some(mean).and_then(finite),
                             ci95: if applicable { ci } else { [None, None] },
                             diff: applicable.then_some(diff_mean).and_then(finite),
@@ -362,8 +364,8 @@ impl CompareAccumulator {
         ComparedOutcome {
             configuration: name.to_string(),
             outcome,
-            label: label(outcome),
-            unit: outcome.unit().name(),
+            label: Cow::Borrowed(label(outcome)),
+            unit: Cow::Borrowed(outcome.unit().name()),
             estimate: median,
             ci95: ci,
             diff,

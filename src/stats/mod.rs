@@ -24,6 +24,7 @@ use histogram::{
 };
 use interval::{mean_se, wilson95};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Fixed-point scale of the daily sums of escalation and mediation.
@@ -391,7 +392,7 @@ fn add_into(a: &mut [u64], b: &[u64]) {
 }
 
 /// Mean, spread and quantiles of one outcome over trials.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Distribution {
     /// Mean over trials.
     pub mean: f64,
@@ -415,7 +416,7 @@ pub struct Distribution {
 }
 
 /// A probability estimated from trials.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Proportion {
     /// Share of trials in which the event happened.
     pub estimate: f64,
@@ -438,7 +439,7 @@ impl Proportion {
 
 /// The median day of an event that may not happen within the horizon,
 /// from the share of trials in which it has not happened yet.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MedianDay {
     /// First day (0-based) by whose end at least half of the trials had the
     /// event; null when fewer than half have it within the horizon.
@@ -452,7 +453,7 @@ pub struct MedianDay {
 }
 
 /// The outcome distributions of `summary.json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Outcomes {
     /// People returned by the end of the deadline day.
     pub returned_by_deadline: Distribution,
@@ -471,7 +472,7 @@ pub struct Outcomes {
 }
 
 /// The probabilities of `summary.json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Probabilities {
     /// The whole pool returned by the end of the deadline day; null without
     /// a pool.
@@ -486,7 +487,7 @@ pub struct Probabilities {
 
 /// Everything `summary.json` holds: the run's estimates, with no timings or
 /// host names, so the same inputs give the same bytes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// The scenario's `name`.
     pub scenario: String,
@@ -508,21 +509,28 @@ pub struct Summary {
 }
 
 /// The estimators behind every number, named.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Owned when read back from `summary.json`, borrowed when computed.
 pub struct Methods {
-    pub quantiles: &'static str,
-    pub mean_interval: &'static str,
-    pub median_interval: &'static str,
-    pub probability_interval: &'static str,
-    pub median_day: &'static str,
+    pub quantiles: Cow<'static, str>,
+    pub mean_interval: Cow<'static, str>,
+    pub median_interval: Cow<'static, str>,
+    pub probability_interval: Cow<'static, str>,
+    pub median_day: Cow<'static, str>,
 }
 
 const METHODS: Methods = Methods {
-    quantiles: "Hyndman-Fan type 7 sample quantiles",
-    mean_interval: "mean +/- 1.96 standard errors (sample standard deviation / sqrt(trials))",
-    median_interval: "distribution-free order-statistic interval at ranks n/2 -/+ 1.96 sqrt(n)/2",
-    probability_interval: "Wilson score interval, 95%",
-    median_day: "first day the share without the event falls to 0.5 or below; interval from the Wilson bands of that share",
+    quantiles: Cow::Borrowed("Hyndman-Fan type 7 sample quantiles"),
+    mean_interval: Cow::Borrowed(
+        "mean +/- 1.96 standard errors (sample standard deviation / sqrt(trials))",
+    ),
+    median_interval: Cow::Borrowed(
+        "distribution-free order-statistic interval at ranks n/2 -/+ 1.96 sqrt(n)/2",
+    ),
+    probability_interval: Cow::Borrowed("Wilson score interval, 95%"),
+    median_day: Cow::Borrowed(
+        "first day the share without the event falls to 0.5 or below; interval from the Wilson bands of that share",
+    ),
 };
 
 /// One row of `daily.csv`.
