@@ -868,7 +868,7 @@ mod tests {
     #[test]
     fn every_controllable_outcome_is_estimated_as_the_summary_reports_it() {
         let s = ScenarioSource::builtin().parse().unwrap();
-        let keys = StreamKeys::new(s.mediation().mediators.iter().map(|m| m.name.as_str()));
+        let keys = StreamKeys::new(s.mediator_names());
         let acc = engine::run_serial(
             &Model::new(&s),
             &keys,
