@@ -189,9 +189,9 @@ remove_mediators = ["UAE"]
     let text = scenario("", extra).replace("effectiveness = 1.0", "effectiveness = 0.6");
     let r = results(&parse(&text));
     let uae = channel(&r, "UAE");
-    for t in 40..120 {
-        assert_eq!(uae[t], 0.0, "day {t}");
-        assert!((r.daily[t].mean_mediation - 0.6).abs() < 1e-9, "day {t}");
+    for (t, (share, row)) in uae.iter().zip(&r.daily).enumerate().skip(40) {
+        assert_eq!(*share, 0.0, "day {t}");
+        assert!((row.mean_mediation - 0.6).abs() < 1e-9, "day {t}");
     }
     // Before: UAE open on some days, so mediation is above 0.6.
     assert!(uae[39] > 0.5 && r.daily[39].mean_mediation > 0.65);
@@ -264,12 +264,7 @@ path = [ { date = "2026-01-11", level = 0.4 }, { date = "2026-01-12", level = 3.
 fill = "previous"
 path_continues_in = "steady"
 "#;
-    let text = scenario("", "").replace(
-        "[escalation]\n",
-        &extra
-            .trim_start()
-            .replace("[escalation]\n", "[escalation]\n"),
-    );
+    let text = scenario("", "").replace("[escalation]\n", extra.trim_start());
     let s = parse(&text);
     let r = results(&s);
     let given = [0.4, 3.0, 0.0, 0.0, 2.5];
