@@ -663,3 +663,22 @@ fn shipped_scenarios_have_no_events_and_keep_the_model_without_them() {
         }
     }
 }
+
+#[test]
+fn a_variant_moves_an_event_by_its_name() {
+    let text = scenario(
+        "",
+        "[[events]]\nname = \"Second deal\"\ndate = \"2026-02-15\"\nset = { \"target.pool\" = 50 }\n\
+         [[variants]]\nname = \"later deal\"\nset = { \"events.Second deal.date\" = \"2026-03-01\" }\n\
+         [[variants]]\nname = \"typo\"\nset = { \"events.Second.date\" = \"2026-03-01\" }\n",
+    );
+    let err = swapsim::scenario::variants::parse_set(&text, "v.toml")
+        .expect_err("the typo is refused")
+        .to_string();
+    assert!(err.contains("no event is named \"Second\""), "{err}");
+    let text = text[..text.find("[[variants]]\nname = \"typo\"").unwrap()].to_string();
+    let set = swapsim::scenario::variants::parse_set(&text, "v.toml").unwrap();
+    let moved = &set.variants[0].scenario;
+    assert_eq!(moved.events()[0].date.to_string(), "2026-03-01");
+    assert_eq!(set.base.events()[0].date.to_string(), "2026-02-15");
+}
