@@ -152,13 +152,7 @@ pub fn swapsim_forecast(
     threads: Option<usize>,
 ) -> Result<Forecast, BacktestError> {
     let n = scenario.simulation().trials;
-    let keys = StreamKeys::new(
-        scenario
-            .mediation()
-            .mediators
-            .iter()
-            .map(|m| m.name.as_str()),
-    );
+    let keys = StreamKeys::new(scenario.mediator_names());
     let mut rows = Vec::with_capacity(n as usize);
     for (phase, range) in [
         (InitialPhase::Suspended, 0..suspended_trials.min(n)),

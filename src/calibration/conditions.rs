@@ -93,7 +93,7 @@ impl ConditionTrials {
             })
             .map_err(|e| CalibrateError::Engine(e.to_string()))?;
         let model = Model::new(&s);
-        let keys = StreamKeys::new(s.mediation().mediators.iter().map(|m| m.name.as_str()));
+        let keys = StreamKeys::new(s.mediator_names());
         engine::run(
             &model,
             &keys,

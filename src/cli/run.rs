@@ -243,6 +243,22 @@ fn print_summary(results: &Results, scenario: &Scenario, out: &Path, wall: f64) 
         pct(p.collapse.ci95[0]),
         pct(p.collapse.ci95[1])
     );
+    for m in &s.milestones {
+        let r = &m.reached_by;
+        let day = match &m.day_reached.median_date {
+            Some(date) => format!("median day reached {date}"),
+            None => "fewer than half of the trials ever reach it".to_string(),
+        };
+        say!(
+            "  milestone {:?} ({} people by {}): {} (95% CI {} to {}); {day}",
+            m.name,
+            m.people,
+            m.by,
+            pct(r.estimate),
+            pct(r.ci95[0]),
+            pct(r.ci95[1])
+        );
+    }
     let f = &s.first_suspension_day;
     match (f.median, &f.median_date) {
         (Some(d), Some(date)) => say!(

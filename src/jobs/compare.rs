@@ -221,7 +221,7 @@ impl Job for CompareJob {
         let models: Vec<Model> = scenarios.iter().map(|s| Model::new(s)).collect();
         let keys: Vec<StreamKeys> = scenarios
             .iter()
-            .map(|s| StreamKeys::new(s.mediation().mediators.iter().map(|m| m.name.as_str())))
+            .map(|s| StreamKeys::new(s.mediator_names()))
             .collect();
         let runs: Vec<Configuration> = models
             .iter()

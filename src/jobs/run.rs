@@ -107,7 +107,7 @@ impl RunJob {
 
     fn model_and_keys(&self) -> (Model, StreamKeys) {
         let s = &self.scenario;
-        let keys = StreamKeys::new(s.mediation().mediators.iter().map(|m| m.name.as_str()));
+        let keys = StreamKeys::new(s.mediator_names());
         (Model::new(s), keys)
     }
 

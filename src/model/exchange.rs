@@ -73,7 +73,7 @@ impl LogLinearHazard {
     /// The hazard at escalation `e` and mediation strength `m`; 0 when the
     /// base is 0, even where the exponential overflows.
     #[inline]
-    fn at(&self, e: f64, m: f64) -> f64 {
+    pub(super) fn at(&self, e: f64, m: f64) -> f64 {
         if self.base == 0.0 {
             return 0.0;
         }
@@ -227,7 +227,7 @@ impl RoundSize {
     /// comes from a generator seeded by one word of `rng`, so every round
     /// uses the same stretch of `rng` in every configuration: round k of one
     /// configuration is coupled with round k of another.
-    fn sample<R: Rng + SeedableRng>(&self, e: f64, rng: &mut R) -> u64 {
+    pub(super) fn sample<R: Rng + SeedableRng>(&self, e: f64, rng: &mut R) -> u64 {
         let Some(gamma) = &self.gamma else {
             return 1;
         };

@@ -27,6 +27,7 @@ use exchange::{ConstantHazard, Exchange, LogLinearHazard, PathBounds, RoundHazar
 use mediation::{ChannelLaw, CommonOutage, Mediation, Mediator};
 use rand::{Rng, SeedableRng};
 
+mod dated;
 mod escalation;
 mod exchange;
 mod mediation;
@@ -85,6 +86,8 @@ pub struct Model {
     escalation: Escalation,
     mediation: Mediation,
     exchange: Exchange,
+    /// The daily model of a scenario with events or a given path.
+    dated: Option<dated::DatedModel>,
 }
 
 impl Model {
@@ -95,6 +98,7 @@ impl Model {
             escalation: escalation(s),
             mediation: mediation(s),
             exchange: exchange(s),
+            dated: s.dated().map(|d| dated::DatedModel::new(s, d)),
         }
     }
 
@@ -105,7 +109,10 @@ impl Model {
 
     /// Number of mediators (and so of mediator streams a trial needs).
     pub fn mediator_count(&self) -> usize {
-        self.mediation.count()
+        match &self.dated {
+            Some(d) => d.mediator_count(),
+            None => self.mediation.count(),
+        }
     }
 
     /// Mediation strength of a set of open channels (bit i = mediator i).
@@ -120,6 +127,9 @@ impl Model {
         streams: &mut TrialStreams<R>,
         trace: &mut TrialTrace,
     ) -> TrialOutcome {
+        if let Some(d) = &self.dated {
+            return d.simulate(streams, trace);
+        }
         trace.start(self.horizon, self.mediation.count());
 
         let (e_min, e_max) = self

@@ -105,6 +105,10 @@ pub struct TrialTrace {
     /// For each mediator, the days its own channel is open (a common outage
     /// is not reflected here), as half-open intervals in day order.
     pub channel_open: Vec<Vec<(u32, u32)>>,
+    /// For each mediator, the days its channel counts in `M_t` (open, not
+    /// removed, existing, no common outage), as half-open intervals in day
+    /// order. Filled only by the model of a scenario with events or a path.
+    pub counted_open: Vec<Vec<(u32, u32)>>,
     /// Changes of the set of open channels, sorted by day (scratch space).
     pub(super) changes: Vec<(u32, Change)>,
     /// Rounds and phase changes in day order.
@@ -154,6 +158,10 @@ impl TrialTrace {
         self.common_outage.clear();
         self.channel_open.resize_with(mediators, Vec::new);
         for open in &mut self.channel_open {
+            open.clear();
+        }
+        self.counted_open.resize_with(mediators, Vec::new);
+        for open in &mut self.counted_open {
             open.clear();
         }
         self.events.clear();

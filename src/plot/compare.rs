@@ -1420,7 +1420,7 @@ mod tests {
         let models: Vec<Model> = refs.iter().map(|s| Model::new(s)).collect();
         let keys: Vec<StreamKeys> = refs
             .iter()
-            .map(|s| StreamKeys::new(s.mediation().mediators.iter().map(|m| m.name.as_str())))
+            .map(|s| StreamKeys::new(s.mediator_names()))
             .collect();
         let configs: Vec<Configuration> = models
             .iter()

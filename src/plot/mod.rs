@@ -1237,7 +1237,7 @@ mod tests {
     fn run_engine(s: &Scenario, trials: u64) -> Result<Results, Box<dyn Error>> {
         let s = s.clone().with_trials(trials)?;
         let model = Model::new(&s);
-        let keys = StreamKeys::new(s.mediation().mediators.iter().map(|m| m.name.as_str()));
+        let keys = StreamKeys::new(s.mediator_names());
         let acc = engine::run(
             &model,
             &keys,

@@ -174,7 +174,11 @@ pub fn write_results(results: &Results, dir: &Path) -> Result<Vec<PathBuf>, Repo
     .map(|f| dir.join(f));
     write_json(&paths[0], &results.summary)?;
     write_csv(&paths[1], tidy_summary(&results.summary))?;
-    write_csv::<&DailyRow>(&paths[2], &results.daily)?;
+    if results.daily_channels.is_empty() {
+        write_csv::<&DailyRow>(&paths[2], &results.daily)?;
+    } else {
+        write_daily_with_channels(&paths[2], results)?;
+    }
     write_csv(
         &paths[3],
         results
@@ -188,6 +192,58 @@ pub fn write_results(results: &Results, dir: &Path) -> Result<Vec<PathBuf>, Repo
             }),
     )?;
     Ok(paths.to_vec())
+}
+
+/// `daily.csv` with one more column per mediator, `open_share_NAME`: the
+/// share of trials whose channel counts as open in `M_t` that day.
+fn write_daily_with_channels(path: &Path, results: &Results) -> Result<(), ReportError> {
+    // The fixed columns are named by the row type itself, as in every
+    // daily.csv.
+    let mut first = csv::Writer::from_writer(Vec::new());
+    if let Some(row) = results.daily.first() {
+        first.serialize(row).map_err(|e| io_error(path, e))?;
+    }
+    let bytes = first.into_inner().map_err(|e| ReportError::Io {
+        path: path.to_path_buf(),
+        source: e.into_error(),
+    })?;
+    let text = String::from_utf8_lossy(&bytes);
+    let mut header: Vec<String> = text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    header.extend(
+        results
+            .daily_channels
+            .iter()
+            .map(|(name, _)| format!("open_share_{name}")),
+    );
+    let rows = results.daily.iter().enumerate().map(|(t, row)| {
+        let shares: Vec<f64> = results.daily_channels.iter().map(|(_, s)| s[t]).collect();
+        (row, shares)
+    });
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_path(path)
+        .map_err(|e| io_error(path, e))?;
+    w.write_record(&header).map_err(|e| io_error(path, e))?;
+    for row in rows {
+        w.serialize(row).map_err(|e| io_error(path, e))?;
+    }
+    w.flush().map_err(|source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn io_error(path: &Path, source: csv::Error) -> ReportError {
+    ReportError::Csv {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Writes `per_trial.csv`: one row per trial, in trial order.

@@ -8,6 +8,7 @@
 //! days, people, probabilities per day, hazards per day.
 
 pub mod error;
+pub mod events;
 mod parse;
 pub mod raw;
 pub mod uncertainty;
@@ -146,6 +147,16 @@ pub struct Scenario {
     escalation: Escalation,
     mediation: Mediation,
     exchange: Exchange,
+    /// Dated events as given, in file order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    events: Vec<events::Event>,
+    /// Values in force per epoch and the given path; `None` for a scenario
+    /// without events or path, whose values hold on every day.
+    #[serde(skip)]
+    dated: Option<Box<events::Dated>>,
+    /// The raw events and path, to rebuild the scenario.
+    #[serde(skip)]
+    raw_dated: events::RawDated,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -168,6 +179,9 @@ pub struct Target {
     pub deadline: NaiveDate,
     /// Day index of the deadline, `0 ..= H-1`.
     pub deadline_day: u32,
+    /// Levels of people returned to be reached by given dates.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub milestones: Vec<events::Milestone>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -325,6 +339,31 @@ impl Scenario {
         &self.exchange
     }
 
+    /// Names of every mediator that exists on some day, in the order of
+    /// the model's streams: the file's, then those that events add.
+    pub fn mediator_names(&self) -> Vec<&str> {
+        match &self.dated {
+            Some(d) => d.mediators_ever.iter().map(String::as_str).collect(),
+            None => self
+                .mediation
+                .mediators
+                .iter()
+                .map(|m| m.name.as_str())
+                .collect(),
+        }
+    }
+
+    /// `[[events]]` as given, in file order.
+    pub fn events(&self) -> &[events::Event] {
+        &self.events
+    }
+
+    /// What events and a given path change over the horizon; `None` when
+    /// the scenario's values hold on every day.
+    pub fn dated(&self) -> Option<&events::Dated> {
+        self.dated.as_deref()
+    }
+
     /// The same scenario with another number of trials (for `--trials`).
     pub fn with_trials(self, trials: u64) -> Result<Scenario, String> {
         if !(1..=MAX_TRIALS).contains(&trials) {
@@ -394,6 +433,16 @@ impl Scenario {
             target: RawTarget {
                 pool: self.target.pool.map(|p| p as i64),
                 deadline: Some(date(self.target.deadline)),
+                milestones: self
+                    .target
+                    .milestones
+                    .iter()
+                    .map(|m| RawMilestone {
+                        name: m.name.clone(),
+                        people: m.people as i64,
+                        by: date(m.by),
+                    })
+                    .collect(),
             },
             escalation: RawEscalation {
                 initial_regime: e.initial_regime.clone(),
@@ -424,6 +473,9 @@ impl Scenario {
                         next: r.next.clone(),
                     })
                     .collect(),
+                path: self.raw_dated.path.clone(),
+                fill: self.raw_dated.fill.clone(),
+                path_continues_in: self.raw_dated.path_continues_in.clone(),
             },
             mediation: RawMediation {
                 combine: m.combine,
@@ -460,6 +512,7 @@ impl Scenario {
             },
             variants: Vec::new(),
             uncertainties: toml::Table::new(),
+            events: self.raw_dated.events.clone(),
         }
     }
 
@@ -1091,6 +1144,7 @@ fn validate(raw: &RawScenario, c: &mut Checker) -> Option<Scenario> {
             pool,
             deadline,
             deadline_day,
+            milestones: Vec::new(),
         },
         escalation: Escalation {
             initial_regime: e.initial_regime.clone(),
@@ -1120,7 +1174,42 @@ fn validate(raw: &RawScenario, c: &mut Checker) -> Option<Scenario> {
             resumption,
             collapse_base,
         },
+        events: Vec::new(),
+        dated: None,
+        raw_dated: events::RawDated::default(),
     })
+    .and_then(|base| with_dated_parts(raw, base, c))
+}
+
+/// The valid `base` with the events, path and milestones of `raw`, once
+/// they are checked against it.
+fn with_dated_parts(raw: &RawScenario, mut base: Scenario, c: &mut Checker) -> Option<Scenario> {
+    let e = &raw.escalation;
+    let any = !raw.events.is_empty()
+        || !raw.target.milestones.is_empty()
+        || e.path.is_some()
+        || e.fill.is_some()
+        || e.path_continues_in.is_some();
+    if !any {
+        return Some(base);
+    }
+    if !c.problems.is_empty() {
+        return None;
+    }
+    let (dated, milestones, events) = events::validate(raw, &base, c.locator, &mut c.problems);
+    if !c.problems.is_empty() {
+        return None;
+    }
+    base.target.milestones = milestones;
+    base.events = events;
+    base.dated = dated.map(Box::new);
+    base.raw_dated = events::RawDated {
+        events: raw.events.clone(),
+        path: e.path.clone(),
+        fill: e.fill.clone(),
+        path_continues_in: e.path_continues_in.clone(),
+    };
+    Some(base)
 }
 
 fn quoted_list(names: &[&str]) -> String {

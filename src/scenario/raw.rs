@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 /// A date as written in a scenario: a string `"2025-11-16"` or a bare TOML
 /// date `2025-11-16`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 #[serde(untagged)]
 pub enum RawDate {
     Text(String),
@@ -27,7 +27,7 @@ impl RawDate {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
     /// Scenario file format version; only 1 exists.
@@ -48,10 +48,70 @@ pub struct RawScenario {
     /// checked by `scenario::uncertainty`.
     #[serde(default)]
     pub uncertainties: toml::Table,
+    /// Dated changes to the scenario; checked by `scenario::events`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<RawEvent>,
+}
+
+/// One `[[events]]` table: a dated change, written with a variant's verbs
+/// plus a forced regime or phase.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawEvent {
+    pub name: String,
+    pub date: RawDate,
+    pub until: Option<RawDate>,
+    /// Values to set while the event is in force, by dotted path.
+    #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
+    pub set: toml::Table,
+    /// Mediators whose channels count as closed while it is in force.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remove_mediators: Vec<String>,
+    /// Mediators that exist while it is in force.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub add_mediators: Vec<toml::Table>,
+    /// A regime forced on every day it is in force (`until` required).
+    pub regime: Option<String>,
+    /// A phase forced at the start of its date.
+    pub phase: Option<ForcedPhase>,
+}
+
+/// A phase that an event may force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ForcedPhase {
+    Suspended,
+    Active,
+    Collapsed,
+}
+
+/// A given escalation path: a file name (columns `date,level`) or rows.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum RawPath {
+    File(String),
+    Rows(Vec<RawPathRow>),
+}
+
+/// One day of a given escalation path.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawPathRow {
+    pub date: RawDate,
+    pub level: f64,
+}
+
+/// A milestone: `people` returned by the end of `by`.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawMilestone {
+    pub name: String,
+    pub people: i64,
+    pub by: RawDate,
 }
 
 /// One `[[variants]]` table: a name and changes to the base scenario.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RawVariant {
     pub name: String,
@@ -68,7 +128,7 @@ pub struct RawVariant {
     pub set: toml::Table,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RawSimulation {
     pub trials: i64,
@@ -77,14 +137,16 @@ pub struct RawSimulation {
     pub seed: u64,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RawTarget {
     pub pool: Option<i64>,
     pub deadline: Option<RawDate>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub milestones: Vec<RawMilestone>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RawEscalation {
     pub initial_regime: String,
@@ -94,10 +156,17 @@ pub struct RawEscalation {
     #[serde(default)]
     pub seasonal: RawSeasonal,
     pub regimes: Vec<RawRegime>,
+    /// A given escalation path, which replaces the stochastic one on the
+    /// days it covers.
+    pub path: Option<RawPath>,
+    /// `"previous"`: a day missing from the path takes the level before it.
+    pub fill: Option<String>,
+    /// Regime in force after the path's last day (default `initial_regime`).
+    pub path_continues_in: Option<String>,
 }
 
 /// Offsets to escalation by calendar month; an absent month counts 0.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RawSeasonal {
     pub jan: Option<f64>,
@@ -134,7 +203,7 @@ impl RawSeasonal {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RawRegime {
     pub name: String,
@@ -153,7 +222,7 @@ pub enum Combine {
     Max,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RawMediation {
     #[serde(default = "default_combine")]
@@ -178,7 +247,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RawMediator {
     pub name: String,
@@ -202,7 +271,7 @@ pub enum InitialPhase {
     Suspended,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RawExchange {
     pub initial_phase: InitialPhase,
@@ -223,7 +292,7 @@ pub struct RawExchange {
 }
 
 /// A daily hazard `base * exp(±mediation_coef * M ∓ escalation_coef * E)`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RawHazard {
     pub base: f64,
@@ -233,7 +302,7 @@ pub struct RawHazard {
     pub mediation_coef: f64,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RawCollapse {
     #[serde(default)]

@@ -263,10 +263,10 @@ pub fn set_path(tree: &mut toml::Table, path: &str, value: toml::Value) -> Resul
                 // An array of named tables: the next step is a name.
                 i += 1;
                 let name = steps[i];
-                let kind = if key == "regimes" {
-                    "regime"
-                } else {
-                    "mediator"
+                let kind = match key {
+                    "regimes" => "regime",
+                    "events" => "event",
+                    _ => "mediator",
                 };
                 let found = items.iter().position(|v| name_of(v) == Some(name));
                 let Some(pos) = found else {
@@ -275,10 +275,10 @@ pub fn set_path(tree: &mut toml::Table, path: &str, value: toml::Value) -> Resul
                 if i + 1 >= steps.len() {
                     return Err(format!(
                         "{path:?} names a whole {kind}; add the field to set, such as \"{path}.{}\"",
-                        if kind == "regime" {
-                            "intensity"
-                        } else {
-                            "availability"
+                        match kind {
+                            "regime" => "intensity",
+                            "event" => "date",
+                            _ => "availability",
                         }
                     ));
                 }

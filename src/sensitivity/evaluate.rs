@@ -159,7 +159,7 @@ impl Evaluator<'_> {
 /// calling thread.
 pub fn simulate_sums(s: &Scenario) -> KeySums {
     let model = Model::new(s);
-    let keys = StreamKeys::new(s.mediation().mediators.iter().map(|m| m.name.as_str()));
+    let keys = StreamKeys::new(s.mediator_names());
     engine::run_serial(
         &model,
         &keys,

@@ -300,7 +300,7 @@ mod tests {
             .with_trials(3000)
             .unwrap();
         let model = Model::new(&s);
-        let keys = StreamKeys::new(s.mediation().mediators.iter().map(|m| m.name.as_str()));
+        let keys = StreamKeys::new(s.mediator_names());
         let seed = s.simulation().seed;
         let (acc, sums) = engine::run(
             &model,

@@ -169,6 +169,19 @@ impl DailySteps {
     }
 }
 
+/// Counts of one milestone over trials.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct MilestoneAcc {
+    /// The level (people).
+    people: u64,
+    /// Day index by whose end it counts as reached.
+    by_day: u32,
+    /// Trials that reached it by the end of `by_day`.
+    reached_by: u64,
+    /// Trials that first reached the level on each day.
+    first_day: Vec<u64>,
+}
+
 /// Exact running statistics of a set of trials. It serialises exactly
 /// (integers as integers), so partial results of shards can be merged into
 /// the same statistics as one run.
@@ -199,6 +212,14 @@ pub struct Accumulator {
     /// units of 2^-32.
     escalation_sum: Vec<i128>,
     mediation_sum: Vec<i128>,
+    /// Per milestone of the scenario, in its order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    milestones: Vec<MilestoneAcc>,
+    /// Per mediator that exists on some day (scenarios with events or a
+    /// path only), the change by day of the number of trials whose channel
+    /// counts as open in `M_t`; one more entry than days.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    channel_open_steps: Vec<Vec<i64>>,
     /// Daily sums over the trials of the current block, in trial order.
     block_escalation: Vec<f64>,
     block_mediation: Vec<f64>,
@@ -229,6 +250,21 @@ impl Accumulator {
             phase_steps: vec![[0; 5]; h],
             escalation_sum: vec![0; h],
             mediation_sum: vec![0; h],
+            milestones: scenario
+                .target()
+                .milestones
+                .iter()
+                .map(|m| MilestoneAcc {
+                    people: m.people,
+                    by_day: m.by_day,
+                    reached_by: 0,
+                    first_day: vec![0; h],
+                })
+                .collect(),
+            channel_open_steps: match scenario.dated() {
+                Some(d) => vec![vec![0; h + 1]; d.mediators_ever.len()],
+                None => Vec::new(),
+            },
             block_escalation: vec![0.0; h],
             block_mediation: vec![0.0; h],
         }
@@ -338,6 +374,22 @@ impl TrialSink for Accumulator {
                 }
             }
         }
+        for m in &mut self.milestones {
+            let first = trace.events.iter().find_map(|ev| match *ev {
+                TraceEvent::Round { day, returned } if returned >= m.people => Some(day),
+                _ => None,
+            });
+            if let Some(d) = first {
+                m.first_day[d as usize] += 1;
+                m.reached_by += u64::from(d <= m.by_day);
+            }
+        }
+        for (steps, open) in self.channel_open_steps.iter_mut().zip(&trace.counted_open) {
+            for &(a, b) in open {
+                steps[a as usize] += 1;
+                steps[b as usize] -= 1;
+            }
+        }
         for (s, &e) in self.block_escalation.iter_mut().zip(&trace.escalation) {
             *s += e;
         }
@@ -381,6 +433,19 @@ impl TrialSink for Accumulator {
         }
         for (a, b) in self.mediation_sum.iter_mut().zip(&o.mediation_sum) {
             *a += b;
+        }
+        for (a, b) in self.milestones.iter_mut().zip(&o.milestones) {
+            a.reached_by += b.reached_by;
+            add_into(&mut a.first_day, &b.first_day);
+        }
+        for (a, b) in self
+            .channel_open_steps
+            .iter_mut()
+            .zip(&o.channel_open_steps)
+        {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
         }
     }
 }
@@ -504,8 +569,30 @@ pub struct Summary {
     pub first_suspension_day: MedianDay,
     /// Day the pool is completed (0 = start date).
     pub target_day: MedianDay,
+    /// Each milestone of `[target]`, in its order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub milestones: Vec<MilestoneResult>,
+    /// The scenario's dated events as given.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<crate::scenario::events::Event>,
     /// How each kind of estimate is computed.
     pub methods: Methods,
+}
+
+/// One milestone's estimates.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MilestoneResult {
+    pub name: String,
+    /// Level (people).
+    pub people: u64,
+    /// Date by whose end the level counts as reached.
+    pub by: String,
+    /// Probability of reaching the level by the end of `by`, with its 95%
+    /// Wilson score interval.
+    pub reached_by: Proportion,
+    /// Day the level is first reached: the first day by which at least half
+    /// of the trials have reached it (null when fewer than half ever do).
+    pub day_reached: MedianDay,
 }
 
 /// The estimators behind every number, named.
@@ -574,6 +661,10 @@ pub struct Results {
     pub returned_by_deadline_counts: Vec<(u64, u64, u64)>,
     /// The same, grouped into at most [`CHART_BARS`] bars for a chart.
     pub returned_by_deadline_bars: Vec<HistogramBar>,
+    /// For a scenario with events or a path: per mediator that exists on
+    /// some day, its name and the share of trials (0 to 1) whose channel
+    /// counts as open in `M_t` on each day; empty otherwise.
+    pub daily_channels: Vec<(String, Vec<f64>)>,
 }
 
 impl Accumulator {
@@ -620,13 +711,45 @@ impl Accumulator {
             probabilities,
             first_suspension_day: median_day(&self.first_suspension, n, &date),
             target_day: median_day(&self.target_reached, n, &date),
+            milestones: scenario
+                .target()
+                .milestones
+                .iter()
+                .zip(&self.milestones)
+                .map(|(m, acc)| MilestoneResult {
+                    name: m.name.clone(),
+                    people: m.people,
+                    by: m.by.to_string(),
+                    reached_by: Proportion::new(acc.reached_by, n),
+                    day_reached: median_day(&acc.first_day, n, &date),
+                })
+                .collect(),
+            events: scenario.events().to_vec(),
             methods: METHODS,
         };
+        let names = scenario.mediator_names();
+        let daily_channels = self
+            .channel_open_steps
+            .iter()
+            .zip(names)
+            .map(|(steps, name)| {
+                let mut open = 0i64;
+                let shares = steps[..self.horizon as usize]
+                    .iter()
+                    .map(|d| {
+                        open += d;
+                        open as f64 / n as f64
+                    })
+                    .collect();
+                (name.to_string(), shares)
+            })
+            .collect();
         Results {
             summary,
             daily: self.daily_rows(n, &date),
             returned_by_deadline_counts: self.returned_by_deadline.hist.bins().collect(),
             returned_by_deadline_bars: bars(&self.returned_by_deadline.hist, CHART_BARS),
+            daily_channels,
         }
     }
 
@@ -760,6 +883,41 @@ impl Accumulator {
             return Err("initial_phase: not the scenario's initial phase".to_string());
         }
         same("trials", self.trials, trials)?;
+        same(
+            "milestones",
+            self.milestones.len() as u64,
+            scenario.target().milestones.len() as u64,
+        )?;
+        for (m, want) in self.milestones.iter().zip(&scenario.target().milestones) {
+            if m.people != want.people || m.by_day != want.by_day {
+                return Err("milestones: not the scenario's milestones".to_string());
+            }
+            same(
+                "milestones.first_day",
+                m.first_day.len() as u64,
+                u64::from(h),
+            )?;
+            let reached: u64 = m.first_day.iter().sum();
+            if m.reached_by > reached || reached > trials {
+                return Err("milestones: more trials than there are".to_string());
+            }
+        }
+        let channels = scenario.dated().map_or(0, |d| d.mediators_ever.len());
+        same(
+            "channel_open_steps",
+            self.channel_open_steps.len() as u64,
+            channels as u64,
+        )?;
+        for steps in &self.channel_open_steps {
+            same("channel_open_steps", steps.len() as u64, u64::from(h) + 1)?;
+            let mut open = 0i64;
+            for d in steps {
+                open += d;
+                if open < 0 || open as u64 > trials {
+                    return Err("channel_open_steps: a share outside 0 to 1".to_string());
+                }
+            }
+        }
         for (name, acc) in [
             ("returned_by_deadline", &self.returned_by_deadline),
             ("returned_by_horizon", &self.returned_by_horizon),
@@ -894,7 +1052,7 @@ mod tests {
     #[test]
     fn every_controllable_outcome_is_estimated_as_the_summary_reports_it() {
         let s = ScenarioSource::builtin().parse().unwrap();
-        let keys = StreamKeys::new(s.mediation().mediators.iter().map(|m| m.name.as_str()));
+        let keys = StreamKeys::new(s.mediator_names());
         let acc = engine::run_serial(
             &Model::new(&s),
             &keys,

@@ -6,6 +6,7 @@ mod careless_input;
 mod cli;
 mod compare;
 mod determinism;
+mod events;
 mod history_record;
 mod hostile_report;
 mod model_laws;

@@ -1,0 +1,684 @@
+//! Dated events, a given escalation path and milestones (MODEL.md v2).
+//!
+//! Each test writes a small scenario in which the rule it checks has a
+//! known consequence: exact where the rule leaves nothing to chance (a
+//! certain round, a channel that never closes), and within a tolerance
+//! derived from the Monte Carlo standard error, stated next to the
+//! assertion, where it does. Seeds are fixed, so every test is
+//! deterministic.
+
+use swapsim::engine::{self, StreamKeys};
+use swapsim::model::{Model, Phase, TraceEvent, TrialOutcome, TrialTrace};
+use swapsim::scenario::Scenario;
+use swapsim::stats::{Accumulator, Results};
+
+/// Standard errors allowed between an estimate and its exact value; with
+/// `P(|Z| > 4.5) = 7e-6` a few dozen checks per test keep the false-alarm
+/// rate negligible.
+const Z: f64 = 4.5;
+
+/// A hazard per day whose daily probability `1 - exp(-1000)` is 1 in double
+/// precision.
+const CERTAIN: f64 = 1000.0;
+
+/// A scenario of 120 days from 2026-01-01: one regime of intensity 1 that
+/// is never left, no shocks, one mediator whose channel never closes and
+/// gives `M = 1`, an Active process that never suspends, and a round of one
+/// person on every eligible day. `extra` is appended (events, tables).
+fn scenario(exchange: &str, extra: &str) -> String {
+    format!(
+        r#"
+name = "events test"
+[simulation]
+trials = 2000
+horizon_days = 120
+start_date = "2026-01-01"
+seed = 7
+[escalation]
+initial_regime = "steady"
+shock_daily_probability = 0.0
+shock_mean_size = 0.0
+shock_half_life_days = 7
+[[escalation.regimes]]
+name = "steady"
+intensity = 1.0
+mean_duration_days = 20
+next = {{ offensive = 1.0 }}
+[[escalation.regimes]]
+name = "offensive"
+intensity = 1.8
+mean_duration_days = 20
+next = {{ steady = 1.0 }}
+[mediation]
+[[mediation.mediators]]
+name = "Turkey"
+availability = 1.0
+mean_outage_days = 5
+effectiveness = 1.0
+[exchange]
+initial_phase = "active"
+preparation_days = 0
+min_days_between_rounds = 1
+round_rate = {CERTAIN}
+requires_mediator = false
+size_mean = 1
+size_dispersion = 1
+confirmation = {{ base = 0.05 }}
+suspension = {{ base = 0.0 }}
+resumption = {{ base = 0.05 }}
+{exchange}
+{extra}
+"#
+    )
+}
+
+fn parse(text: &str) -> Scenario {
+    Scenario::from_toml_str(text, "test.toml").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Every trial's outcome and trace, in trial order.
+fn simulate(s: &Scenario) -> Vec<(TrialOutcome, TrialTrace)> {
+    let model = Model::new(s);
+    let keys = StreamKeys::new(s.mediator_names());
+    (0..s.simulation().trials)
+        .map(|trial| {
+            let mut streams = keys.trial_streams(s.simulation().seed, trial);
+            let mut trace = TrialTrace::default();
+            let outcome = model.simulate(&mut streams, &mut trace);
+            (outcome, trace)
+        })
+        .collect()
+}
+
+/// The run's estimates, as `swapsim run` computes them.
+fn results(s: &Scenario) -> Results {
+    let model = Model::new(s);
+    let keys = StreamKeys::new(s.mediator_names());
+    let acc = engine::run_serial(
+        &model,
+        &keys,
+        s.simulation().seed,
+        0..s.simulation().trials,
+        Accumulator::new(s),
+    );
+    acc.finish(s)
+}
+
+fn channel<'r>(r: &'r Results, name: &str) -> &'r [f64] {
+    &r.daily_channels
+        .iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no column for {name}"))
+        .1
+}
+
+fn rounds_on(trace: &TrialTrace, day: u32) -> bool {
+    trace
+        .events
+        .iter()
+        .any(|e| matches!(e, TraceEvent::Round { day: d, .. } if *d == day))
+}
+
+fn phase_changes(trace: &TrialTrace) -> Vec<(u32, Phase)> {
+    trace
+        .events
+        .iter()
+        .filter_map(|e| match *e {
+            TraceEvent::PhaseChange { day, phase } => Some((day, phase)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_forced_regime_gives_its_intensity_plus_the_expected_shock_and_season() {
+    // Shocks with p = 0.05 and mean 0.5 from S_0 = 0: E[S_t] = p mu (1 -
+    // a^t) / (1 - a) with a = 2^(-1/7); February adds 0.3. The window is
+    // 2026-02-10 to 2026-03-11 (days 40 to 69).
+    let text = scenario("", "")
+        .replace(
+            "shock_daily_probability = 0.0\nshock_mean_size = 0.0",
+            "shock_daily_probability = 0.05\nshock_mean_size = 0.5\nseasonal = { feb = 0.3 }",
+        )
+        .replace("trials = 2000", "trials = 20000")
+        + "[[events]]\nname = \"Offensive\"\ndate = \"2026-02-10\"\nuntil = \"2026-03-11\"\nregime = \"offensive\"\n";
+    let s = parse(&text);
+    let trials = simulate(&s);
+    let n = trials.len() as f64;
+    let (p, mu, a) = (0.05f64, 0.5f64, (-1.0f64 / 7.0).exp2());
+    for t in 40..70u32 {
+        let mean = trials
+            .iter()
+            .map(|(_, tr)| tr.escalation[t as usize])
+            .sum::<f64>()
+            / n;
+        let season = if t < 59 { 0.3 } else { 0.0 };
+        let shock = p * mu * (1.0 - a.powi(t as i32)) / (1.0 - a);
+        let expected = 1.8 + shock + season;
+        // Var(S_t) = Var(J) (1 - a^2t) / (1 - a^2), Var(J) = 2 p mu^2 -
+        // (p mu)^2; the mean over n trials has standard error sqrt(Var/n).
+        let var_j = 2.0 * p * mu * mu - (p * mu).powi(2);
+        let se = (var_j * (1.0 - a.powi(2 * t as i32)) / (1.0 - a * a) / n).sqrt();
+        assert!(
+            (mean - expected).abs() < Z * se,
+            "day {t}: mean E {mean}, expected {expected} (se {se})"
+        );
+    }
+    // Without the event, the same days are in both regimes.
+    let free = simulate(&parse(
+        &scenario("", "").replace("trials = 2000", "trials = 200"),
+    ));
+    assert!(free.iter().any(|(_, tr)| tr.escalation[50] == 1.0));
+}
+
+#[test]
+fn after_remove_mediators_the_channel_is_closed_and_mediation_is_the_others() {
+    // UAE (w = 0.5) closes and reopens; Turkey (w = 0.6) never closes. From
+    // day 40 on, M = 0.6 exactly in every trial, and UAE's share is 0.
+    let extra = r#"
+[[mediation.mediators]]
+name = "UAE"
+availability = 0.7
+mean_outage_days = 5
+effectiveness = 0.5
+[[events]]
+name = "UAE channel closes"
+date = "2026-02-10"
+remove_mediators = ["UAE"]
+"#;
+    let text = scenario("", extra).replace("effectiveness = 1.0", "effectiveness = 0.6");
+    let r = results(&parse(&text));
+    let uae = channel(&r, "UAE");
+    for (t, (share, row)) in uae.iter().zip(&r.daily).enumerate().skip(40) {
+        assert_eq!(*share, 0.0, "day {t}");
+        assert!((row.mean_mediation - 0.6).abs() < 1e-9, "day {t}");
+    }
+    // Before: UAE open on some days, so mediation is above 0.6.
+    assert!(uae[39] > 0.5 && r.daily[39].mean_mediation > 0.65);
+}
+
+#[test]
+fn a_set_of_round_rate_changes_the_round_frequency_from_its_day_only() {
+    let text = scenario("", "[[events]]\nname = \"Faster\"\ndate = \"2026-02-20\"\nset = { \"exchange.round_rate\" = 0.3 }\n")
+        .replace(&format!("round_rate = {CERTAIN}"), "round_rate = 0.05")
+        .replace("trials = 2000", "trials = 20000");
+    let trials = simulate(&parse(&text));
+    let n = trials.len() as f64;
+    let share = |day: u32| trials.iter().filter(|(_, tr)| rounds_on(tr, day)).count() as f64 / n;
+    for (day, h) in [(48u32, 0.05f64), (49, 0.05), (50, 0.3), (51, 0.3)] {
+        // Every day is eligible (gap 1, no preparation): P = 1 - exp(-h);
+        // standard error sqrt(P (1 - P) / n).
+        let p = -(-h).exp_m1();
+        let se = (p * (1.0 - p) / n).sqrt();
+        assert!(
+            (share(day) - p).abs() < Z * se,
+            "day {day}: {} vs {p}",
+            share(day)
+        );
+    }
+}
+
+#[test]
+fn a_forced_suspension_suspends_every_trial_and_some_resume_or_collapse_that_day() {
+    // Day 30: every trial is Active (suspension base 0), so each is forced
+    // to Suspended and counts one suspension on day 30. Step 2 then applies:
+    // collapse first (h = 0.1), else resumption (h = 0.5), so the share
+    // still suspended at the end of the day is exp(-0.1) exp(-0.5).
+    let text = scenario(
+        "collapse = { base = 0.1 }",
+        "[[events]]\nname = \"Talks break down\"\ndate = \"2026-01-31\"\nphase = \"suspended\"\n",
+    )
+    .replace(
+        "resumption = { base = 0.05 }",
+        "resumption = { base = 0.5 }",
+    )
+    .replace("trials = 2000", "trials = 20000");
+    let s = parse(&text);
+    let trials = simulate(&s);
+    for (o, _) in &trials {
+        assert_eq!(o.first_suspension_day, Some(30));
+        assert!(o.suspensions >= 1);
+    }
+    let r = results(&s);
+    let n = trials.len() as f64;
+    for (share, p) in [
+        (r.daily[30].share_suspended, (-0.6f64).exp()),
+        (r.daily[30].share_collapsed, -(-0.1f64).exp_m1()),
+    ] {
+        // Binomial share: standard error sqrt(p (1 - p) / n).
+        let se = (p * (1.0 - p) / n).sqrt();
+        assert!((share - p).abs() < Z * se, "{share} vs {p}");
+    }
+    assert_eq!(r.daily[29].share_suspended, 0.0);
+}
+
+#[test]
+fn a_given_path_is_reproduced_exactly_and_joined_continuously() {
+    // Days 10 to 14 follow the path; on day 15 the chain is in
+    // path_continues_in ("steady", 1.0) with S = 2.5 - 1.0 = 1.5, which then
+    // halves every 7 days (no new shocks).
+    let extra = r#"
+[escalation]
+path = [ { date = "2026-01-11", level = 0.4 }, { date = "2026-01-12", level = 3.0 },
+         { date = "2026-01-13", level = 0.0 }, { date = "2026-01-15", level = 2.5 } ]
+fill = "previous"
+path_continues_in = "steady"
+"#;
+    let text = scenario("", "").replace("[escalation]\n", extra.trim_start());
+    let s = parse(&text);
+    let r = results(&s);
+    let given = [0.4, 3.0, 0.0, 0.0, 2.5];
+    for (k, level) in given.iter().enumerate() {
+        // daily.csv sums in units of 2^-32.
+        assert!(
+            (r.daily[10 + k].mean_escalation - level).abs() < 1e-9,
+            "day {}",
+            10 + k
+        );
+    }
+    for (_, tr) in simulate(&s) {
+        for (k, level) in given.iter().enumerate() {
+            assert_eq!(tr.escalation[10 + k], *level);
+        }
+        assert!((tr.escalation[15] - 2.5).abs() < 1e-12);
+        // Steady may be left at the end of day 15 or later (mean 20 days),
+        // so day 16 is steady or offensive with the decayed shock.
+        let s16 = 1.5 * (-1.0f64 / 7.0).exp2();
+        assert!(
+            (tr.escalation[16] - (1.0 + s16)).abs() < 1e-12
+                || (tr.escalation[16] - (1.8 + s16)).abs() < 1e-12,
+            "{}",
+            tr.escalation[16]
+        );
+    }
+}
+
+#[test]
+fn a_regime_forced_on_the_day_after_the_path_wins_and_sets_the_shock() {
+    // The path ends on day -1 (the day before the start), so the junction
+    // is on day 0 (edge case 6), and the forced regime (1.8) wins over
+    // path_continues_in: S = 2.5 - 1.8 = 0.7, E_0 = 2.5, E_1 = 1.8 + 0.7 a.
+    let text = scenario(
+        "",
+        "[[events]]\nname = \"Offensive\"\ndate = \"2026-01-01\"\nuntil = \"2026-01-05\"\nregime = \"offensive\"\n",
+    )
+    .replace(
+        "shock_half_life_days = 7\n",
+        "shock_half_life_days = 7\npath = [ { date = \"2025-12-30\", level = 9.0 }, { date = \"2025-12-31\", level = 2.5 } ]\n",
+    );
+    for (_, tr) in simulate(&parse(&text)) {
+        assert!((tr.escalation[0] - 2.5).abs() < 1e-12);
+        let e1 = 1.8 + 0.7 * (-1.0f64 / 7.0).exp2();
+        assert!(
+            (tr.escalation[1] - e1).abs() < 1e-12,
+            "{}",
+            tr.escalation[1]
+        );
+    }
+}
+
+#[test]
+fn raising_the_pool_reactivates_a_completed_process_and_lowering_it_completes_one() {
+    // One person a day from day 0: a pool of 10 completes on day 9. Raised to
+    // 15 on day 20: Active again that day (no preparation, the gap is long
+    // past), so rounds on days 20 to 24 complete it on day 24.
+    let raised = scenario(
+        "",
+        "[target]\npool = 10\n[[events]]\nname = \"Second deal\"\ndate = \"2026-01-21\"\nset = { \"target.pool\" = 15 }\n",
+    );
+    for (o, tr) in simulate(&parse(&raised)) {
+        assert_eq!(
+            phase_changes(&tr),
+            [
+                (9, Phase::Completed),
+                (20, Phase::Active),
+                (24, Phase::Completed)
+            ]
+        );
+        assert_eq!(o.returned_by_horizon, 15);
+        assert!(rounds_on(&tr, 20) && !rounds_on(&tr, 19));
+    }
+    // Lowered to 3 on day 5 with 5 returned: Completed on day 5, no round.
+    // With `until` on day 7 the pool is 10 again on day 8 (edge case 5):
+    // Active that day, completing on day 12.
+    let lowered = scenario(
+        "",
+        "[target]\npool = 10\n[[events]]\nname = \"Cut\"\ndate = \"2026-01-06\"\nuntil = \"2026-01-08\"\nset = { \"target.pool\" = 3 }\n",
+    );
+    for (_, tr) in simulate(&parse(&lowered)) {
+        assert_eq!(
+            phase_changes(&tr),
+            [
+                (5, Phase::Completed),
+                (8, Phase::Active),
+                (12, Phase::Completed)
+            ]
+        );
+        assert!(!rounds_on(&tr, 5) && rounds_on(&tr, 8));
+    }
+}
+
+#[test]
+fn pool_changes_apply_before_a_forced_phase_of_the_same_day() {
+    // Edge case 2: on day 20 the raised pool reactivates the Completed
+    // process first, so the forced suspension then applies and counts.
+    let text = scenario(
+        "",
+        "[target]\npool = 10\n[[events]]\nname = \"Deal and breakdown\"\ndate = \"2026-01-21\"\nset = { \"target.pool\" = 15 }\nphase = \"suspended\"\n",
+    );
+    for (o, tr) in simulate(&parse(&text)) {
+        assert_eq!(o.suspensions, 1);
+        assert_eq!(o.first_suspension_day, Some(20));
+        assert_eq!(
+            &phase_changes(&tr)[..3],
+            [
+                (9, Phase::Completed),
+                (20, Phase::Active),
+                (20, Phase::Suspended)
+            ]
+        );
+    }
+}
+
+#[test]
+fn forced_phases_follow_edge_case_three() {
+    // `active` on an Active process does not reset preparation: with 5 days
+    // of preparation rounds go on every day through day 3.
+    let text = scenario(
+        "",
+        "[[events]]\nname = \"Again\"\ndate = \"2026-01-04\"\nphase = \"active\"\n",
+    )
+    .replace("preparation_days = 0", "preparation_days = 5");
+    for (_, tr) in simulate(&parse(&text)) {
+        assert!((0..6).all(|d| rounds_on(&tr, d)));
+        assert!(phase_changes(&tr).is_empty());
+    }
+    // Pending to Suspended is not a suspension; a forced collapse records
+    // its day.
+    let text = scenario(
+        "",
+        "[[events]]\nname = \"Frozen\"\ndate = \"2026-01-06\"\nphase = \"suspended\"\n\
+         [[events]]\nname = \"Ended\"\ndate = \"2026-01-11\"\nphase = \"collapsed\"\n",
+    )
+    .replace("initial_phase = \"active\"", "initial_phase = \"pending\"")
+    .replace(
+        "confirmation = { base = 0.05 }",
+        "confirmation = { base = 0.0 }",
+    )
+    .replace(
+        "resumption = { base = 0.05 }",
+        "resumption = { base = 0.0 }",
+    );
+    for (o, tr) in simulate(&parse(&text)) {
+        assert_eq!(o.suspensions, 0);
+        assert_eq!(o.first_suspension_day, None);
+        assert_eq!(o.collapse_day, Some(10));
+        assert_eq!(
+            phase_changes(&tr),
+            [(5, Phase::Suspended), (10, Phase::Collapsed)]
+        );
+    }
+}
+
+#[test]
+fn the_values_of_a_day_drive_the_draws_for_the_next() {
+    // Edge case 1: a common outage certain to start from the draw of day 50
+    // is in force from day 51, not 50; it counts as closed in the open share
+    // (edge case 9).
+    let text = scenario(
+        "",
+        "[[events]]\nname = \"Freeze\"\ndate = \"2026-02-20\"\nset = { \"mediation.common_outage_probability\" = 1.0 }\n",
+    );
+    let r = results(&parse(&text));
+    assert_eq!(r.daily[50].mean_mediation, 1.0);
+    assert_eq!(r.daily[51].mean_mediation, 0.0);
+    assert_eq!(channel(&r, "Turkey")[50], 1.0);
+    assert_eq!(channel(&r, "Turkey")[51], 0.0);
+}
+
+#[test]
+fn an_added_mediator_exists_only_while_its_event_is_in_force() {
+    // Edge cases 7 and 9: Qatar, never closing, from day 20 to day 40.
+    let text = scenario(
+        "",
+        "[[events]]\nname = \"Qatar joins\"\ndate = \"2026-01-21\"\nuntil = \"2026-02-10\"\n\
+         add_mediators = [ { name = \"Qatar\", availability = 1.0, mean_outage_days = 5, effectiveness = 0.5 } ]\n",
+    );
+    let r = results(&parse(&text));
+    let qatar = channel(&r, "Qatar");
+    assert_eq!(qatar[19], 0.0);
+    assert!(qatar[20..=40].iter().all(|&s| s == 1.0));
+    assert_eq!(qatar[41], 0.0);
+}
+
+#[test]
+fn a_milestone_has_the_probability_and_median_day_of_its_known_law() {
+    // A round of one person with probability p = 1 - exp(-0.13) on every
+    // day: the first round is geometric, so P(reached by day b) = 1 - (1 -
+    // p)^(b + 1) = 1 - exp(-0.13 (b + 1)), and the median day is the first
+    // t with 1 - exp(-0.13 (t + 1)) >= 1/2: t = 5 (0.478 on day 4, 0.542 on
+    // day 5, both far from 1/2 at this sample size).
+    let text = scenario(
+        "",
+        "[target]\nmilestones = [ { name = \"first\", people = 1, by = \"2026-01-08\" } ]\n",
+    )
+    .replace(&format!("round_rate = {CERTAIN}"), "round_rate = 0.13")
+    .replace("trials = 2000", "trials = 20000");
+    let r = results(&parse(&text));
+    let m = &r.summary.milestones[0];
+    let p = -(-0.13f64 * 8.0).exp_m1();
+    let n = 20000.0;
+    // Binomial share: standard error sqrt(p (1 - p) / n).
+    let se = (p * (1.0 - p) / n).sqrt();
+    assert!(
+        (m.reached_by.estimate - p).abs() < Z * se,
+        "{}",
+        m.reached_by.estimate
+    );
+    assert!(m.reached_by.ci95[0] < p && p < m.reached_by.ci95[1]);
+    assert_eq!(m.day_reached.median, Some(5));
+    // A level that fewer than half ever reach has no median day.
+    let text = scenario(
+        "",
+        "[target]\nmilestones = [ { name = \"far\", people = 100, by = \"2026-01-08\" } ]\n",
+    )
+    .replace(&format!("round_rate = {CERTAIN}"), "round_rate = 0.13");
+    let r = results(&parse(&text));
+    assert_eq!(r.summary.milestones[0].day_reached.median, None);
+    assert_eq!(r.summary.milestones[0].reached_by.count, 0);
+}
+
+#[test]
+fn a_mediator_event_leaves_the_escalation_path_of_every_trial_unchanged() {
+    let base = scenario("", "").replace(
+        "shock_daily_probability = 0.0\nshock_mean_size = 0.0",
+        "shock_daily_probability = 0.05\nshock_mean_size = 0.5",
+    );
+    let with_event = format!(
+        "{base}[[events]]\nname = \"Turkey steps back\"\ndate = \"2026-02-01\"\nremove_mediators = [\"Turkey\"]\n"
+    );
+    let (a, b) = (results(&parse(&base)), results(&parse(&with_event)));
+    let column = |r: &Results| {
+        r.daily
+            .iter()
+            .map(|d| d.mean_escalation.to_bits())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(column(&a), column(&b));
+    assert_ne!(a.daily[60].mean_mediation, b.daily[60].mean_mediation);
+}
+
+#[test]
+fn moving_an_event_changes_no_trial_before_the_earlier_date() {
+    let base = scenario("", "")
+        .replace(
+            "shock_daily_probability = 0.0\nshock_mean_size = 0.0",
+            "shock_daily_probability = 0.05\nshock_mean_size = 0.5",
+        )
+        .replace(&format!("round_rate = {CERTAIN}"), "round_rate = 0.2")
+        .replace(
+            "suspension = { base = 0.0 }",
+            "suspension = { base = 0.02 }",
+        )
+        .replace("availability = 1.0", "availability = 0.7")
+        .replace("trials = 2000", "trials = 500");
+    let event = |date: &str| {
+        format!(
+            "{base}[[events]]\nname = \"Shift\"\ndate = \"{date}\"\nuntil = \"2026-03-31\"\n\
+             regime = \"offensive\"\nset = {{ \"mediation.mediators.Turkey.availability\" = 0.9 }}\n"
+        )
+    };
+    let (early, late) = (
+        simulate(&parse(&event("2026-02-10"))),
+        simulate(&parse(&event("2026-03-01"))),
+    );
+    let before = |tr: &TrialTrace| {
+        let events: Vec<TraceEvent> = tr
+            .events
+            .iter()
+            .copied()
+            .filter(|e| match *e {
+                TraceEvent::Round { day, .. } | TraceEvent::PhaseChange { day, .. } => day < 40,
+            })
+            .collect();
+        (
+            tr.escalation[..40].to_vec(),
+            tr.mediation[..40].to_vec(),
+            events,
+        )
+    };
+    let mut differ_later = 0;
+    for ((_, a), (_, b)) in early.iter().zip(&late) {
+        assert_eq!(before(a), before(b));
+        differ_later += usize::from(a.escalation[40..60] != b.escalation[40..60]);
+    }
+    // The events do matter after the earlier date.
+    assert!(differ_later > 0);
+}
+
+#[test]
+fn invalid_events_are_reported_naming_the_event_and_field() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "[[events]]\nname = \"Late\"\ndate = \"2026-06-01\"\nphase = \"active\"\n",
+            "event \"Late\": date = 2026-06-01 lies after the last day",
+        ),
+        (
+            "[[events]]\nname = \"Backwards\"\ndate = \"2026-02-01\"\nuntil = \"2026-01-01\"\nregime = \"steady\"\n",
+            "until = 2026-01-01 lies before date",
+        ),
+        (
+            "[[events]]\nname = \"Storm\"\ndate = \"2026-02-01\"\nuntil = \"2026-02-10\"\nregime = \"storm\"\n",
+            "event \"Storm\": no regime is named \"storm\"",
+        ),
+        (
+            "[[events]]\nname = \"A\"\ndate = \"2026-02-01\"\nuntil = \"2026-02-10\"\nregime = \"steady\"\n\
+             [[events]]\nname = \"B\"\ndate = \"2026-02-05\"\nuntil = \"2026-02-20\"\nregime = \"offensive\"\n",
+            "two events cannot force different regimes on the same day",
+        ),
+        (
+            "[[events]]\nname = \"Out\"\ndate = \"2026-02-01\"\nremove_mediators = [\"Turkey\"]\n\
+             [[events]]\nname = \"Out again\"\ndate = \"2026-02-05\"\nremove_mediators = [\"Turkey\"]\n",
+            "event \"Out again\" (values in force on 2026-02-05): \"Turkey\" is already removed by event \"Out\"",
+        ),
+        (
+            "[[events]]\nname = \"Who\"\ndate = \"2026-02-01\"\nremove_mediators = [\"Oman\"]\n",
+            "no mediator is named \"Oman\"",
+        ),
+        (
+            "[[events]]\nname = \"Rare\"\ndate = \"2026-02-01\"\nset = { \"mediation.mediators.Turkey.availability\" = 0.1 }\n",
+            "event \"Rare\" (values in force on 2026-02-01): mediation.mediators[0].availability",
+        ),
+        (
+            "[[events]]\nname = \"Twin\"\ndate = \"2026-02-01\"\nadd_mediators = [ { name = \"Turkey\", availability = 0.9, mean_outage_days = 5, effectiveness = 0.5 } ]\n",
+            "a mediator named \"Turkey\" already exists",
+        ),
+        (
+            "[[events]]\nname = \"Early set\"\ndate = \"2026-01-10\"\nset = { \"mediation.mediators.Qatar.effectiveness\" = 0.9 }\n\
+             [[events]]\nname = \"Qatar\"\ndate = \"2026-02-01\"\nadd_mediators = [ { name = \"Qatar\", availability = 0.9, mean_outage_days = 5, effectiveness = 0.5 } ]\n",
+            "event \"Early set\" (values in force on 2026-01-10): mediation.mediators.Qatar.effectiveness: no mediator is named \"Qatar\"",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let err = Scenario::from_toml_str(&scenario("", extra), "bad.toml")
+            .expect_err(extra)
+            .to_string();
+        assert!(
+            err.contains(expected),
+            "{extra}\nexpected {expected:?} in:\n{err}"
+        );
+        assert!(err.contains("bad.toml"), "{err}");
+    }
+}
+
+#[test]
+fn invalid_paths_are_reported_by_row() {
+    let path = |rows: &str, fill: &str| {
+        scenario("", "").replace(
+            "shock_half_life_days = 7\n",
+            &format!("shock_half_life_days = 7\npath = [ {rows} ]\n{fill}"),
+        )
+    };
+    let cases = [
+        (
+            path(
+                "{ date = \"2026-01-01\", level = 1 }, { date = \"2026-01-03\", level = 1 }",
+                "",
+            ),
+            "path row 2: 1 days are missing between 2026-01-01 and 2026-01-03",
+        ),
+        (
+            path(
+                "{ date = \"2026-01-02\", level = 1 }, { date = \"2026-01-01\", level = 1 }",
+                "fill = \"previous\"\n",
+            ),
+            "path row 2: 2026-01-01 does not come after 2026-01-02: dates must increase",
+        ),
+        (
+            path("{ date = \"2026-01-01\", level = -1 }", ""),
+            "path row 1: level = -1 is not allowed",
+        ),
+    ];
+    for (text, expected) in cases {
+        let err = Scenario::from_toml_str(&text, "bad.toml")
+            .expect_err(expected)
+            .to_string();
+        assert!(err.contains(expected), "expected {expected:?} in:\n{err}");
+    }
+}
+
+#[test]
+fn shipped_scenarios_have_no_events_and_keep_the_model_without_them() {
+    // A scenario without events or path is not dated, so `Model::new` runs
+    // the unchanged fast model (scripts/check-identical.sh compares bytes).
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let s = parse(&text);
+            if !text.contains("[[events]]") && !text.contains("path =") {
+                assert!(s.dated().is_none(), "{}", path.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn a_variant_moves_an_event_by_its_name() {
+    let text = scenario(
+        "",
+        "[[events]]\nname = \"Second deal\"\ndate = \"2026-02-15\"\nset = { \"target.pool\" = 50 }\n\
+         [[variants]]\nname = \"later deal\"\nset = { \"events.Second deal.date\" = \"2026-03-01\" }\n\
+         [[variants]]\nname = \"typo\"\nset = { \"events.Second.date\" = \"2026-03-01\" }\n",
+    );
+    let err = swapsim::scenario::variants::parse_set(&text, "v.toml")
+        .expect_err("the typo is refused")
+        .to_string();
+    assert!(err.contains("no event is named \"Second\""), "{err}");
+    let text = text[..text.find("[[variants]]\nname = \"typo\"").unwrap()].to_string();
+    let set = swapsim::scenario::variants::parse_set(&text, "v.toml").unwrap();
+    let moved = &set.variants[0].scenario;
+    assert_eq!(moved.events()[0].date.to_string(), "2026-03-01");
+    assert_eq!(set.base.events()[0].date.to_string(), "2026-02-15");
+}
