@@ -478,9 +478,11 @@ impl Scenario {
     }
 }
 
-/// Replaces each `mean_days` of an `[exchange]` hazard table by the `base`
-/// it converts to, if the tree is a valid scenario (otherwise leaves the
-/// tree as it is, for validation to report).
+/// Puts beside each `mean_days` of an `[exchange]` hazard table the `base`
+/// it converts to for this file, if the tree is a valid scenario
+/// (otherwise leaves the tree as it is, for validation to report). In a
+/// derived configuration the base then holds; setting `mean_days` (which
+/// drops the base, [`raw::keep_one_hazard_form`]) converts anew.
 fn with_converted_hazards(tree: &mut toml::Table) {
     let has_waiting_time = |t: &toml::Table| {
         t.get("exchange")
@@ -514,7 +516,6 @@ fn with_converted_hazards(tree: &mut toml::Table) {
                 && t.contains_key("mean_days")
             {
                 t.insert("base".to_string(), toml::Value::Float(base));
-                raw::keep_one_hazard_form(t, "base");
             }
         }
     }
@@ -670,6 +671,10 @@ impl Checker<'_> {
         };
         let base = match (raw.base, raw.mean_days) {
             (Some(base), None) => self.base_hazard(&path.key("base"), base),
+            // A configuration derived from a file that wrote mean_days
+            // carries the file's conversion beside it (see
+            // `with_converted_hazards`).
+            (Some(base), Some(_)) if self.derived => self.base_hazard(&path.key("base"), base),
             (Some(_), Some(_)) => {
                 self.fail(
                     &path.key("mean_days"),
@@ -1291,6 +1296,7 @@ fn validate(raw: &RawScenario, c: &mut Checker) -> Option<Scenario> {
     let collapse_path = ex.key("collapse");
     let collapse_base = match (x.collapse.base, x.collapse.mean_days) {
         (base, None) => c.base_hazard(&collapse_path.key("base"), base.unwrap_or(0.0)),
+        (Some(base), Some(_)) if c.derived => c.base_hazard(&collapse_path.key("base"), base),
         (Some(_), Some(_)) => {
             c.fail(
                 &collapse_path.key("mean_days"),

@@ -309,10 +309,11 @@ pub fn set_path(tree: &mut toml::Table, path: &str, value: toml::Value) -> Resul
 }
 
 /// The base scenario's TOML tree without its variants, for building
-/// configurations by path. A hazard written as a waiting time holds its
-/// `base` as converted for the file itself: a configuration that changes
+/// configurations by path. A hazard written as a waiting time carries the
+/// `base` converted for the file itself: a configuration that changes
 /// mediators or fighting changes the hazard through its coefficients,
-/// rather than being converted anew to the same waiting time.
+/// rather than being converted anew to the same waiting time; one that
+/// sets `mean_days` states a new waiting time.
 pub fn base_tree(text: &str) -> Result<toml::Table, String> {
     let mut tree: toml::Table = toml::from_str(text).map_err(|e| e.message().to_string())?;
     tree.remove("variants");
