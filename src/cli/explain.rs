@@ -97,8 +97,10 @@ fn hazard_rows(out: &mut String, h: &HazardExplained) {
 pub fn explanation_text(r: &Explanation) -> String {
     let mut out = String::new();
     let l = &r.levels;
-    out.push_str(&format!("{}: what the numbers mean\n", r.scenario));
-    out.push_str(&format!("  ({})\n\n", r.scenario_file));
+    out.push_str("What the numbers mean\n");
+    wrapped(&mut out, &r.scenario, "  ");
+    wrapped(&mut out, &format!("({})", r.scenario_file), "  ");
+    out.push('\n');
     out.push_str("Reference conditions (docs/model.md, \"Reference conditions\")\n");
     let regimes: f64 = l.typical_escalation - r.mean_shock_level - r.mean_seasonal_offset;
     out.push_str(&format!(
@@ -196,6 +198,41 @@ pub fn explanation_text(r: &Explanation) -> String {
         }
     }
     out
+}
+
+/// Width of the terminal the text is laid out for.
+const WIDTH: usize = 80;
+
+/// Appends `text` after `indent`, broken at spaces (and inside words longer
+/// than a line, such as paths) so that no line passes [`WIDTH`] columns.
+fn wrapped(out: &mut String, text: &str, indent: &str) {
+    let room = WIDTH - indent.chars().count();
+    let mut line = String::new();
+    let mut flush = |line: &mut String| {
+        if !line.is_empty() {
+            out.push_str(indent);
+            out.push_str(line);
+            out.push('\n');
+            line.clear();
+        }
+    };
+    for word in text.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        while word.len() > room {
+            flush(&mut line);
+            line.extend(word.drain(..room));
+            flush(&mut line);
+        }
+        let needed = line.chars().count() + usize::from(!line.is_empty()) + word.len();
+        if needed > room {
+            flush(&mut line);
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.extend(word);
+    }
+    flush(&mut line);
 }
 
 fn capitalised(s: &str) -> String {
