@@ -101,7 +101,7 @@ pub fn explanation_text(r: &Explanation) -> String {
     wrapped(&mut out, &r.scenario, "  ");
     wrapped(&mut out, &format!("({})", r.scenario_file), "  ");
     out.push('\n');
-    out.push_str("Reference conditions (docs/model.md, \"Reference conditions\")\n");
+    out.push_str("Reference conditions (docs/model.md, section 3.6)\n");
     let regimes: f64 = l.typical_escalation - r.mean_shock_level - r.mean_seasonal_offset;
     out.push_str(&format!(
         "  typical escalation E = {} (regimes {}, shocks {}, seasons {})\n",

@@ -521,6 +521,9 @@ fn with_converted_hazards(tree: &mut toml::Table) {
     }
 }
 
+/// How the problem of a hazard with neither `base` nor `mean_days` begins.
+const MISSING_HAZARD: &str = "missing: give";
+
 /// Reads a TOML tree as a scenario and validates it, reporting every
 /// problem of both stages at once (see [`parse`]).
 fn read_and_validate(
@@ -536,7 +539,24 @@ fn read_and_validate(
     match validate_raw(&raw, locator, derived) {
         Ok(scenario) if problems.is_empty() => return Ok((raw, scenario)),
         Ok(_) => {}
-        Err(more) => problems.extend(more.into_iter().filter(|p| !parsed.covers(&p.path))),
+        Err(more) => {
+            // A hazard table with a misspelt key was most likely meant to
+            // hold base or mean_days: the misspelling is reported ("did you
+            // mean"), and the hazard's missing base would say it twice.
+            let misspelt_in = |table: &str| {
+                parsed.problems.iter().any(|p| {
+                    p.message.starts_with("unknown field")
+                        && p.path
+                            .strip_prefix(table)
+                            .is_some_and(|rest| rest.starts_with('.'))
+                })
+            };
+            let said_already = |p: &Problem| {
+                parsed.covers(&p.path)
+                    || (p.message.starts_with(MISSING_HAZARD) && misspelt_in(&p.path))
+            };
+            problems.extend(more.into_iter().filter(|p| !said_already(p)))
+        }
     }
     // In the order of the file; problems without a line last.
     problems.sort_by_key(|p| (p.line.is_none(), p.line, p.column));
@@ -687,10 +707,11 @@ impl Checker<'_> {
             (None, None) => {
                 self.fail(
                     path,
-                    "missing: give base (hazard per day at no fighting and no mediation) or \
-                     mean_days with at (mean waiting time in days at \"calm\" or \"typical\" \
-                     conditions)"
-                        .to_string(),
+                    format!(
+                        "{MISSING_HAZARD} base (hazard per day at no fighting and no mediation) \
+                         or mean_days with at (mean waiting time in days at \"calm\" or \
+                         \"typical\" conditions)"
+                    ),
                 );
                 f64::NAN
             }

@@ -9,7 +9,7 @@
 //! `at`) is converted to its `base` at them. Nothing here samples; the same
 //! scenario always gives the same numbers, bit for bit.
 //!
-//! Formulas (docs/model.md, section "Reference conditions"):
+//! Formulas (docs/model.md, section 3.6):
 //! - escalation, typical: the long-run mean of the regime chain's intensity
 //!   (its stationary distribution, reached from `initial_regime`), plus the
 //!   stationary mean shock level `p m / (1 - 2^(-1/half_life))`, plus the
