@@ -723,7 +723,15 @@ impl Checker<'_> {
                     mediation_coef,
                 };
                 match (at, levels) {
-                    (Some(at), Some(levels)) if mean_days.is_finite() && mean_days > 1.0 => {
+                    // Bad coefficients are reported where they are; a
+                    // conversion through them would only repeat it.
+                    (Some(at), Some(levels))
+                        if mean_days.is_finite()
+                            && mean_days > 1.0
+                            && [escalation_coef, mediation_coef]
+                                .iter()
+                                .all(|b| b.abs() <= COEF_LIMIT) =>
+                    {
                         let ratio = reference::log_ratio(kind, &coefs, levels.at(at));
                         let base = reference::base_for_mean_days(mean_days, ratio);
                         self.converted_base(&path.key("mean_days"), mean_days, at, base)
