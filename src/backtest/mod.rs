@@ -383,13 +383,15 @@ pub fn run(setup: &Setup, spec: Spec) -> Result<Backtest, BacktestError> {
         .base
         .rebuilt(|r| {
             let x = &mut r.exchange;
+            let (suspension, resumption);
             [
                 x.round_rate,
-                x.suspension.base,
-                x.resumption.base,
+                suspension,
+                resumption,
                 x.size_mean,
                 x.size_dispersion,
             ] = values;
+            (x.suspension.base, x.resumption.base) = (Some(suspension), Some(resumption));
             r.simulation.start_date = RawDate::Text(spec.date_of(0).to_string());
             r.simulation.horizon_days = i64::from(horizon);
             r.simulation.trials = spec.trials as i64;

@@ -17,8 +17,10 @@ macro_rules! say {
 mod backtest;
 mod calibrate;
 mod compare;
+mod explain;
 mod history;
 mod merge;
+mod new;
 mod run;
 mod sensitivity;
 mod sweep;
@@ -82,6 +84,21 @@ pub enum Command {
     /// Check scenario files and report every problem with its line.
     #[command(after_help = VALIDATE_EXAMPLES)]
     Validate(ValidateArgs),
+    /// Say what a scenario's numbers mean: every hazard as a daily
+    /// probability, a mean wait in days and a chance within 30 days, at
+    /// stated conditions (no fighting, typical fighting; every channel open,
+    /// typical mediation), each mediator's open share, and round sizes.
+    ///
+    /// Exact arithmetic, no simulation. Prints a table and writes
+    /// explain.json and manifest.json into output/<scenario file
+    /// name>-explain/.
+    #[command(after_help = explain::EXAMPLES)]
+    Explain(explain::ExplainArgs),
+    /// Write a commented starter scenario, NAME.toml, that validates and
+    /// runs as it is: every key with its unit, its meaning and whether its
+    /// value is fitted on the record or assumed.
+    #[command(after_help = new::EXAMPLES)]
+    New(new::NewArgs),
     /// Summarise the historical record of exchanges: per year, mediators,
     /// longest gaps, with a timeline chart.
     #[command(after_help = history::EXAMPLES)]
@@ -284,6 +301,8 @@ fn run_command(command: Command) -> Result<(), Error> {
         Command::Compare(args) => compare::compare(&args),
         Command::Merge(args) => merge::merge(&args),
         Command::Validate(args) => validate(&args),
+        Command::Explain(args) => explain::run(&args),
+        Command::New(args) => new::run(&args),
         Command::History(args) => history::run(&args),
         Command::Calibrate(args) => calibrate::run(&args),
         Command::Backtest(args) => backtest::run(&args),

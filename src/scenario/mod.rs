@@ -11,6 +11,8 @@ pub mod error;
 pub mod events;
 mod parse;
 pub mod raw;
+pub mod reference;
+pub mod starter;
 pub mod uncertainty;
 pub mod variants;
 
@@ -414,8 +416,12 @@ impl Scenario {
         use raw::*;
         let date = |d: NaiveDate| RawDate::Text(d.to_string());
         let month = |key: &str| self.escalation.seasonal.get(key).copied();
+        // The conversion of a waiting time happened when the file was
+        // validated: configurations derived from it keep the base.
         let hazard = |h: &Hazard| RawHazard {
-            base: h.base,
+            base: Some(h.base),
+            mean_days: None,
+            at: None,
             escalation_coef: h.escalation_coef,
             mediation_coef: h.mediation_coef,
         };
@@ -507,7 +513,8 @@ impl Scenario {
                 suspension: hazard(&x.suspension),
                 resumption: hazard(&x.resumption),
                 collapse: RawCollapse {
-                    base: x.collapse_base,
+                    base: Some(x.collapse_base),
+                    mean_days: None,
                 },
             },
             variants: Vec::new(),
@@ -524,6 +531,52 @@ impl Scenario {
     }
 }
 
+/// Puts beside each `mean_days` of an `[exchange]` hazard table the `base`
+/// it converts to for this file, if the tree is a valid scenario
+/// (otherwise leaves the tree as it is, for validation to report). In a
+/// derived configuration the base then holds; setting `mean_days` (which
+/// drops the base, [`raw::keep_one_hazard_form`]) converts anew.
+fn with_converted_hazards(tree: &mut toml::Table) {
+    let has_waiting_time = |t: &toml::Table| {
+        t.get("exchange")
+            .and_then(|x| x.as_table())
+            .is_some_and(|x| {
+                raw::HAZARD_TABLES.iter().any(|h| {
+                    x.get(*h)
+                        .and_then(|v| v.as_table())
+                        .is_some_and(|v| v.contains_key("mean_days"))
+                })
+            })
+    };
+    if !has_waiting_time(tree) {
+        return;
+    }
+    let mut plain = tree.clone();
+    plain.remove("uncertainties");
+    let Ok((_, s)) = read_and_validate(plain, &Locator::new(""), false) else {
+        return;
+    };
+    let x = s.exchange();
+    let bases = [
+        x.confirmation.base,
+        x.suspension.base,
+        x.resumption.base,
+        x.collapse_base,
+    ];
+    if let Some(exchange) = tree.get_mut("exchange").and_then(|v| v.as_table_mut()) {
+        for (name, base) in raw::HAZARD_TABLES.iter().zip(bases) {
+            if let Some(t) = exchange.get_mut(*name).and_then(|v| v.as_table_mut())
+                && t.contains_key("mean_days")
+            {
+                t.insert("base".to_string(), toml::Value::Float(base));
+            }
+        }
+    }
+}
+
+/// How the problem of a hazard with neither `base` nor `mean_days` begins.
+const MISSING_HAZARD: &str = "missing: give";
+
 /// Reads a TOML tree as a scenario and validates it, reporting every
 /// problem of both stages at once (see [`parse`]).
 fn read_and_validate(
@@ -539,7 +592,24 @@ fn read_and_validate(
     match validate_raw(&raw, locator, derived) {
         Ok(scenario) if problems.is_empty() => return Ok((raw, scenario)),
         Ok(_) => {}
-        Err(more) => problems.extend(more.into_iter().filter(|p| !parsed.covers(&p.path))),
+        Err(more) => {
+            // A hazard table with a misspelt key was most likely meant to
+            // hold base or mean_days: the misspelling is reported ("did you
+            // mean"), and the hazard's missing base would say it twice.
+            let misspelt_in = |table: &str| {
+                parsed.problems.iter().any(|p| {
+                    p.message.starts_with("unknown field")
+                        && p.path
+                            .strip_prefix(table)
+                            .is_some_and(|rest| rest.starts_with('.'))
+                })
+            };
+            let said_already = |p: &Problem| {
+                parsed.covers(&p.path)
+                    || (p.message.starts_with(MISSING_HAZARD) && misspelt_in(&p.path))
+            };
+            problems.extend(more.into_iter().filter(|p| !said_already(p)))
+        }
     }
     // In the order of the file; problems without a line last.
     problems.sort_by_key(|p| (p.line.is_none(), p.line, p.column));
@@ -624,12 +694,146 @@ impl Checker<'_> {
         )
     }
 
-    fn hazard(&mut self, path: &TomlPath, raw: &RawHazard) -> Hazard {
+    /// A log-linear hazard written with its `base` or as a mean waiting
+    /// time `mean_days` at reference conditions `at`, converted exactly
+    /// with the scenario's reference `levels` (`None` when escalation or
+    /// mediation already failed validation, so no conversion is trusted).
+    fn hazard(
+        &mut self,
+        path: &TomlPath,
+        raw: &RawHazard,
+        kind: reference::HazardKind,
+        levels: Option<&reference::Levels>,
+    ) -> Hazard {
+        let escalation_coef = self.coefficient(&path.key("escalation_coef"), raw.escalation_coef);
+        let mediation_coef = self.coefficient(&path.key("mediation_coef"), raw.mediation_coef);
+        let at = match (&raw.at, raw.mean_days) {
+            (Some(text), _) => {
+                let at = reference::At::parse(text);
+                if at.is_none() {
+                    self.fail(
+                        &path.key("at"),
+                        format!(
+                            "{text:?} is not allowed: at names where mean_days holds, \"calm\" (no \
+                             fighting, every mediation channel open) or \"typical\" (the \
+                             scenario's typical fighting and mediation)"
+                        ),
+                    );
+                } else if raw.mean_days.is_none() && !self.derived {
+                    self.fail(
+                        &path.key("at"),
+                        format!(
+                            "{text:?} has no effect without mean_days: at says where a mean \
+                             waiting time holds; remove it, or give mean_days instead of base"
+                        ),
+                    );
+                }
+                at
+            }
+            (None, Some(_)) => {
+                self.fail(
+                    &path.key("at"),
+                    "missing: mean_days needs at = \"calm\" (no fighting, every mediation \
+                     channel open) or at = \"typical\" (the scenario's typical fighting and \
+                     mediation)"
+                        .to_string(),
+                );
+                None
+            }
+            (None, None) => None,
+        };
+        let base = match (raw.base, raw.mean_days) {
+            (Some(base), None) => self.base_hazard(&path.key("base"), base),
+            // A configuration derived from a file that wrote mean_days
+            // carries the file's conversion beside it (see
+            // `with_converted_hazards`).
+            (Some(base), Some(_)) if self.derived => self.base_hazard(&path.key("base"), base),
+            (Some(_), Some(_)) => {
+                self.fail(
+                    &path.key("mean_days"),
+                    "give either base (hazard per day at no fighting and no mediation) or \
+                     mean_days (mean waiting time at the conditions `at`), not both"
+                        .to_string(),
+                );
+                f64::NAN
+            }
+            (None, None) => {
+                self.fail(
+                    path,
+                    format!(
+                        "{MISSING_HAZARD} base (hazard per day at no fighting and no mediation) \
+                         or mean_days with at (mean waiting time in days at \"calm\" or \
+                         \"typical\" conditions)"
+                    ),
+                );
+                f64::NAN
+            }
+            (None, Some(mean_days)) => {
+                let mean_days = self.mean_days(&path.key("mean_days"), mean_days);
+                let coefs = Hazard {
+                    base: 1.0,
+                    escalation_coef,
+                    mediation_coef,
+                };
+                match (at, levels) {
+                    // Bad coefficients are reported where they are; a
+                    // conversion through them would only repeat it.
+                    (Some(at), Some(levels))
+                        if mean_days.is_finite()
+                            && mean_days > 1.0
+                            && [escalation_coef, mediation_coef]
+                                .iter()
+                                .all(|b| b.abs() <= COEF_LIMIT) =>
+                    {
+                        let ratio = reference::log_ratio(kind, &coefs, levels.at(at));
+                        let base = reference::base_for_mean_days(mean_days, ratio);
+                        self.converted_base(&path.key("mean_days"), mean_days, at, base)
+                    }
+                    _ => f64::NAN,
+                }
+            }
+        };
         Hazard {
-            base: self.base_hazard(&path.key("base"), raw.base),
-            escalation_coef: self.coefficient(&path.key("escalation_coef"), raw.escalation_coef),
-            mediation_coef: self.coefficient(&path.key("mediation_coef"), raw.mediation_coef),
+            base,
+            escalation_coef,
+            mediation_coef,
         }
+    }
+
+    /// A mean waiting time in days: above 1 (a daily probability below 1).
+    fn mean_days(&mut self, path: &TomlPath, v: f64) -> f64 {
+        self.range_open_low(
+            path,
+            v,
+            1.0,
+            1e6,
+            "mean_days is a mean waiting time in days: a number above 1 (one day would be a \
+             daily probability of 1) and at most 1000000",
+        )
+    }
+
+    /// The base a waiting time converts to, which must itself be allowed.
+    fn converted_base(
+        &mut self,
+        path: &TomlPath,
+        mean_days: f64,
+        at: reference::At,
+        base: f64,
+    ) -> f64 {
+        if !base.is_finite() || base > 1000.0 {
+            self.fail(
+                path,
+                format!(
+                    "{mean_days} days at {} conditions needs a base of {} per day, above the \
+                     allowed 1000: the coefficients make the hazard at those conditions far \
+                     smaller than at no fighting and no mediation; give a shorter wait, smaller \
+                     coefficients, or base directly",
+                    at.name(),
+                    show(base)
+                ),
+            );
+        }
+        base
     }
 
     fn whole(&mut self, path: &TomlPath, v: i64, lo: i64, hi: i64, what: &str) -> i64 {
@@ -1079,6 +1283,32 @@ fn validate(raw: &RawScenario, c: &mut Checker) -> Option<Scenario> {
         });
     }
 
+    let escalation = Escalation {
+        initial_regime: e.initial_regime.clone(),
+        shock_daily_probability,
+        shock_mean_size,
+        shock_half_life_days,
+        seasonal,
+        regimes,
+    };
+    let mediation = Mediation {
+        combine: m.combine,
+        common_outage_probability,
+        common_outage_mean_days,
+        mediators,
+    };
+    // Waiting times convert at reference conditions, which are trusted only
+    // when everything they depend on is valid.
+    let levels = match start_date {
+        Some(start) if c.problems.is_empty() => Some(reference::Levels::of(
+            &escalation,
+            &mediation,
+            start,
+            horizon_days,
+        )),
+        _ => None,
+    };
+
     // [exchange]
     let ex = root.key("exchange");
     let x = &raw.exchange;
@@ -1125,10 +1355,45 @@ fn validate(raw: &RawScenario, c: &mut Checker) -> Option<Scenario> {
     );
     let size_escalation_coef =
         c.coefficient(&ex.key("size_escalation_coef"), x.size_escalation_coef);
-    let confirmation = c.hazard(&ex.key("confirmation"), &x.confirmation);
-    let suspension = c.hazard(&ex.key("suspension"), &x.suspension);
-    let resumption = c.hazard(&ex.key("resumption"), &x.resumption);
-    let collapse_base = c.base_hazard(&ex.key("collapse").key("base"), x.collapse.base);
+    use reference::HazardKind;
+    let levels = levels.as_ref();
+    let confirmation = c.hazard(
+        &ex.key("confirmation"),
+        &x.confirmation,
+        HazardKind::Confirmation,
+        levels,
+    );
+    let suspension = c.hazard(
+        &ex.key("suspension"),
+        &x.suspension,
+        HazardKind::Suspension,
+        levels,
+    );
+    let resumption = c.hazard(
+        &ex.key("resumption"),
+        &x.resumption,
+        HazardKind::Resumption,
+        levels,
+    );
+    let collapse_path = ex.key("collapse");
+    let collapse_base = match (x.collapse.base, x.collapse.mean_days) {
+        (base, None) => c.base_hazard(&collapse_path.key("base"), base.unwrap_or(0.0)),
+        (Some(base), Some(_)) if c.derived => c.base_hazard(&collapse_path.key("base"), base),
+        (Some(_), Some(_)) => {
+            c.fail(
+                &collapse_path.key("mean_days"),
+                "give either base (hazard per day while suspended) or mean_days (mean waiting \
+                 time in days while suspended), not both"
+                    .to_string(),
+            );
+            f64::NAN
+        }
+        (None, Some(mean_days)) => {
+            // The collapse hazard is the same in every condition.
+            let mean_days = c.mean_days(&collapse_path.key("mean_days"), mean_days);
+            reference::base_for_mean_days(mean_days, 0.0)
+        }
+    };
 
     let (start_date, (deadline, deadline_day)) = (start_date?, deadline?);
     Some(Scenario {
@@ -1146,20 +1411,8 @@ fn validate(raw: &RawScenario, c: &mut Checker) -> Option<Scenario> {
             deadline_day,
             milestones: Vec::new(),
         },
-        escalation: Escalation {
-            initial_regime: e.initial_regime.clone(),
-            shock_daily_probability,
-            shock_mean_size,
-            shock_half_life_days,
-            seasonal,
-            regimes,
-        },
-        mediation: Mediation {
-            combine: m.combine,
-            common_outage_probability,
-            common_outage_mean_days,
-            mediators,
-        },
+        escalation,
+        mediation,
         exchange: Exchange {
             initial_phase: x.initial_phase,
             preparation_days,

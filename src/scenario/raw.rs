@@ -291,20 +291,49 @@ pub struct RawExchange {
     pub collapse: RawCollapse,
 }
 
-/// A daily hazard `base * exp(±mediation_coef * M ∓ escalation_coef * E)`.
+/// A daily hazard `base * exp(±mediation_coef * M ∓ escalation_coef * E)`,
+/// written either with its `base` or as a mean waiting time `mean_days` at
+/// reference conditions `at` (`calm` or `typical`, see
+/// `scenario::reference`), converted to `base` at validation.
 #[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RawHazard {
-    pub base: f64,
+    pub base: Option<f64>,
+    /// Mean waiting time in days (> 1) at the conditions `at`.
+    pub mean_days: Option<f64>,
+    /// `calm` or `typical`: where `mean_days` holds.
+    pub at: Option<String>,
     #[serde(default)]
     pub escalation_coef: f64,
     #[serde(default)]
     pub mediation_coef: f64,
 }
 
+/// The collapse hazard, the same in every condition: its `base` (0 when
+/// absent) or its mean waiting time `mean_days`.
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RawCollapse {
-    #[serde(default)]
-    pub base: f64,
+    pub base: Option<f64>,
+    /// Mean waiting time in days (> 1) while suspended.
+    pub mean_days: Option<f64>,
+}
+
+/// The hazard tables of `[exchange]` that may be written as a waiting time.
+pub const HAZARD_TABLES: [&str; 4] = ["confirmation", "suspension", "resumption", "collapse"];
+
+/// After `key` was set in the hazard table `table`, drops the other way of
+/// writing the hazard, so that a variant or a design point may set either
+/// `base` or `mean_days` whichever the file wrote. `at` stays: it says
+/// where a `mean_days` set later holds.
+pub fn keep_one_hazard_form(table: &mut toml::Table, key: &str) {
+    match key {
+        "base" => {
+            table.remove("mean_days");
+        }
+        "mean_days" => {
+            table.remove("base");
+        }
+        _ => {}
+    }
 }

@@ -47,15 +47,14 @@ pub fn parse_set(text: &str, source_name: &str) -> Result<ScenarioSet, ScenarioE
             message: e.message().to_string(),
         }])
     })?;
-    let mut tree: toml::Table = toml::from_str(text).map_err(|e| {
+    let tree = base_tree(text).map_err(|message| {
         fail(vec![Problem {
             line: None,
             column: None,
             path: "(file)".to_string(),
-            message: e.message().to_string(),
+            message,
         }])
     })?;
-    tree.remove("variants");
 
     let mut problems = Vec::new();
     let mut variants: Vec<Variant> = Vec::new();
@@ -298,15 +297,27 @@ pub fn set_path(tree: &mut toml::Table, path: &str, value: toml::Value) -> Resul
         };
         i += 1;
     }
-    table.insert(steps[steps.len() - 1].to_string(), value);
+    let key = steps[steps.len() - 1];
+    table.insert(key.to_string(), value);
+    if let [first, hazard, _] = steps[..]
+        && first == "exchange"
+        && super::raw::HAZARD_TABLES.contains(&hazard)
+    {
+        super::raw::keep_one_hazard_form(table, key);
+    }
     Ok(())
 }
 
 /// The base scenario's TOML tree without its variants, for building
-/// configurations by path.
+/// configurations by path. A hazard written as a waiting time carries the
+/// `base` converted for the file itself: a configuration that changes
+/// mediators or fighting changes the hazard through its coefficients,
+/// rather than being converted anew to the same waiting time; one that
+/// sets `mean_days` states a new waiting time.
 pub fn base_tree(text: &str) -> Result<toml::Table, String> {
     let mut tree: toml::Table = toml::from_str(text).map_err(|e| e.message().to_string())?;
     tree.remove("variants");
+    super::with_converted_hazards(&mut tree);
     Ok(tree)
 }
 

@@ -362,13 +362,15 @@ fn the_shipped_scenarios_hold_what_calibrate_fits_to_the_record() {
     let expected = base
         .rebuilt(|r| {
             let x = &mut r.exchange;
+            let (suspension, resumption);
             [
                 x.round_rate,
-                x.suspension.base,
-                x.resumption.base,
+                suspension,
+                resumption,
                 x.size_mean,
                 x.size_dispersion,
             ] = fitted;
+            (x.suspension.base, x.resumption.base) = (Some(suspension), Some(resumption));
         })
         .unwrap();
     assert_eq!(calibrated, expected);

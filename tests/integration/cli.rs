@@ -317,7 +317,7 @@ fn fails_for_an_unknown_command() {
 
 #[test]
 fn help_of_every_command_shows_examples() {
-    for cmd in ["run", "validate"] {
+    for cmd in ["run", "validate", "explain", "new"] {
         let out = swapsim().args([cmd, "--help"]).output().unwrap();
         assert!(out.status.success());
         let help = text(&out.stdout);

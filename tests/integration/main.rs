@@ -7,6 +7,7 @@ mod cli;
 mod compare;
 mod determinism;
 mod events;
+mod explain;
 mod history_record;
 mod hostile_report;
 mod model_laws;
