@@ -164,6 +164,13 @@ pub struct RunArgs {
     /// Number of trials, overriding the file's `simulation.trials`.
     #[arg(long, value_name = "N")]
     pub trials: Option<u64>,
+    /// Parameter sets drawn from the scenario's [uncertainties] (a
+    /// scrambled Sobol design), each run with --trials trials on the same
+    /// random numbers as the central values [default: 64 when the scenario
+    /// declares uncertainties]. 0 runs the central values only. --target-se
+    /// and --per-trial run the central values only.
+    #[arg(long, value_name = "N")]
+    pub assumptions: Option<usize>,
     #[command(flatten)]
     pub common: CommonArgs,
 }

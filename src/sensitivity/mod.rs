@@ -27,6 +27,7 @@
 
 pub mod analysis;
 pub mod design;
+pub mod ensemble;
 pub mod evaluate;
 pub mod morris;
 pub mod outcomes;

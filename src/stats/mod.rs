@@ -488,6 +488,10 @@ pub struct Summary {
     pub target_day: MedianDay,
     /// How each kind of estimate is computed.
     pub methods: Methods,
+    /// The key outcomes across the scenario's assumptions, when the run is
+    /// an ensemble.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assumptions: Option<crate::sensitivity::ensemble::AssumptionsSummary>,
 }
 
 /// The estimators behind every number, named.
@@ -596,6 +600,7 @@ impl Accumulator {
             first_suspension_day: median_day(&self.first_suspension, n, &date),
             target_day: median_day(&self.target_reached, n, &date),
             methods: METHODS,
+            assumptions: None,
         };
         Results {
             summary,
