@@ -35,7 +35,17 @@ fn run_shards(d: &Path, scenario: &str) {
     for k in ["1/2", "2/2"] {
         ok(&swapsim(
             d,
-            &["run", "x.toml", "--trials", "2048", "--shard", k, "--quiet"],
+            &[
+                "run",
+                "x.toml",
+                "--trials",
+                "2048",
+                "--assumptions",
+                "0",
+                "--shard",
+                k,
+                "--quiet",
+            ],
         ));
     }
 }
@@ -310,7 +320,17 @@ resumption = { base = 0.01 }
     for k in ["1/2", "2/2"] {
         ok(&swapsim(
             d,
-            &["run", "x.toml", "--trials", "2048", "--shard", k, "--quiet"],
+            &[
+                "run",
+                "x.toml",
+                "--trials",
+                "2048",
+                "--assumptions",
+                "0",
+                "--shard",
+                k,
+                "--quiet",
+            ],
         ));
     }
     ok(&swapsim(
@@ -324,6 +344,8 @@ resumption = { base = 0.01 }
             "x.toml",
             "--trials",
             "2048",
+            "--assumptions",
+            "0",
             "--out",
             "single",
             "--quiet",
