@@ -31,6 +31,7 @@ pub mod ensemble;
 pub mod evaluate;
 pub mod morris;
 pub mod outcomes;
+pub mod prim;
 pub mod sobol;
 pub mod tables;
 pub mod tornado;
