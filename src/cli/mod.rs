@@ -17,6 +17,7 @@ macro_rules! say {
 mod backtest;
 mod calibrate;
 mod compare;
+mod discover;
 mod history;
 mod merge;
 mod run;
@@ -79,6 +80,10 @@ pub enum Command {
     /// with --shard K/N) into the outputs of the unsharded command.
     #[command(after_help = merge::EXAMPLES)]
     Merge(MergeArgs),
+    /// Find the boxes of assumptions where an outcome crosses a threshold
+    /// (PRIM), from an ensemble (ensemble.csv) or a Sobol design.
+    #[command(after_help = discover::EXAMPLES)]
+    Discover(discover::DiscoverArgs),
     /// Check scenario files and report every problem with its line.
     #[command(after_help = VALIDATE_EXAMPLES)]
     Validate(ValidateArgs),
@@ -290,6 +295,7 @@ fn run_command(command: Command) -> Result<(), Error> {
         Command::Run(args) => run::run(&args),
         Command::Compare(args) => compare::compare(&args),
         Command::Merge(args) => merge::merge(&args),
+        Command::Discover(args) => discover::run(&args),
         Command::Validate(args) => validate(&args),
         Command::History(args) => history::run(&args),
         Command::Calibrate(args) => calibrate::run(&args),

@@ -17,6 +17,7 @@
 pub mod backtest;
 pub mod calibrate;
 pub mod compare;
+pub mod discover;
 pub mod ensemble;
 pub mod history;
 pub mod run;

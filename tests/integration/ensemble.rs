@@ -190,3 +190,60 @@ fn assumptions_are_refused_where_they_cannot_apply() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--assumptions 100000 is not allowed"));
 }
+
+#[test]
+fn discover_reads_an_ensemble_and_names_a_box_in_words() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    ok(&swapsim(
+        d,
+        &[
+            "run",
+            "--trials",
+            "200",
+            "--assumptions",
+            "64",
+            "--out",
+            "e",
+            "--no-charts",
+            "--quiet",
+        ],
+    ));
+    let said = ok(&swapsim(
+        d,
+        &[
+            "discover",
+            "e",
+            "--outcome",
+            "p_no_round_by_deadline",
+            "--above",
+            "0.4",
+        ],
+    ));
+    assert!(
+        said.contains("coverage") && said.contains("of 64 sets"),
+        "{said}"
+    );
+    let json: Value =
+        serde_json::from_str(&fs::read_to_string(d.join("e/discover/discover.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["outcome"], "no_round_by_deadline");
+    assert_eq!(json["parameters"].as_array().unwrap().len(), 8);
+    let csv = fs::read_to_string(d.join("e/discover/discover.csv")).unwrap();
+    assert!(csv.starts_with("step,coverage,density,points,events,chosen"));
+    let out = swapsim(d, &["discover", "e", "--outcome", "nope", "--above", "0.4"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = swapsim(
+        d,
+        &[
+            "discover",
+            d.to_str().unwrap(),
+            "--outcome",
+            "collapse",
+            "--below",
+            "0.1",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("holds neither ensemble.csv"));
+}
