@@ -17,6 +17,7 @@ macro_rules! say {
 mod backtest;
 mod calibrate;
 mod compare;
+mod discover;
 mod explain;
 mod history;
 mod merge;
@@ -81,6 +82,10 @@ pub enum Command {
     /// with --shard K/N) into the outputs of the unsharded command.
     #[command(after_help = merge::EXAMPLES)]
     Merge(MergeArgs),
+    /// Find the boxes of assumptions where an outcome crosses a threshold
+    /// (PRIM), from an ensemble (ensemble.csv) or a Sobol design.
+    #[command(after_help = discover::EXAMPLES)]
+    Discover(discover::DiscoverArgs),
     /// Check scenario files and report every problem with its line.
     #[command(after_help = VALIDATE_EXAMPLES)]
     Validate(ValidateArgs),
@@ -181,6 +186,13 @@ pub struct RunArgs {
     /// Number of trials, overriding the file's `simulation.trials`.
     #[arg(long, value_name = "N")]
     pub trials: Option<u64>,
+    /// Parameter sets drawn from the scenario's [uncertainties] (a
+    /// scrambled Sobol design), each run with --trials trials on the same
+    /// random numbers as the central values [default: 64 when the scenario
+    /// declares uncertainties]. 0 runs the central values only. --target-se
+    /// and --per-trial run the central values only.
+    #[arg(long, value_name = "N")]
+    pub assumptions: Option<usize>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -300,6 +312,7 @@ fn run_command(command: Command) -> Result<(), Error> {
         Command::Run(args) => run::run(&args),
         Command::Compare(args) => compare::compare(&args),
         Command::Merge(args) => merge::merge(&args),
+        Command::Discover(args) => discover::run(&args),
         Command::Validate(args) => validate(&args),
         Command::Explain(args) => explain::run(&args),
         Command::New(args) => new::run(&args),

@@ -5,11 +5,14 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::Path;
 use swapsim::format;
+use swapsim::jobs::ensemble::{self, DEFAULT_ASSUMPTIONS, EnsembleJob, EnsembleResults};
 use swapsim::jobs::run::{DEFAULT_CONVERGENCE_CAP, RunJob, RunOptions};
 use swapsim::jobs::shard;
 use swapsim::jobs::{self, Exec, Job, RunInfo, WriteOptions};
+use swapsim::outcomes::Outcome;
 use swapsim::outputs::Staging;
-use swapsim::scenario::{Scenario, ScenarioSource};
+use swapsim::scenario::{Scenario, ScenarioSource, uncertainty};
+use swapsim::sensitivity::ensemble::OutcomeLayers;
 use swapsim::stats::Results;
 
 /// Largest memory `--per-trial` may ask for (bytes): every trial's row is
@@ -41,14 +44,11 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Error> {
         Some(p) => ScenarioSource::read(p)?,
         None => ScenarioSource::builtin(),
     };
-    let job = RunJob::plan(
-        source,
-        &RunOptions {
-            trials: args.trials,
-            seed: args.common.seed,
-            per_trial: args.per_trial,
-        },
-    )?;
+    let options = RunOptions {
+        trials: args.trials,
+        seed: args.common.seed,
+        per_trial: args.per_trial,
+    };
     if args.per_trial && (args.shard.is_some() || args.target_se.is_some()) {
         return Err(Error::input(
             "--per-trial cannot be combined with --shard or --target-se",
@@ -63,6 +63,23 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Error> {
              then run `swapsim report` on the merged directory",
         ));
     }
+    let central_only = args.target_se.is_some() || args.per_trial;
+    let asked = args.assumptions.filter(|&n| n > 0);
+    if let (Some(n), true) = (asked, central_only) {
+        return Err(Error::input(format!(
+            "--assumptions {n} cannot be combined with --target-se or --per-trial, which run the \
+             central values only: give --assumptions 0 or leave it out"
+        )));
+    }
+    let ensemble = asked.is_some()
+        || (args.assumptions.is_none()
+            && !central_only
+            && !uncertainty::parse(&source.text, &source.display_name)?.is_empty());
+    if ensemble {
+        let n = asked.unwrap_or(DEFAULT_ASSUMPTIONS);
+        return run_ensemble(&EnsembleJob::plan(source, &options, n)?, args);
+    }
+    let job = RunJob::plan(source, &options)?;
     let bar = Bar::new(args.common.quiet);
     let exec = Exec {
         threads: args.common.threads(),
@@ -129,6 +146,93 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Error> {
         print_summary(&done.results.results, job.scenario(), &done.dir, done.wall);
     }
     Ok(())
+}
+
+/// Runs the central values and the parameter sets of an ensemble (or a
+/// shard of them) and prints both layers.
+fn run_ensemble(job: &EnsembleJob, args: &RunArgs) -> Result<(), Error> {
+    let bar = Bar::new(args.common.quiet);
+    let exec = Exec {
+        threads: args.common.threads(),
+        progress: &bar,
+    };
+    let out = args.common.out.as_deref();
+    if let Some(k_of_n) = args.shard {
+        let done = shard::run_shard(job, k_of_n, out, &exec)?;
+        if !args.common.quiet {
+            super::merge::say_shard(&done.partial, &done.dir);
+        }
+        return Ok(());
+    }
+    let options = WriteOptions {
+        charts: !args.common.no_charts,
+        report: args.common.report,
+        force: args.common.force,
+    };
+    let done = jobs::execute(job, out, &exec, &options)?;
+    if !args.common.quiet {
+        let central = job.central().scenario();
+        print_summary(&done.results.run.results, central, &done.dir, done.wall);
+        print_assumptions(&done.results, central);
+    }
+    Ok(())
+}
+
+/// The headline of each key outcome across the assumptions: "P(all 1,200
+/// by 31 Dec): 2.1% at the central values; 0.2%-8.0% across the
+/// scenario's assumptions (90% of draws)".
+fn print_assumptions(r: &EnsembleResults, scenario: &Scenario) {
+    let a = r.assumptions();
+    say!(
+        "  across the scenario's assumptions: {} parameter sets drawn from its {} \
+         uncertainties, {} trials each on the same random numbers",
+        a.parameter_sets,
+        a.uncertainties.len(),
+        format::grouped(a.trials_per_set as f64, 0)
+    );
+    for l in ensemble::outcomes(r) {
+        say!("  {}", headline(l, scenario));
+    }
+}
+
+/// One outcome's two layers in words.
+pub(crate) fn headline(l: &OutcomeLayers, scenario: &Scenario) -> String {
+    let o = l.outcome;
+    let v = |x: f64| swapsim::plot::sensitivity::fmt_outcome(o, x);
+    let bound = |x: f64| {
+        if o.is_probability() {
+            format!("{}%", format::percent_bound(x))
+        } else {
+            v(x)
+        }
+    };
+    let across = &l.layers.across;
+    let share = match (l.layers.variance.share, l.layers.variance.share_ci95) {
+        (Some(s), Some([lo, hi])) => format!(
+            "; assumptions explain {:.0}% of its variance (95% CI {:.0}% to {:.0}%)",
+            100.0 * s,
+            100.0 * lo,
+            100.0 * hi
+        ),
+        (Some(s), None) => format!("; assumptions explain {:.0}% of its variance", 100.0 * s),
+        _ => String::new(),
+    };
+    let name = swapsim::plot::sensitivity::outcome_title(o, scenario);
+    let name = if o == Outcome::TargetByDeadline {
+        name.replacen("returned ", "", 1)
+    } else {
+        name
+    };
+    format!(
+        "{name}: {} at the central values; {}-{} across the scenario's assumptions (90% of \
+         draws); {} over all draws (95% CI {} to {}){share}",
+        v(l.central.estimate),
+        bound(across.p5.estimate),
+        bound(across.p95.estimate),
+        v(l.layers.predictive.estimate),
+        bound(l.layers.predictive.ci95[0]),
+        bound(l.layers.predictive.ci95[1]),
+    )
 }
 
 /// A progress bar with an ETA on stderr, drawn only on a terminal.

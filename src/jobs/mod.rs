@@ -17,6 +17,8 @@
 pub mod backtest;
 pub mod calibrate;
 pub mod compare;
+pub mod discover;
+pub mod ensemble;
 pub mod explain;
 pub mod history;
 pub mod run;

@@ -122,6 +122,16 @@ pub enum Spec {
         /// Design points of the whole design, all shards together.
         design_points: u64,
     },
+    /// `swapsim run --shard` of a scenario with `[uncertainties]`: the
+    /// central run, then the parameter sets.
+    Ensemble {
+        scenario: SourceRecord,
+        seed: u64,
+        /// Trials of the central run and of every parameter set.
+        trials: u64,
+        /// Parameter sets (`--assumptions`).
+        assumptions: u64,
+    },
 }
 
 impl Spec {
@@ -131,6 +141,7 @@ impl Spec {
             Spec::Run { .. } => "run",
             Spec::Compare { .. } => "compare",
             Spec::Sensitivity { .. } => "sensitivity",
+            Spec::Ensemble { .. } => "run",
         }
     }
 
@@ -140,6 +151,8 @@ impl Spec {
         match self {
             Spec::Run { trials, .. } | Spec::Compare { trials, .. } => *trials,
             Spec::Sensitivity { design_points, .. } => *design_points,
+            // The central run is unit 0.
+            Spec::Ensemble { assumptions, .. } => assumptions.saturating_add(1),
         }
     }
 
@@ -147,6 +160,7 @@ impl Spec {
     pub fn unit_name(&self) -> &'static str {
         match self {
             Spec::Sensitivity { .. } => "design points",
+            Spec::Ensemble { .. } => "parameter sets",
             _ => "trials",
         }
     }
@@ -155,6 +169,7 @@ impl Spec {
     pub fn shard_range(&self, k: u64, n: u64) -> Range<u64> {
         match self {
             Spec::Sensitivity { design_points, .. } => point_range(*design_points, k, n),
+            Spec::Ensemble { .. } => point_range(self.units(), k, n),
             _ => engine::shard_range(self.units(), k, n),
         }
     }
@@ -162,7 +177,9 @@ impl Spec {
     /// The scenario files' SHA-256 hashes.
     fn scenario_hashes(&self) -> Vec<&str> {
         match self {
-            Spec::Run { scenario, .. } | Spec::Sensitivity { scenario, .. } => {
+            Spec::Run { scenario, .. }
+            | Spec::Sensitivity { scenario, .. }
+            | Spec::Ensemble { scenario, .. } => {
                 vec![scenario.sha256.as_str()]
             }
             Spec::Compare { scenarios, .. } => {
@@ -175,7 +192,8 @@ impl Spec {
         match self {
             Spec::Run { seed, .. }
             | Spec::Compare { seed, .. }
-            | Spec::Sensitivity { seed, .. } => *seed,
+            | Spec::Sensitivity { seed, .. }
+            | Spec::Ensemble { seed, .. } => *seed,
         }
     }
 
@@ -215,6 +233,13 @@ impl Spec {
                     "design (--samples, --trajectories or --levels)"
                 }
             }
+            (Spec::Ensemble { trials: ta, .. }, Spec::Ensemble { trials: tb, .. }) => {
+                if ta != tb {
+                    "number of trials"
+                } else {
+                    "number of parameter sets (--assumptions)"
+                }
+            }
             _ if self.units() != other.units() => "number of trials",
             (Spec::Compare { .. }, _) => {
                 "set of configurations (--variants, --knockout or the files' names)"
@@ -233,6 +258,9 @@ pub enum ShardStats {
     /// The key outcomes' sums at each design point of the shard, in design
     /// order.
     Sensitivity(Vec<KeySums>),
+    /// The central run (in the shard holding unit 0) and each parameter
+    /// set's sums, in set order.
+    Ensemble(super::ensemble::EnsembleStats),
 }
 
 /// The result of one shard, written as `partial.json`.
@@ -642,6 +670,9 @@ pub fn merge(partials: Vec<Partial>, target: &Path, options: &WriteOptions) -> R
         }
         Spec::Sensitivity { .. } => {
             merge_as::<super::sensitivity::SensitivityJob>(partials, target, options)?.dir
+        }
+        Spec::Ensemble { .. } => {
+            merge_as::<super::ensemble::EnsembleJob>(partials, target, options)?.dir
         }
     };
     Ok(Merged {

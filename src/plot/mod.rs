@@ -14,6 +14,7 @@
 //! no fontconfig.
 
 pub mod compare;
+pub mod ensemble;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};

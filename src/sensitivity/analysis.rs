@@ -44,7 +44,7 @@ impl AnalysisError {
 
 /// The random stream of one part of an analysis: like a trial's stream,
 /// keyed by the seed and the part's name.
-fn analysis_stream(seed: u64, part: &str) -> StreamRng {
+pub(crate) fn analysis_stream(seed: u64, part: &str) -> StreamRng {
     stream(seed, 0, fnv1a(&format!("sensitivity:{part}")))
 }
 
@@ -255,6 +255,20 @@ pub fn sobol_plan(seed: u64, uncertainties: &[Uncertainty], n: usize) -> Result<
         design: Design::Sobol(design),
         points,
     })
+}
+
+/// The parameter sets of an ensemble: `n` points of a scrambled Sobol
+/// sequence over the uncertainties ([`design::sobol_points`]), mapped
+/// through each law's quantile function. The scrambling comes from `seed`,
+/// so the same seed gives the same sets.
+pub fn ensemble_plan(
+    seed: u64,
+    uncertainties: &[Uncertainty],
+    n: usize,
+) -> Result<Vec<Settings>, DesignError> {
+    let scramble = analysis_stream(seed, "ensemble").next_u32();
+    let unit = design::sobol_points(n, uncertainties.len(), scramble)?;
+    Ok(unit.iter().map(|p| settings_at(uncertainties, p)).collect())
 }
 
 /// The indices of each outcome, from the estimates at the points of

@@ -29,6 +29,11 @@ pub enum DesignError {
          (such as 256, 512, 1024 or 2048), so that its points stay evenly spread"
     )]
     Samples(usize),
+    #[error(
+        "--assumptions {0} is not allowed: an ensemble takes 1 to {MAX_SOBOL_SAMPLES} parameter \
+         sets (or 0 for the central values only)"
+    )]
+    Sets(usize),
     #[error("a Sobol design takes 1 to {MAX_SOBOL_DIMENSIONS} uncertainties; this one has {0}")]
     Dimensions(usize),
     #[error(
@@ -83,6 +88,28 @@ pub fn saltelli(n: usize, d: usize, seed: u32) -> Result<SaltelliDesign, DesignE
         points.push(b);
     }
     Ok(SaltelliDesign { n, d, points })
+}
+
+/// The first `n` points of a `d`-dimensional Owen-scrambled Sobol sequence,
+/// `seed` selecting the scrambling: a space-filling design for an ensemble
+/// of parameter sets. Any prefix is evenly spread in every coordinate, and
+/// a power-of-two prefix is stratified in every pair of coordinates, so
+/// the across-set percentiles settle faster than with independent points;
+/// the scrambling keeps each point uniform on the unit cube.
+pub fn sobol_points(n: usize, d: usize, seed: u32) -> Result<Vec<Vec<f64>>, DesignError> {
+    if !(1..=MAX_SOBOL_SAMPLES).contains(&n) {
+        return Err(DesignError::Sets(n));
+    }
+    if !(1..=MAX_SOBOL_DIMENSIONS).contains(&d) {
+        return Err(DesignError::Dimensions(d));
+    }
+    Ok((0..n)
+        .map(|j| {
+            (0..d)
+                .map(|i| f64::from(sobol_burley::sample(j as u32, i as u32, seed)))
+                .collect()
+        })
+        .collect())
 }
 
 /// One Morris trajectory: `d + 1` points, each differing from the one

@@ -15,7 +15,7 @@
 //! they are identical for any number of threads.
 
 use super::outcomes::{KeyEstimates, KeySums};
-use crate::engine::{self, StreamKeys};
+use crate::engine::{self, StreamKeys, TrialSink};
 use crate::model::Model;
 use crate::scenario::uncertainty::{Parameter, scenario_with};
 use crate::scenario::{Problem, Scenario};
@@ -125,6 +125,20 @@ impl Evaluator<'_> {
         threads: usize,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<Vec<KeySums>, EvaluateError> {
+        self.run_each(points, range, threads, progress, simulate_sums)
+    }
+
+    /// Simulates the points `range` of the design with `simulate` (given
+    /// each point's scenario, with this evaluator's trials and seed) and
+    /// returns what it gives, in design order.
+    pub fn run_each<T: Send>(
+        &self,
+        points: &[Settings],
+        range: Range<usize>,
+        threads: usize,
+        progress: &(dyn Fn(u64) + Sync),
+        simulate: impl Fn(&Scenario) -> T + Sync,
+    ) -> Result<Vec<T>, EvaluateError> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()?;
@@ -146,9 +160,9 @@ impl Evaluator<'_> {
                     let s = self
                         .scenario(p)
                         .map_err(|problems| self.invalid(first + k, p, &problems))?;
-                    let sums = simulate_sums(&s);
+                    let out = simulate(&s);
                     progress(done.fetch_add(1, Ordering::Relaxed) + 1);
-                    Ok(sums)
+                    Ok(out)
                 })
                 .collect()
         })
@@ -158,13 +172,22 @@ impl Evaluator<'_> {
 /// The exact sums of the key outcomes of a scenario's trials, run in the
 /// calling thread.
 pub fn simulate_sums(s: &Scenario) -> KeySums {
+    let [first, second] = simulate_halves(s);
+    let mut all = first;
+    all.merge(second);
+    all
+}
+
+/// The exact sums of the key outcomes of the first half of a scenario's
+/// trials (`0..trials / 2`) and of the rest, run in the calling thread.
+/// The halves draw disjoint streams, so their estimates are independent
+/// given the parameters: what an ensemble needs to tell the spread of the
+/// parameters' effect from the noise of the trials.
+pub fn simulate_halves(s: &Scenario) -> [KeySums; 2] {
     let model = Model::new(s);
     let keys = StreamKeys::new(s.mediator_names());
-    engine::run_serial(
-        &model,
-        &keys,
-        s.simulation().seed,
-        0..s.simulation().trials,
-        KeySums::new(s),
-    )
+    let (seed, trials) = (s.simulation().seed, s.simulation().trials);
+    let half = trials / 2;
+    [0..half, half..trials]
+        .map(|range| engine::run_serial(&model, &keys, seed, range, KeySums::new(s)))
 }

@@ -27,9 +27,11 @@
 
 pub mod analysis;
 pub mod design;
+pub mod ensemble;
 pub mod evaluate;
 pub mod morris;
 pub mod outcomes;
+pub mod prim;
 pub mod sobol;
 pub mod tables;
 pub mod tornado;

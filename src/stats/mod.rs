@@ -577,6 +577,10 @@ pub struct Summary {
     pub events: Vec<crate::scenario::events::Event>,
     /// How each kind of estimate is computed.
     pub methods: Methods,
+    /// The key outcomes across the scenario's assumptions, when the run is
+    /// an ensemble.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assumptions: Option<crate::sensitivity::ensemble::AssumptionsSummary>,
 }
 
 /// One milestone's estimates.
@@ -726,6 +730,7 @@ impl Accumulator {
                 .collect(),
             events: scenario.events().to_vec(),
             methods: METHODS,
+            assumptions: None,
         };
         let names = scenario.mediator_names();
         let daily_channels = self

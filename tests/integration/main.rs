@@ -6,6 +6,7 @@ mod careless_input;
 mod cli;
 mod compare;
 mod determinism;
+mod ensemble;
 mod events;
 mod explain;
 mod history_record;

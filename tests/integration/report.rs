@@ -68,6 +68,8 @@ fn run_with_report_writes_one_self_contained_page_with_every_chart() {
             "run",
             "--trials",
             "2000",
+            "--assumptions",
+            "0",
             "--report",
             "--quiet",
             "--out",

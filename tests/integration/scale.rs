@@ -35,7 +35,7 @@ fn merged_shards_give_the_same_bytes_as_a_single_run_for_any_number_of_shards() 
     let tmp = tempfile::tempdir().unwrap();
     shards_merge_to_the_same_bytes(
         tmp.path(),
-        &["run", "--trials", TRIALS],
+        &["run", "--trials", TRIALS, "--assumptions", "0"],
         &[
             "summary.json",
             "summary.csv",
@@ -153,6 +153,25 @@ fn shards_merge_to_the_same_bytes(d: &Path, base: &[&str], files: &[&str], count
             assert!(a == b, "{f} differs after merging {n} shards of {base:?}");
         }
     }
+}
+
+#[test]
+fn merged_shards_of_an_ensemble_give_the_same_bytes_as_one_ensemble() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The central run and 12 parameter sets of 300 trials: 13 units, so 7
+    // shards leave the central run alone in the first.
+    shards_merge_to_the_same_bytes(
+        tmp.path(),
+        &["run", "--trials", "300", "--assumptions", "12"],
+        &[
+            "summary.json",
+            "summary.csv",
+            "daily.csv",
+            "returned_by_deadline.csv",
+            "ensemble.csv",
+        ],
+        &[1, 2, 3, 7],
+    );
 }
 
 #[test]

@@ -35,7 +35,17 @@ fn run_shards(d: &Path, scenario: &str) {
     for k in ["1/2", "2/2"] {
         ok(&swapsim(
             d,
-            &["run", "x.toml", "--trials", "2048", "--shard", k, "--quiet"],
+            &[
+                "run",
+                "x.toml",
+                "--trials",
+                "2048",
+                "--assumptions",
+                "0",
+                "--shard",
+                k,
+                "--quiet",
+            ],
         ));
     }
 }
@@ -319,7 +329,17 @@ resumption = { base = 0.01 }
     for k in ["1/2", "2/2"] {
         ok(&swapsim(
             d,
-            &["run", "x.toml", "--trials", "2048", "--shard", k, "--quiet"],
+            &[
+                "run",
+                "x.toml",
+                "--trials",
+                "2048",
+                "--assumptions",
+                "0",
+                "--shard",
+                k,
+                "--quiet",
+            ],
         ));
     }
     ok(&swapsim(
@@ -333,6 +353,8 @@ resumption = { base = 0.01 }
             "x.toml",
             "--trials",
             "2048",
+            "--assumptions",
+            "0",
             "--out",
             "single",
             "--quiet",

@@ -1,0 +1,238 @@
+//! `discover`: PRIM on the parameter sets of an ensemble (`ensemble.csv`)
+//! or of a Sobol design (`design.csv`).
+//!
+//! The table is read as input like any file a user may have edited: every
+//! value must be a finite number, and the outcome must be one of its
+//! columns. The result is written beside it in `discover/`:
+//! `discover.json` (the trajectory, the chosen box and its bounds by
+//! parameter name) and `discover.csv` (the trajectory, one row per box).
+
+use crate::error::{Error, Result};
+use crate::outcomes::{DESIGN, Outcome};
+use crate::outputs;
+use crate::sensitivity::prim::{self, Discovery};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// Columns of design tables that label points rather than hold values.
+const LABELS: [&str; 5] = ["point", "row", "matrix", "trajectory", "step"];
+
+/// Which side of the threshold is the event.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Above,
+    Below,
+}
+
+/// A discovery request.
+#[derive(Debug, Clone)]
+pub struct DiscoverOptions {
+    /// Outcome, by its design key (`no_round_by_deadline`) or statistic
+    /// (`p_no_round_by_deadline`).
+    pub outcome: String,
+    pub side: Side,
+    /// Threshold in the outcome's unit (a probability from 0 to 1).
+    pub threshold: f64,
+    pub alpha: f64,
+    pub min_coverage: f64,
+}
+
+/// What `discover.json` holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiscoverResult {
+    /// The table read.
+    pub table: String,
+    pub outcome: Outcome,
+    pub side: Side,
+    pub threshold: f64,
+    /// Parameter names, in the table's order (bounds refer to them by
+    /// index).
+    pub parameters: Vec<String>,
+    #[serde(flatten)]
+    pub discovery: Discovery,
+}
+
+/// One row of `discover.csv`.
+#[derive(Debug, Serialize)]
+struct TrajectoryRow {
+    step: usize,
+    coverage: f64,
+    density: f64,
+    points: usize,
+    events: usize,
+    chosen: bool,
+}
+
+fn find_outcome(name: &str) -> Option<Outcome> {
+    DESIGN
+        .into_iter()
+        .find(|o| o.design_key() == name || o.statistic() == name || o.id() == name)
+}
+
+/// Reads the table in `dir` and runs PRIM.
+pub fn discover(dir: &Path, options: &DiscoverOptions) -> Result<DiscoverResult> {
+    let outcome = find_outcome(&options.outcome).ok_or_else(|| {
+        let known: Vec<&str> = DESIGN.iter().map(|o| o.design_key()).collect();
+        Error::input(format!(
+            "--outcome {}: not an outcome of ensembles and designs; give one of {}",
+            options.outcome,
+            known.join(", ")
+        ))
+    })?;
+    if !options.threshold.is_finite() {
+        return Err(Error::input(format!(
+            "the threshold {} is not a finite number",
+            options.threshold
+        )));
+    }
+    if !(options.alpha > 0.0 && options.alpha < 0.5) {
+        return Err(Error::input(format!(
+            "--alpha {} is not allowed: peel a share between 0 and 0.5 (0.05 to 0.1 is usual)",
+            options.alpha
+        )));
+    }
+    if !(0.0..=1.0).contains(&options.min_coverage) {
+        return Err(Error::input(format!(
+            "--min-coverage {} is not allowed: give a share from 0 to 1",
+            options.min_coverage
+        )));
+    }
+    let table = ["ensemble.csv", "design.csv"]
+        .iter()
+        .map(|f| dir.join(f))
+        .find(|p| p.is_file())
+        .ok_or_else(|| {
+            Error::input(format!(
+                "{} holds neither ensemble.csv (written by `swapsim run` on a scenario with \
+                 [uncertainties]) nor design.csv (written by `swapsim sensitivity`)",
+                dir.display()
+            ))
+        })?;
+    let bad =
+        |line: u64, what: String| Error::input(format!("{}, line {line}: {what}", table.display()));
+    let mut reader = csv::Reader::from_path(&table)
+        .map_err(|e| Error::input(format!("cannot read {}: {e}", table.display())))?;
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| bad(1, e.to_string()))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let outcome_col = header
+        .iter()
+        .position(|h| h == outcome.design_key())
+        .ok_or_else(|| bad(1, format!("no column {}", outcome.design_key())))?;
+    let is_outcome = |h: &str| DESIGN.iter().any(|o| o.design_key() == h);
+    let params: Vec<usize> = (0..header.len())
+        .filter(|&i| !LABELS.contains(&header[i].as_str()) && !is_outcome(&header[i]))
+        .collect();
+    if params.is_empty() {
+        return Err(bad(1, "no parameter columns".to_string()));
+    }
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    for (k, record) in reader.records().enumerate() {
+        let line = k as u64 + 2;
+        let record = record.map_err(|e| bad(line, e.to_string()))?;
+        let number = |i: usize| -> Result<f64> {
+            let text = record.get(i).unwrap_or_default();
+            text.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| {
+                    bad(
+                        line,
+                        format!("{}: {text:?} is not a finite number", header[i]),
+                    )
+                })
+        };
+        let row: Vec<f64> = params.iter().map(|&i| number(i)).collect::<Result<_>>()?;
+        let v = number(outcome_col)?;
+        x.push(row);
+        y.push(match options.side {
+            Side::Above => v > options.threshold,
+            Side::Below => v < options.threshold,
+        });
+    }
+    if x.is_empty() {
+        return Err(bad(2, "the table holds no parameter sets".to_string()));
+    }
+    let discovery = prim::discover(&x, &y, options.alpha, options.min_coverage);
+    Ok(DiscoverResult {
+        table: table.display().to_string(),
+        outcome,
+        side: options.side,
+        threshold: options.threshold,
+        parameters: params.iter().map(|&i| header[i].clone()).collect(),
+        discovery,
+    })
+}
+
+/// Writes `discover.json` and `discover.csv` into `dir/discover/`; returns
+/// the folder.
+pub fn write(dir: &Path, r: &DiscoverResult) -> Result<PathBuf> {
+    let out = dir.join("discover");
+    std::fs::create_dir_all(&out).map_err(|source| {
+        Error::from(outputs::OutputError::Io {
+            path: out.clone(),
+            source,
+        })
+    })?;
+    outputs::write_json(&out.join("discover.json"), r)?;
+    let rows = r
+        .discovery
+        .trajectory
+        .iter()
+        .enumerate()
+        .map(|(k, s)| TrajectoryRow {
+            step: k,
+            coverage: s.coverage,
+            density: s.density,
+            points: s.points,
+            events: s.events,
+            chosen: k == r.discovery.chosen,
+        });
+    outputs::write_csv(&out.join("discover.csv"), rows)?;
+    Ok(out)
+}
+
+/// The box in words: "this happens mostly when a < 0.03 and b > 0.8:
+/// coverage 78%, density 85%, 214 of 1,024 sets".
+pub fn in_words(r: &DiscoverResult) -> String {
+    let b = &r.discovery.found;
+    let v = crate::plot::sensitivity::fmt_param;
+    let parts: Vec<String> = b
+        .bounds
+        .iter()
+        .map(|bound| {
+            let name = &r.parameters[bound.parameter];
+            match (bound.lower, bound.upper) {
+                (Some(lo), Some(hi)) => format!("{} <= {name} <= {}", v(lo), v(hi)),
+                (Some(lo), None) => format!("{name} >= {}", v(lo)),
+                (None, Some(hi)) => format!("{name} <= {}", v(hi)),
+                (None, None) => name.clone(),
+            }
+        })
+        .collect();
+    let when = if parts.is_empty() {
+        "no box of parameters singles it out".to_string()
+    } else {
+        format!("this happens mostly when {}", parts.join(" and "))
+    };
+    format!(
+        "{} {} {}: {when}: coverage {:.0}%, density {:.0}%, {} of {} sets ({} of the {} sets \
+         where it happens)",
+        r.outcome.design_key(),
+        match r.side {
+            Side::Above => "above",
+            Side::Below => "below",
+        },
+        v(r.threshold),
+        100.0 * b.coverage,
+        100.0 * b.density,
+        crate::format::grouped(b.points as f64, 0),
+        crate::format::grouped(r.discovery.points as f64, 0),
+        b.events,
+        r.discovery.events
+    )
+}

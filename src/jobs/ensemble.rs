@@ -1,0 +1,459 @@
+//! `run` over the scenario's assumptions: an ensemble of parameter sets.
+//!
+//! When a scenario declares `[uncertainties]`, `swapsim run` runs the
+//! scenario at its central values (the run of [`RunJob`], every file as
+//! before) and at parameter sets drawn from the uncertainties' laws by a
+//! scrambled Sobol design, each set on the same trials as the central run
+//! (common random numbers). `summary.json` gains an `assumptions` block
+//! (per key outcome: the central estimate, the predictive estimate over all
+//! draws, its percentiles across sets and the share of variance due to the
+//! assumptions), `ensemble.csv` holds one row per set, and a chart shows
+//! each key probability across the sets.
+//!
+//! The job's units are the central run (unit 0) followed by the sets, so a
+//! shard holds a contiguous range of them and merges exactly: the central
+//! run's statistics and every set's sums are integers.
+
+use super::run::{RunJob, RunOptions, RunResults, RunStats};
+use super::shard::{ShardStats, Sharded, SourceRecord, Spec};
+use super::{Exec, Job, Outputs, RunInfo, Silent, WriteOptions};
+use crate::engine::TrialSink;
+use crate::error::{Error, Result};
+use crate::outcomes::Outcome;
+use crate::outputs::manifest::{Analysis, ManifestFile};
+use crate::outputs::{Identity, Manifest};
+use crate::scenario::ScenarioSource;
+use crate::scenario::uncertainty::{self, Parameter, Uncertainty};
+use crate::sensitivity::analysis::{self, analysis_stream};
+use crate::sensitivity::ensemble::{
+    self, AssumptionsSummary, Central, LAYER_METHODS, OutcomeLayers, SetValue,
+};
+use crate::sensitivity::evaluate::{Evaluator, Settings, simulate_halves};
+use crate::sensitivity::outcomes::{KeyEstimates, KeySums, design_outcomes};
+use crate::sensitivity::tables::{self, Context};
+use crate::stats::Accumulator;
+use serde::{Deserialize, Serialize};
+use std::ops::Range;
+use std::path::PathBuf;
+
+/// Parameter sets of `run` when the scenario declares uncertainties and
+/// `--assumptions` is not given: with the default scenario's 20,000 trials
+/// per set, 1.3 million trials, a few seconds on two cores, and enough sets
+/// for a p5 and p95 that rest on about three sets each.
+pub const DEFAULT_ASSUMPTIONS: usize = 64;
+
+/// Name of the per-set table.
+pub const ENSEMBLE_CSV: &str = "ensemble.csv";
+
+/// A run of a scenario at its central values and over its assumptions.
+#[derive(Debug, Clone)]
+pub struct EnsembleJob {
+    run: RunJob,
+    uncertainties: Vec<Uncertainty>,
+    tree: toml::Table,
+    parameters: Vec<Parameter>,
+    sets: Vec<Settings>,
+}
+
+/// The statistics of a range of the job's units.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnsembleStats {
+    /// The central run, when the range holds unit 0.
+    pub central: Option<Box<Accumulator>>,
+    /// Each set's sums over the first half of the trials and over the
+    /// rest, in set order.
+    pub sets: Vec<[KeySums; 2]>,
+}
+
+/// The results of an ensemble.
+#[derive(Debug, Clone)]
+pub struct EnsembleResults {
+    /// The central run, its summary holding the `assumptions` block.
+    pub run: RunResults,
+    /// Every set's key outcomes, in set order.
+    pub sets: Vec<KeyEstimates>,
+}
+
+impl EnsembleResults {
+    /// The `assumptions` block.
+    pub fn assumptions(&self) -> &AssumptionsSummary {
+        match &self.run.results.summary.assumptions {
+            Some(a) => a,
+            None => unreachable!("an ensemble's summary holds its assumptions"),
+        }
+    }
+}
+
+impl EnsembleJob {
+    /// Plans `assumptions` parameter sets over the `[uncertainties]` of the
+    /// scenario read from `source`, each set and the central run with the
+    /// run's trials and seed.
+    pub fn plan(
+        source: ScenarioSource,
+        options: &RunOptions,
+        assumptions: usize,
+    ) -> Result<EnsembleJob> {
+        let uncertainties = uncertainty::parse(&source.text, &source.display_name)?;
+        if uncertainties.is_empty() {
+            return Err(Error::input(format!(
+                "--assumptions {assumptions}: {} declares no [uncertainties] to draw parameter \
+                 sets from (give --assumptions 0, or add the table: docs/sensitivity.md)",
+                source.display_name
+            )));
+        }
+        if options.per_trial {
+            return Err(Error::input(
+                "--per-trial applies to the central values only: give --assumptions 0 with it",
+            ));
+        }
+        let tree = uncertainty::configuration_tree(&source.text).map_err(Error::input)?;
+        let run = RunJob::plan(source, options)?;
+        let trials = run.scenario().simulation().trials;
+        if trials < 2 {
+            return Err(Error::input(format!(
+                "--trials {trials} is too few for an ensemble: each parameter set needs at least \
+                 2 trials to tell chance from the assumptions (or give --assumptions 0)"
+            )));
+        }
+        let seed = run.scenario().simulation().seed;
+        let sets = analysis::ensemble_plan(seed, &uncertainties, assumptions)
+            .map_err(|e| Error::input(e.to_string()))?;
+        let parameters = uncertainties.iter().map(|u| u.parameter.clone()).collect();
+        Ok(EnsembleJob {
+            run,
+            uncertainties,
+            tree,
+            parameters,
+            sets,
+        })
+    }
+
+    /// The run at the central values.
+    pub fn central(&self) -> &RunJob {
+        &self.run
+    }
+
+    /// The uncertainties the sets are drawn over.
+    pub fn uncertainties(&self) -> &[Uncertainty] {
+        &self.uncertainties
+    }
+
+    /// Every set's parameter values.
+    pub fn sets(&self) -> &[Settings] {
+        &self.sets
+    }
+
+    fn evaluator(&self) -> Evaluator<'_> {
+        let s = self.run.scenario().simulation();
+        Evaluator {
+            tree: &self.tree,
+            parameters: &self.parameters,
+            trials: s.trials,
+            seed: s.seed,
+        }
+    }
+
+    fn context(&self) -> Context {
+        let s = self.run.scenario();
+        Context {
+            scenario: s.name().to_string(),
+            trials_per_point: s.simulation().trials,
+            seed: s.simulation().seed,
+            outcomes: design_outcomes(s),
+        }
+    }
+
+    /// The `assumptions` block from the central run and the sets.
+    fn summarise(&self, central: &Accumulator, halves: &[[KeySums; 2]]) -> AssumptionsSummary {
+        let s = self.run.scenario();
+        let has_pool = s.target().pool.is_some();
+        let trials = s.simulation().trials;
+        let full: Vec<KeyEstimates> = halves.iter().map(|h| whole(h).estimates()).collect();
+        let split: Vec<[KeyEstimates; 2]> = halves
+            .iter()
+            .map(|[a, b]| [a.estimates(), b.estimates()])
+            .collect();
+        // The same resamples for every outcome.
+        let outcomes = design_outcomes(s)
+            .into_iter()
+            .map(|o| {
+                let values: Vec<SetValue> = full
+                    .iter()
+                    .zip(&split)
+                    .map(|(f, [a, b])| {
+                        let e = f.get(o);
+                        SetValue {
+                            estimate: e.estimate,
+                            se: e.se,
+                            halves: [a.get(o).estimate, b.get(o).estimate],
+                            // se^2 n is p (1 - p) or the sample variance.
+                            within_variance: e.se * e.se * trials as f64,
+                        }
+                    })
+                    .collect();
+                let mut rng = analysis_stream(s.simulation().seed, "ensemble bootstrap");
+                let layers = ensemble::layers(&values, o.is_probability(), &mut rng);
+                let (estimate, se) = central
+                    .estimate(o, has_pool)
+                    .unwrap_or((f64::NAN, f64::NAN));
+                OutcomeLayers {
+                    outcome: o,
+                    unit: o.unit().name(),
+                    central: Central { estimate, se },
+                    layers,
+                }
+            })
+            .collect();
+        AssumptionsSummary {
+            parameter_sets: self.sets.len(),
+            trials_per_set: trials,
+            uncertainties: self.parameters.iter().map(|p| p.path.clone()).collect(),
+            outcomes,
+            methods: LAYER_METHODS,
+        }
+    }
+}
+
+/// A set's sums over all its trials.
+fn whole([a, b]: &[KeySums; 2]) -> KeySums {
+    let mut all = a.clone();
+    all.merge(b.clone());
+    all
+}
+
+impl Job for EnsembleJob {
+    type Stats = EnsembleStats;
+    type Results = EnsembleResults;
+
+    fn command(&self) -> &'static str {
+        "run"
+    }
+
+    /// The central run, then every parameter set.
+    fn units(&self) -> u64 {
+        self.sets.len() as u64 + 1
+    }
+
+    fn unit_name(&self) -> &'static str {
+        "parameter sets"
+    }
+
+    fn default_dir(&self) -> PathBuf {
+        self.run.default_dir()
+    }
+
+    /// The same analysis as a run of the scenario: an ensemble replaces a
+    /// run at the central values in its folder, and the other way round.
+    fn identity(&self) -> Identity {
+        self.run.identity()
+    }
+
+    fn simulate(&self, range: Range<u64>, exec: &Exec) -> Result<EnsembleStats> {
+        let end = usize::try_from(range.end)
+            .ok()
+            .filter(|&e| e <= self.sets.len() + 1)
+            .ok_or_else(|| Error::input("parameter sets beyond the ensemble"))?;
+        let holds_central = range.start == 0 && end > 0;
+        let central = if holds_central {
+            // Its progress is counted as one unit, not in trials.
+            let quiet = Exec {
+                threads: exec.threads,
+                progress: &Silent,
+            };
+            let stats = self.run.simulate(0..self.run.units(), &quiet)?;
+            exec.progress.advance(1);
+            Some(Box::new(stats.acc))
+        } else {
+            None
+        };
+        let offset = u64::from(holds_central);
+        let first = (range.start as usize).saturating_sub(1).min(end);
+        let last = end.saturating_sub(1).max(first);
+        let sets = self
+            .evaluator()
+            .run_each(
+                &self.sets,
+                first..last,
+                exec.threads,
+                &|done| exec.progress.advance(offset + done),
+                simulate_halves,
+            )
+            .map_err(|e| match e {
+                e @ crate::sensitivity::evaluate::EvaluateError::Invalid { .. } => {
+                    Error::input(e.to_string().replace("design point", "parameter set"))
+                }
+                e => Error::other(e),
+            })?;
+        Ok(EnsembleStats { central, sets })
+    }
+
+    fn merge(into: &mut EnsembleStats, from: EnsembleStats) {
+        if into.central.is_none() {
+            into.central = from.central;
+        }
+        into.sets.extend(from.sets);
+    }
+
+    fn finish(&self, stats: EnsembleStats) -> Result<EnsembleResults> {
+        if stats.sets.len() != self.sets.len() {
+            return Err(Error::input(format!(
+                "the statistics hold {} parameter sets, not the {} of the ensemble",
+                stats.sets.len(),
+                self.sets.len()
+            )));
+        }
+        let Some(central) = stats.central else {
+            return Err(Error::input(
+                "the statistics hold no run at the central values",
+            ));
+        };
+        let assumptions = self.summarise(&central, &stats.sets);
+        let mut run = self.run.finish(RunStats {
+            acc: *central,
+            per_trial: None,
+        })?;
+        run.results.summary.assumptions = Some(assumptions);
+        let sets = stats.sets.iter().map(|h| whole(h).estimates()).collect();
+        Ok(EnsembleResults { run, sets })
+    }
+
+    fn write(&self, r: &EnsembleResults, out: &mut Outputs, options: &WriteOptions) -> Result<()> {
+        self.run.write(&r.run, out, options)?;
+        let refs: Vec<&Parameter> = self.parameters.iter().collect();
+        out.csv(
+            ENSEMBLE_CSV,
+            tables::design_records(&self.context(), &refs, &[], &[], &self.sets, &r.sets),
+        )?;
+        if options.charts {
+            let charts = crate::plot::ensemble::draw_ensemble_charts(
+                r.assumptions(),
+                &r.sets,
+                self.run.scenario(),
+                out.dir(),
+            )
+            .map_err(Error::other)?;
+            out.add(charts);
+        }
+        Ok(())
+    }
+
+    fn manifest(&self, run: &RunInfo, outputs: Vec<String>) -> ManifestFile<'_> {
+        let s = self.run.scenario();
+        let mut manifest = Manifest::new(self.run.source(), s, run.threads, run.wall, outputs);
+        manifest.analysis = Some(Analysis::Design {
+            method: "ensemble".to_string(),
+            design_points: self.sets.len(),
+            trials_per_point: s.simulation().trials,
+            samples: None,
+            trajectories: None,
+            levels: None,
+            uncertainties: self.parameters.iter().map(|p| p.path.clone()).collect(),
+        });
+        ManifestFile::Scenario(manifest)
+    }
+}
+
+impl Sharded for EnsembleJob {
+    fn spec(&self) -> Spec {
+        let s = self.run.scenario().simulation();
+        Spec::Ensemble {
+            scenario: SourceRecord::of(self.run.source()),
+            seed: s.seed,
+            trials: s.trials,
+            assumptions: self.sets.len() as u64,
+        }
+    }
+
+    fn from_spec(spec: &Spec) -> Result<Self> {
+        let Spec::Ensemble {
+            scenario,
+            seed,
+            trials,
+            assumptions,
+        } = spec
+        else {
+            return Err(Error::input("not the partial result of an ensemble"));
+        };
+        let assumptions = usize::try_from(*assumptions)
+            .ok()
+            .filter(|&n| n <= crate::sensitivity::design::MAX_SOBOL_SAMPLES)
+            .ok_or_else(|| {
+                Error::input(format!(
+                    "job.assumptions: {assumptions} parameter sets is more than an ensemble holds"
+                ))
+            })?;
+        EnsembleJob::plan(
+            scenario.source()?,
+            &RunOptions {
+                trials: Some(*trials),
+                seed: Some(*seed),
+                per_trial: false,
+            },
+            assumptions,
+        )
+    }
+
+    fn to_shard(stats: EnsembleStats) -> ShardStats {
+        ShardStats::Ensemble(stats)
+    }
+
+    fn from_shard(stats: ShardStats) -> Option<EnsembleStats> {
+        match stats {
+            ShardStats::Ensemble(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn check(&self, stats: &EnsembleStats, range: Range<u64>) -> Result<()> {
+        let s = self.run.scenario();
+        let trials = s.simulation().trials;
+        let holds_central = range.start == 0 && range.end > 0;
+        match (&stats.central, holds_central) {
+            (Some(acc), true) => acc
+                .check_against(s, trials)
+                .map_err(|field| Error::input(format!("statistics.ensemble.central.{field}")))?,
+            (None, false) => {}
+            (Some(_), false) => {
+                return Err(Error::input(
+                    "statistics.ensemble.central: the shard does not hold the central run",
+                ));
+            }
+            (None, true) => {
+                return Err(Error::input(
+                    "statistics.ensemble.central: missing, but the shard holds the central run",
+                ));
+            }
+        }
+        let want = range.end - range.start - u64::from(holds_central);
+        if stats.sets.len() as u64 != want {
+            return Err(Error::input(format!(
+                "statistics.ensemble.sets: {} parameter sets, but the shard holds {want}",
+                stats.sets.len()
+            )));
+        }
+        let half = trials / 2;
+        let first_set = range.start.max(1);
+        for (i, [a, b]) in stats.sets.iter().enumerate() {
+            for (h, sums, n) in [(0, a, half), (1, b, trials - half)] {
+                sums.check_against(s, n).map_err(|field| {
+                    Error::input(format!(
+                        "statistics.ensemble.sets[{i}][{h}].{field} (parameter set {})",
+                        first_set + i as u64
+                    ))
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The outcomes of an ensemble's `assumptions` block (for printing).
+pub fn outcomes(r: &EnsembleResults) -> impl Iterator<Item = &OutcomeLayers> {
+    r.assumptions().outcomes.iter()
+}
+
+/// The layers of `outcome`, if the ensemble reports it.
+pub fn layers_of(r: &EnsembleResults, outcome: Outcome) -> Option<&OutcomeLayers> {
+    outcomes(r).find(|l| l.outcome == outcome)
+}

@@ -1,0 +1,249 @@
+//! Ensembles: `run` over the scenario's assumptions, beside the run at the
+//! central values.
+
+use serde_json::Value;
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+use swapsim::scenario::ScenarioSource;
+
+fn swapsim(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_swapsim"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn summary(dir: &Path) -> Value {
+    serde_json::from_str(&fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+/// The default scenario with `[uncertainties]` replaced by `table`.
+fn with_uncertainties(table: &str) -> String {
+    let text = ScenarioSource::builtin().text;
+    let at = text.find("[uncertainties]").unwrap();
+    format!("{}[uncertainties]\n{table}\n", &text[..at])
+}
+
+#[test]
+fn an_ensemble_keeps_the_central_run_and_adds_the_assumptions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let common = ["--trials", "400", "--no-charts", "--threads", "2"];
+    let mut fixed = vec!["run", "--assumptions", "0", "--out", "fixed"];
+    fixed.extend(common);
+    let mut ens = vec!["run", "--assumptions", "16", "--out", "ens"];
+    ens.extend(common);
+    ok(&swapsim(d, &fixed));
+    let said = ok(&swapsim(d, &ens));
+    for f in ["summary.csv", "daily.csv", "returned_by_deadline.csv"] {
+        assert_eq!(
+            fs::read(d.join("fixed").join(f)).unwrap(),
+            fs::read(d.join("ens").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    assert!(!d.join("fixed/ensemble.csv").exists());
+    let mut s = summary(&d.join("ens"));
+    let block = s.as_object_mut().unwrap().remove("assumptions").unwrap();
+    assert_eq!(s, summary(&d.join("fixed")));
+    assert_eq!(block["parameter_sets"], 16);
+    assert_eq!(block["trials_per_set"], 400);
+    assert_eq!(block["uncertainties"].as_array().unwrap().len(), 8);
+    let first = &block["outcomes"][0];
+    assert_eq!(first["outcome"], "target_by_deadline");
+    // The central estimate is the run's own.
+    assert_eq!(
+        first["central"]["estimate"],
+        s["probabilities"]["target_by_deadline"]["estimate"]
+    );
+    for o in block["outcomes"].as_array().unwrap() {
+        let q = |p: &str| o["across"][p]["estimate"].as_f64().unwrap();
+        assert!(q("p5") <= q("p50") && q("p50") <= q("p95"), "{o}");
+    }
+    let csv = fs::read_to_string(d.join("ens/ensemble.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 17, "a header and one row per set");
+    assert!(csv.starts_with("point,exchange.confirmation.base,"));
+    assert!(
+        said.contains("at the central values;")
+            && said.contains("across the scenario's assumptions (90% of draws)"),
+        "{said}"
+    );
+}
+
+#[test]
+fn an_ensemble_is_the_same_bytes_on_one_and_two_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    for threads in ["1", "2"] {
+        let out = format!("t{threads}");
+        ok(&swapsim(
+            d,
+            &[
+                "run",
+                "--trials",
+                "300",
+                "--assumptions",
+                "10",
+                "--threads",
+                threads,
+                "--out",
+                &out,
+                "--no-charts",
+                "--quiet",
+            ],
+        ));
+    }
+    for f in ["summary.json", "ensemble.csv", "daily.csv"] {
+        assert_eq!(
+            fs::read(d.join("t1").join(f)).unwrap(),
+            fs::read(d.join("t2").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn an_uncertainty_that_does_not_move_an_outcome_explains_none_of_its_variance() {
+    // The size of an exchange does not change whether a round is held, and
+    // every set runs the same trials, so P(no round) is the same number in
+    // every set: its share of variance from the assumptions is exactly 0
+    // (no Monte Carlo error to allow for), while people returned moves.
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    fs::write(
+        d.join("sizes.toml"),
+        with_uncertainties("\"exchange.size_mean\" = { min = 150, max = 350 }"),
+    )
+    .unwrap();
+    ok(&swapsim(
+        d,
+        &[
+            "run",
+            "sizes.toml",
+            "--trials",
+            "2000",
+            "--assumptions",
+            "32",
+            "--out",
+            "o",
+            "--no-charts",
+            "--quiet",
+        ],
+    ));
+    let s = summary(&d.join("o"));
+    let outcome = |key: &str| {
+        s["assumptions"]["outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["outcome"] == key)
+            .unwrap()
+            .clone()
+    };
+    let no_round = outcome("no_round_by_deadline");
+    assert_eq!(no_round["variance"]["share"], 0.0, "{no_round}");
+    assert_eq!(
+        no_round["across"]["p5"]["estimate"],
+        no_round["across"]["p95"]["estimate"]
+    );
+    let returned = outcome("mean_returned_by_horizon");
+    // Sizes ranging over a factor of 2.3 do move people returned: the
+    // bootstrap interval of its share (resampling the 32 sets) excludes 0.
+    let low = returned["variance"]["share_ci95"][0].as_f64().unwrap();
+    assert!(low > 0.0, "{returned}");
+}
+
+#[test]
+fn assumptions_are_refused_where_they_cannot_apply() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let out = swapsim(d, &["run", "--assumptions", "8", "--target-se", "0.01"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--assumptions 8 cannot be combined"));
+    let text = ScenarioSource::builtin().text;
+    let plain = &text[..text.find("[uncertainties]").unwrap()];
+    fs::write(d.join("plain.toml"), plain).unwrap();
+    let out = swapsim(
+        d,
+        &["run", "plain.toml", "--assumptions", "8", "--trials", "10"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("declares no [uncertainties]"), "{err}");
+    let out = swapsim(
+        d,
+        &["run", "--assumptions", "8", "--trials", "1", "--quiet"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let out = swapsim(d, &["run", "--assumptions", "100000", "--trials", "10"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--assumptions 100000 is not allowed"));
+}
+
+#[test]
+fn discover_reads_an_ensemble_and_names_a_box_in_words() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    ok(&swapsim(
+        d,
+        &[
+            "run",
+            "--trials",
+            "200",
+            "--assumptions",
+            "64",
+            "--out",
+            "e",
+            "--no-charts",
+            "--quiet",
+        ],
+    ));
+    let said = ok(&swapsim(
+        d,
+        &[
+            "discover",
+            "e",
+            "--outcome",
+            "p_no_round_by_deadline",
+            "--above",
+            "0.4",
+        ],
+    ));
+    assert!(
+        said.contains("coverage") && said.contains("of 64 sets"),
+        "{said}"
+    );
+    let json: Value =
+        serde_json::from_str(&fs::read_to_string(d.join("e/discover/discover.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["outcome"], "no_round_by_deadline");
+    assert_eq!(json["parameters"].as_array().unwrap().len(), 8);
+    let csv = fs::read_to_string(d.join("e/discover/discover.csv")).unwrap();
+    assert!(csv.starts_with("step,coverage,density,points,events,chosen"));
+    let out = swapsim(d, &["discover", "e", "--outcome", "nope", "--above", "0.4"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = swapsim(
+        d,
+        &[
+            "discover",
+            d.to_str().unwrap(),
+            "--outcome",
+            "collapse",
+            "--below",
+            "0.1",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("holds neither ensemble.csv"));
+}
