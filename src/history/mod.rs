@@ -8,6 +8,7 @@
 //! `swapsim history` reports ([`summary`]). Fitting lives in
 //! [`crate::calibration`].
 
+pub mod intensity;
 pub mod losses;
 pub mod record;
 pub mod rounds;
