@@ -145,6 +145,9 @@ pub fn calibration_table(c: &Calibration, scenario_name: &str, base_file: &str) 
         "    two states against one: log-likelihood {:.2} against {:.2}; likelihood ratio {:.2}, p = {:.3} ({}; approximate)\n",
         t.log_likelihood, t.one_state.log_likelihood, t.lr_test.statistic, t.lr_test.p_value, t.lr_test.reference
     ));
+    if let Some(note) = &c.boundary {
+        out.push_str(&format!("    boundary fit: {note}\n"));
+    }
     out.push_str(&format!(
         "  round sizes: {} to {}, {} rounds with a figure ({} without one left out); 1 + negative binomial\n",
         c.sizes_window.from, c.sizes_window.to, c.sizes.rounds, c.sizes_without_figure

@@ -392,3 +392,27 @@ fn the_simulated_conditions_of_parts_merge_into_those_of_the_whole() {
     assert_eq!(parts.trials(), 20);
     assert_eq!(parts.into_conditions(), whole);
 }
+
+#[test]
+fn a_window_that_is_never_suspended_is_a_boundary_fit_not_a_failure() {
+    // From August 2022 to July 2023 the two-state fit lands on "never
+    // suspended"; that is a one-state process, and a valid answer.
+    let record = Record::shipped().expect("the shipped record");
+    let d = |s: &str| s.parse().expect("a date");
+    let window = Window::new(d("2022-08-01"), d("2023-07-31")).expect("window");
+    let base = Scenario::from_toml_str(DEFAULT_SCENARIO_TOML, "istanbul-2025.toml").expect("valid");
+    let conditions = Conditions::simulate(&base).expect("conditions");
+    let cal = calibrate(&record, window, window, &base, &conditions).expect("calibrates");
+    assert!(cal.timing.params().never_suspended(), "{:?}", cal.timing);
+    assert!(cal.boundary.is_some());
+    assert_eq!(cal.values.suspension_base.value, 0.0);
+    let x = &base.exchange();
+    assert_eq!(cal.values.resumption_base.value, x.resumption.base);
+    assert_eq!(cal.values.resumption_base.ci95, [0.0, f64::INFINITY]);
+    // The two-state likelihood is the one-state one there.
+    assert!((cal.timing.log_likelihood - cal.timing.one_state.log_likelihood).abs() < 1e-6);
+    let text = calibrated_text(DEFAULT_SCENARIO_TOML, &cal).expect("text");
+    assert!(text.contains("boundary fit: never suspended"), "{text}");
+    let s = Scenario::from_toml_str(&text, "calibrated.toml").expect("it validates");
+    assert_eq!(s.exchange().suspension.base, 0.0);
+}
