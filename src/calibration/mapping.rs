@@ -112,6 +112,11 @@ pub struct Calibration {
     /// suspended): what that means for the values written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub boundary: Option<String>,
+    /// The timing fitted with the observed escalation index as a
+    /// covariate, and the test of "escalation suspends exchanges"; absent
+    /// where the index does not cover the window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<super::covariate::EscalationEffects>,
 }
 
 /// What a boundary fit means, as `calibrate` reports it.
@@ -320,6 +325,7 @@ pub fn calibrate(
     let boundary = never_suspended.then(|| BOUNDARY_NOTE.to_string());
     Ok(Calibration {
         boundary,
+        escalation: None,
         record: record.source_name.clone(),
         record_sha256: record.sha256.clone(),
         window,
