@@ -187,6 +187,7 @@ fn a_rolling_backtest_split_into_parts_gives_the_same_scores() {
             origins: Origins::Rolling {
                 from: d("2024-01-01"),
                 to: d("2024-07-01"),
+                every: swapsim::backtest::Every::Quarter,
             },
             fit_from: None,
             sizes_from: None,
