@@ -227,7 +227,7 @@ impl ChartSpec for Timeline<'_> {
             (area, None)
         } else {
             let h = area.dim_in_pixel().1 as i32;
-            let (top, bottom) = area.split_vertically(h * 2 / 3);
+            let (top, bottom) = area.split_vertically(h * 3 / 5);
             (top, Some(bottom))
         };
 
@@ -246,7 +246,7 @@ impl ChartSpec for Timeline<'_> {
                 &mut chart,
                 s,
                 GRID_UNDER,
-                ("date", "escalation index"),
+                ("date", "index"),
                 &date_label,
                 &|v| fmt_tick(*v),
             )?;
@@ -274,7 +274,14 @@ impl ChartSpec for Timeline<'_> {
             &mut chart,
             s,
             GRID_UNDER,
-            ("date", "people returned to Ukraine in the round"),
+            (
+                "date",
+                if below.is_some() {
+                    "people in the round"
+                } else {
+                    "people returned to Ukraine in the round"
+                },
+            ),
             &date_label,
             &|v| fmt_tick(*v),
         )?;
