@@ -494,33 +494,83 @@ pub struct MeanScore {
     pub skill: f64,
     /// Mean mid-distribution PIT of swapsim's forecasts (0.5 if unbiased).
     pub mean_pit_swapsim: f64,
+    /// Lower end of the 95% interval of `skill` by the moving-block
+    /// bootstrap over origins ([`score::block_bootstrap_skill`]); null for
+    /// fewer than two origins.
+    pub skill_ci95_low: Option<f64>,
+    /// Upper end of that interval.
+    pub skill_ci95_high: Option<f64>,
+    /// Block length of that bootstrap (origins).
+    pub bootstrap_block: usize,
+    /// Share of origins whose outcome fell within swapsim's central 90%
+    /// band (5th to 95th percentile).
+    pub coverage_90_swapsim: f64,
+    /// The same for the naive forecast.
+    pub coverage_90_naive: f64,
+}
+
+/// How often a rolling back-test stands at an origin.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Every {
+    /// The first day of every quarter (origins at quarter ends).
+    #[default]
+    Quarter,
+    /// The first day of every month (origins at month ends).
+    Month,
+}
+
+impl Every {
+    /// Months between period starts.
+    pub fn months(self) -> u32 {
+        match self {
+            Every::Quarter => 3,
+            Every::Month => 1,
+        }
+    }
+
+    /// Typical days between origins, for the bootstrap's block length.
+    pub fn spacing_days(self) -> u32 {
+        match self {
+            Every::Quarter => 91,
+            Every::Month => 30,
+        }
+    }
+
+    /// The period starts from `from` to `to`, both included.
+    pub fn starts(self, from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
+        use chrono::Datelike;
+        let step = self.months();
+        let mut out = Vec::new();
+        let mut y = from.year();
+        let mut m = from.month0() / step * step;
+        while let Some(d) = NaiveDate::from_ymd_opt(y, m + 1, 1) {
+            if d > to {
+                break;
+            }
+            if d >= from {
+                out.push(d);
+            }
+            m += step;
+            if m >= 12 {
+                m -= 12;
+                y += 1;
+            }
+        }
+        out
+    }
 }
 
 /// The first day of every quarter (1 January, April, July, October) from
 /// `from` to `to`, both included.
 pub fn quarter_starts(from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
-    use chrono::Datelike;
-    let mut out = Vec::new();
-    let mut y = from.year();
-    let mut q = from.month0() / 3;
-    while let Some(d) = NaiveDate::from_ymd_opt(y, q * 3 + 1, 1) {
-        if d > to {
-            break;
-        }
-        if d >= from {
-            out.push(d);
-        }
-        q += 1;
-        if q == 4 {
-            q = 0;
-            y += 1;
-        }
-    }
-    out
+    Every::Quarter.starts(from, to)
 }
 
-/// Means of the scores over several back-tests.
-pub fn mean_scores(tests: &[Backtest]) -> Vec<MeanScore> {
+/// Means of the scores over several back-tests, whose origins are
+/// `every` apart (in date order); the skill's bootstrap is seeded by
+/// `seed`.
+pub fn mean_scores(tests: &[Backtest], every: Every, seed: u64) -> Vec<MeanScore> {
     let mut out = Vec::new();
     for quantity in ["people", "rounds"] {
         for h in HORIZONS {
@@ -538,7 +588,22 @@ pub fn mean_scores(tests: &[Backtest]) -> Vec<MeanScore> {
             };
             let sw = mean(&|s| s.swapsim.crps);
             let nv = mean(&|s| s.naive.crps);
+            let block = score::overlap_block_length(h, every.spacing_days());
+            let crps: Vec<f64> = rows.iter().filter_map(|s| s.swapsim.crps).collect();
+            let reference: Vec<f64> = rows.iter().filter_map(|s| s.naive.crps).collect();
+            let within = |f: &ForecastScore, y: Option<u64>| {
+                y.is_some_and(|y| f.p5 <= y as f64 && y as f64 <= f.p95)
+            };
+            let coverage = |pick: &dyn Fn(&HorizonScore) -> &ForecastScore| {
+                rows.iter().filter(|s| within(pick(s), s.observed)).count() as f64 / n
+            };
+            let ci = score::block_bootstrap_skill(&crps, &reference, block, seed);
             out.push(MeanScore {
+                skill_ci95_low: ci.map(|c| c[0]),
+                skill_ci95_high: ci.map(|c| c[1]),
+                bootstrap_block: block,
+                coverage_90_swapsim: coverage(&|s| &s.swapsim),
+                coverage_90_naive: coverage(&|s| &s.naive),
                 quantity,
                 horizon_days: h,
                 origins: rows.len(),
@@ -555,6 +620,13 @@ pub fn mean_scores(tests: &[Backtest]) -> Vec<MeanScore> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn months_start_on_the_first_of_every_month() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let m = Every::Month.starts(d("2024-11-10"), d("2025-02-01"));
+        assert_eq!(m, vec![d("2024-12-01"), d("2025-01-01"), d("2025-02-01")]);
+    }
 
     #[test]
     fn quarters_start_on_the_first_of_january_april_july_and_october() {

@@ -47,7 +47,19 @@ pub struct HmmParams {
     pub round: f64,
 }
 
+/// A fitted suspension probability below this (per active day) is the
+/// one-state boundary, "never suspended": the optimiser's logit bound puts
+/// it near `1e-13` there, far below any suspension the record could show.
+pub const NEVER_SUSPENDED: f64 = 1e-9;
+
 impl HmmParams {
+    /// The fit sits on the boundary of the two-state model: the process is
+    /// never suspended, it is a one-state process, and the resumption
+    /// probability is not identified (no day is ever Suspended).
+    pub fn never_suspended(&self) -> bool {
+        self.suspend < NEVER_SUSPENDED
+    }
+
     fn from_logits(x: &[f64]) -> HmmParams {
         HmmParams {
             suspend: sigmoid(x[0]),

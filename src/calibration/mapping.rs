@@ -108,7 +108,22 @@ pub struct Calibration {
     /// Coefficients kept from the base scenario.
     pub assumed: Vec<Assumed>,
     pub method: &'static str,
+    /// Set when the timing fit lands on the one-state boundary (never
+    /// suspended): what that means for the values written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub boundary: Option<String>,
+    /// The timing fitted with the observed escalation index as a
+    /// covariate, and the test of "escalation suspends exchanges"; absent
+    /// where the index does not cover the window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<super::covariate::EscalationEffects>,
 }
+
+/// What a boundary fit means, as `calibrate` reports it.
+pub const BOUNDARY_NOTE: &str = "the fit lands on the boundary \"never suspended\": over this window \
+the record is best described by a one-state process (rounds at a constant daily rate), which is a \
+valid answer, not a failure; exchange.suspension.base is set to 0 and exchange.resumption.base, \
+which the window cannot identify, keeps the base scenario's value";
 
 const METHOD: &str = "timing: two-state hidden Markov model of the days on which rounds began, \
 maximum likelihood by the scaled forward algorithm; sizes: 1 + negative binomial, maximum \
@@ -160,6 +175,11 @@ impl<'a> Mapper<'a> {
     }
 
     pub fn suspension_base(&self, p: f64) -> Result<f64, CalibrateError> {
+        if p < hmm::NEVER_SUSPENDED {
+            // The one-state boundary is exactly "never suspended", not a
+            // suspension once in ten trillion days.
+            return Ok(0.0);
+        }
         let h = self.base.exchange().suspension;
         self.conditions
             .solve_base(p, |e, m| {
@@ -228,6 +248,7 @@ pub fn calibrate(
             base_value,
         })
     };
+    let never_suspended = timing.params().never_suspended();
     let gap = x.min_days_between_rounds;
     let eligible = |v: f64| per_eligible_day(v, gap).unwrap_or(1.0);
     let round_per_eligible_day = Estimate {
@@ -248,12 +269,24 @@ pub fn calibrate(
             x.suspension.base,
             &|p| map.suspension_base(p),
         )?,
-        resumption_base: carried(
-            "exchange.resumption.base",
-            &timing.resume,
-            x.resumption.base,
-            &|p| map.resumption_base(p),
-        )?,
+        resumption_base: if never_suspended {
+            // Nothing is ever suspended, so nothing resumes: the record says
+            // nothing about the resumption hazard, and the base scenario's
+            // value stays, with the widest interval.
+            Mapped {
+                path: "exchange.resumption.base",
+                value: x.resumption.base,
+                ci95: [0.0, f64::INFINITY],
+                base_value: x.resumption.base,
+            }
+        } else {
+            carried(
+                "exchange.resumption.base",
+                &timing.resume,
+                x.resumption.base,
+                &|p| map.resumption_base(p),
+            )?
+        },
         size_mean: carried(
             "exchange.size_mean",
             &size_fit.mean_extra,
@@ -289,7 +322,10 @@ pub fn calibrate(
             value: x.size_escalation_coef,
         },
     ];
+    let boundary = never_suspended.then(|| BOUNDARY_NOTE.to_string());
     Ok(Calibration {
+        boundary,
+        escalation: None,
         record: record.source_name.clone(),
         record_sha256: record.sha256.clone(),
         window,
@@ -314,10 +350,15 @@ pub fn point_values(
     conditions: &Conditions,
 ) -> Result<[f64; 5], CalibrateError> {
     let map = Mapper::new(base, conditions);
+    let resumption = if params.never_suspended() {
+        base.exchange().resumption.base
+    } else {
+        map.resumption_base(params.resume)?
+    };
     Ok([
         format::round_sig(map.round_rate(params.round)?, 4),
         format::round_sig(map.suspension_base(params.suspend)?, 4),
-        format::round_sig(map.resumption_base(params.resume)?, 4),
+        format::round_sig(resumption, 4),
         format::round_sig(map.size_mean(sizes.0), 4),
         format::round_sig(sizes.1, 4),
     ])

@@ -9,6 +9,8 @@
 //! - [`hmm`] and [`negbin`] fit the timing and the sizes of rounds by
 //!   maximum likelihood, with the optimisers of [`optimize`] and the
 //!   estimates and errors of [`fit`];
+//! - [`covariate`] fits the timing with the observed escalation index as
+//!   a covariate and tests whether escalation suspends exchanges;
 //! - [`conditions`] simulates the base scenario's escalation and mediation
 //!   and solves for the baseline that matches a fitted daily probability;
 //! - [`mapping`] carries the fits onto the scenario's values, with their
@@ -21,6 +23,7 @@
 //! [`crate::cli`]'s; neither happens here.
 
 pub mod conditions;
+pub mod covariate;
 pub mod diagnostics;
 pub mod fit;
 pub mod hmm;

@@ -46,7 +46,7 @@ pub fn header_block(c: &Calibration) -> String {
             format::sig4_interval(m.ci95)
         )
     };
-    let lines = [
+    let mut lines = vec![
         BLOCK_START.to_string(),
         format!(
             "# Record: {}, SHA-256 {}...",
@@ -67,6 +67,17 @@ pub fn header_block(c: &Calibration) -> String {
             "#   two states against one: likelihood ratio {:.2}, p = {:.3} (chi-square, 2 df; approximate)",
             t.lr_test.statistic, t.lr_test.p_value
         ),
+    ];
+    if c.boundary.is_some() {
+        lines.push(
+            "#   boundary fit: never suspended (a one-state process); the resumption base is"
+                .to_string(),
+        );
+        lines.push(
+            "#   not identified by this window and is kept from the base scenario".to_string(),
+        );
+    }
+    lines.extend([
         format!(
             "# Round sizes (people returned to Ukraine), {} to {}: {} rounds with a",
             c.sizes_window.from, c.sizes_window.to, c.sizes.rounds
@@ -96,7 +107,7 @@ pub fn header_block(c: &Calibration) -> String {
         "# channels: they are assumed, kept from the base scenario, as is every value".to_string(),
         "# not listed here.".to_string(),
         BLOCK_END.to_string(),
-    ];
+    ]);
     lines.join("\n") + "\n"
 }
 

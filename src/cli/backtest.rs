@@ -7,7 +7,7 @@ use super::run::Bar;
 use chrono::NaiveDate;
 use clap::Args;
 use std::path::PathBuf;
-use swapsim::backtest::{self, Backtest, MeanScore};
+use swapsim::backtest::{self, Backtest, Every, MeanScore};
 use swapsim::jobs::backtest::{BacktestJob, BacktestOptions, Origins};
 use swapsim::jobs::{self, Exec, WriteOptions};
 
@@ -35,6 +35,15 @@ pub struct BacktestArgs {
     /// each forecasting 180 days (less where the record ends sooner).
     #[arg(long)]
     pub rolling: bool,
+    /// How far apart the origins of a rolling back-test are: `quarter`
+    /// (quarter ends) or `month` (month ends).
+    #[arg(
+        long,
+        value_name = "PERIOD",
+        default_value = "quarter",
+        requires = "rolling"
+    )]
+    pub every: Every,
     /// First quarter start of a rolling back-test.
     #[arg(long, value_name = "DATE", value_parser = parse_date, requires = "rolling",
           required_if_eq("rolling", "true"))]
@@ -88,7 +97,11 @@ pub(super) fn run(args: &BacktestArgs) -> Result<(), Error> {
         let (Some(from), Some(to)) = (args.from, args.to) else {
             return Err(Error::input("--rolling needs --from and --to"));
         };
-        Origins::Rolling { from, to }
+        Origins::Rolling {
+            from,
+            to,
+            every: args.every,
+        }
     } else {
         let (Some(fit_until), Some(until)) = (args.fit_until, args.until) else {
             return Err(Error::input("give --fit-until and --until, or --rolling"));
@@ -223,19 +236,41 @@ fn rolling_table(tests: &[Backtest], means: &[MeanScore], skipped: &[String]) ->
         "  (cells: skill against the naive forecast; - where the record cannot score it)\n\n",
     );
     out.push_str(&format!(
-        "  {:<8}{:>6}{:>9}{:>16}{:>14}{:>8}{:>11}\n",
-        "", "days", "origins", "mean CRPS sim", "mean CRPS nv", "skill", "mean PIT"
+        "  {:<8}{:>6}{:>9}{:>16}{:>14}{:>8}{:>18}{:>10}{:>12}{:>11}\n",
+        "",
+        "days",
+        "origins",
+        "mean CRPS sim",
+        "mean CRPS nv",
+        "skill",
+        "95% (bootstrap)",
+        "mean PIT",
+        "in 90% sim",
+        "in 90% nv"
     ));
     for m in means {
+        let ci = match (m.skill_ci95_low, m.skill_ci95_high) {
+            (Some(lo), Some(hi)) => format!("{lo:.2} to {hi:.2}"),
+            _ => "-".to_string(),
+        };
         out.push_str(&format!(
-            "  {:<8}{:>6}{:>9}{:>16.1}{:>14.1}{:>8.2}{:>11.2}\n",
+            "  {:<8}{:>6}{:>9}{:>16.1}{:>14.1}{:>8.2}{:>18}{:>10.2}{:>12.2}{:>11.2}\n",
             m.quantity,
             m.horizon_days,
             m.origins,
             m.mean_crps_swapsim,
             m.mean_crps_naive,
             m.skill,
-            m.mean_pit_swapsim
+            ci,
+            m.mean_pit_swapsim,
+            m.coverage_90_swapsim,
+            m.coverage_90_naive
+        ));
+    }
+    if let Some(m) = means.first() {
+        out.push_str(&format!(
+            "  (skill intervals: moving-block bootstrap over origins, blocks of the origins whose 180-day windows overlap, {} at 180 days)\n",
+            means.iter().map(|m| m.bootstrap_block).max().unwrap_or(m.bootstrap_block)
         ));
     }
     for s in skipped {

@@ -145,6 +145,31 @@ pub fn calibration_table(c: &Calibration, scenario_name: &str, base_file: &str) 
         "    two states against one: log-likelihood {:.2} against {:.2}; likelihood ratio {:.2}, p = {:.3} ({}; approximate)\n",
         t.log_likelihood, t.one_state.log_likelihood, t.lr_test.statistic, t.lr_test.p_value, t.lr_test.reference
     ));
+    if let Some(note) = &c.boundary {
+        out.push_str(&format!("    boundary fit: {note}\n"));
+    }
+    if let Some(x) = &c.escalation {
+        out.push_str(
+            "  escalation index from claimed losses as a covariate (cloglog hazards; log hazard ratios per unit of index, 95% Wald intervals)\n",
+        );
+        for k in [1, 3, 5] {
+            let coef = &x.coefficients[k];
+            let e = &coef.estimate;
+            let note = if coef.identified {
+                ""
+            } else {
+                "  not identified by this window"
+            };
+            out.push_str(&format!(
+                "    {:<48} {:>7.3}  ({:.3} to {:.3}){note}\n",
+                coef.name, e.estimate, e.ci95[0], e.ci95[1]
+            ));
+        }
+        out.push_str(&format!(
+            "    escalation suspends exchanges? {}\n",
+            x.conclusion
+        ));
+    }
     out.push_str(&format!(
         "  round sizes: {} to {}, {} rounds with a figure ({} without one left out); 1 + negative binomial\n",
         c.sizes_window.from, c.sizes_window.to, c.sizes.rounds, c.sizes_without_figure

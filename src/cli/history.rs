@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use clap::Args;
 use std::path::PathBuf;
 use swapsim::dates;
+use swapsim::history::losses::ClaimedLosses;
 use swapsim::history::record::Record;
 use swapsim::history::summary::{HistorySummary, LONG_GAP_DAYS};
 use swapsim::jobs::history::{HistoryJob, HistoryOptions};
@@ -18,7 +19,10 @@ Examples:
   swapsim history --from 2024-01-01 --to 2024-12-31
       Only 2024.
   swapsim history --record my-exchanges.csv --out results/history
-      Use a record of your own (same columns as scenarios/data/exchanges.csv).";
+      Use a record of your own (same columns as scenarios/data/exchanges.csv).
+  swapsim history --from 2025-06-01 --to 2025-11-15 --write-path path.csv
+      Also write the escalation index over those days as an escalation path
+      (columns date,level) that a scenario can use.";
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
@@ -31,6 +35,16 @@ pub struct HistoryArgs {
     pub to: Option<NaiveDate>,
     #[command(flatten)]
     pub record: RecordArgs,
+    /// Series of claimed losses (CSV) to build the escalation index from,
+    /// instead of the shipped one (scenarios/data/claimed_losses_daily.csv,
+    /// built in); same columns.
+    #[arg(long = "losses", value_name = "FILE")]
+    pub losses: Option<PathBuf>,
+    /// Also write the escalation index for the days --from to --to to FILE
+    /// as an escalation path (CSV with columns date,level); written whole or
+    /// not at all, and never over anything but a regular file.
+    #[arg(long, value_name = "FILE")]
+    pub write_path: Option<PathBuf>,
     /// Output directory [default: output/history].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -72,11 +86,17 @@ pub(super) fn parse_date(text: &str) -> Result<NaiveDate, String> {
 }
 
 pub(super) fn run(args: &HistoryArgs) -> Result<(), Error> {
+    let losses = match &args.losses {
+        Some(p) => ClaimedLosses::read(p),
+        None => ClaimedLosses::shipped(),
+    }?;
     let job = HistoryJob::plan(
         args.record.load()?,
+        losses,
         &HistoryOptions {
             from: args.from,
             to: args.to,
+            write_path: args.write_path.clone(),
         },
     )?;
     let options = WriteOptions {
@@ -85,8 +105,18 @@ pub(super) fn run(args: &HistoryArgs) -> Result<(), Error> {
         force: args.force,
     };
     let done = jobs::execute(&job, args.out.as_deref(), &Exec::serial(), &options)?;
+    let path = job.write_path_file()?;
     if !args.quiet {
         say!("{}", summary_table(&done.results.summary).trim_end());
+        if let Some(path) = path {
+            say!(
+                "  escalation path ({} days, {} to {}): {}",
+                done.results.index.len(),
+                done.results.summary.window.from,
+                done.results.summary.window.to,
+                path.display()
+            );
+        }
         say!("  results: {}", done.dir.display());
     }
     Ok(())

@@ -8,6 +8,8 @@
 //! `swapsim history` reports ([`summary`]). Fitting lives in
 //! [`crate::calibration`].
 
+pub mod intensity;
+pub mod losses;
 pub mod record;
 pub mod rounds;
 pub mod summary;

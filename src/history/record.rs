@@ -54,7 +54,7 @@ pub const CONFIDENCES: [&str; 3] = ["high", "medium", "low"];
 
 /// Most problems listed for one file; a file with more is probably not a
 /// record at all, and the first ones say why.
-const MAX_PROBLEMS: usize = 30;
+pub(crate) const MAX_PROBLEMS: usize = 30;
 
 /// How well a row's date and figures are attested.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -136,6 +136,7 @@ impl Record {
         let name = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| RecordError {
             source_name: name.clone(),
+            file_kind: HISTORY_FILE,
             problems: vec![RecordProblem {
                 line: None,
                 column: None,
@@ -169,6 +170,7 @@ impl Record {
             problems.truncate(MAX_PROBLEMS);
             Err(RecordError {
                 source_name: source_name.to_string(),
+                file_kind: HISTORY_FILE,
                 problems,
             })
         }
@@ -198,12 +200,19 @@ pub struct RecordProblem {
     pub message: String,
 }
 
-/// Everything wrong with one record file.
+/// Everything wrong with one data file: a record of exchanges, or a series
+/// of claimed losses ([`crate::history::losses`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordError {
     pub source_name: String,
+    /// What the file is, as messages name it: [`HISTORY_FILE`] or
+    /// [`crate::history::losses::LOSSES_FILE`].
+    pub file_kind: &'static str,
     pub problems: Vec<RecordProblem>,
 }
+
+/// How messages name a record of exchanges.
+pub const HISTORY_FILE: &str = "history file";
 
 impl fmt::Display for RecordError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -215,8 +224,9 @@ impl fmt::Display for RecordError {
             };
             writeln!(
                 f,
-                "{} problems in history file {}{more}:",
+                "{} problems in {} {}{more}:",
                 self.problems.len(),
+                self.file_kind,
                 self.source_name
             )?;
         }
@@ -253,7 +263,7 @@ impl Layout {
     }
 }
 
-fn problem(line: Option<u64>, column: Option<&str>, message: String) -> RecordProblem {
+pub(crate) fn problem(line: Option<u64>, column: Option<&str>, message: String) -> RecordProblem {
     RecordProblem {
         line,
         column: column.map(str::to_string),
@@ -459,7 +469,7 @@ fn parse_row(
 }
 
 /// A date written `YYYY-MM-DD` ([`dates::parse`]).
-fn parse_date(text: &str) -> Result<NaiveDate, String> {
+pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, String> {
     let hint = "write dates as YYYY-MM-DD, for example 2025-10-02";
     dates::parse(text).map_err(|e| match e {
         DateError::Empty => format!("the date is empty: every row needs one; {hint}"),

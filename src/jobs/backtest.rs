@@ -13,7 +13,7 @@
 
 use super::calibrate::{base_scenario, sizes_window};
 use super::{Exec, Job, Outputs, RunInfo, WriteOptions};
-use crate::backtest::{self, Backtest, MeanScore, Setup, Spec};
+use crate::backtest::{self, Backtest, Every, MeanScore, Setup, Spec};
 use crate::calibration::conditions::Conditions;
 use crate::calibration::mapping;
 use crate::calibration::rewrite::calibrated_text;
@@ -37,9 +37,13 @@ pub enum Origins {
         fit_until: NaiveDate,
         until: NaiveDate,
     },
-    /// The day before every quarter start from `from` to `to`, each
-    /// forecasting 180 days (less where the record ends sooner).
-    Rolling { from: NaiveDate, to: NaiveDate },
+    /// The day before every quarter (or month) start from `from` to `to`,
+    /// each forecasting 180 days (less where the record ends sooner).
+    Rolling {
+        from: NaiveDate,
+        to: NaiveDate,
+        every: Every,
+    },
 }
 
 /// What the command line can change in `backtest`.
@@ -65,6 +69,8 @@ pub struct BacktestJob {
     source: ScenarioSource,
     base: Scenario,
     rolling: bool,
+    /// How far apart the origins of a rolling back-test are.
+    every: Every,
     specs: Vec<Spec>,
     /// Origins of a rolling back-test left out, with the reason.
     skipped: Vec<String>,
@@ -119,13 +125,21 @@ impl BacktestJob {
         let mut specs = Vec::new();
         let mut skipped = Vec::new();
         let rolling = matches!(options.origins, Origins::Rolling { .. });
+        let every = match options.origins {
+            Origins::Rolling { every, .. } => every,
+            Origins::Single { .. } => Every::Quarter,
+        };
         match options.origins {
             Origins::Single { fit_until, until } => specs.push(spec(fit_until, until)?),
-            Origins::Rolling { from, to } => {
-                let origins = backtest::quarter_starts(from, to);
+            Origins::Rolling { from, to, every } => {
+                let origins = every.starts(from, to);
                 if origins.is_empty() {
                     return Err(Error::input(format!(
-                        "no quarter starts between --from {from} and --to {to}"
+                        "no {} starts between --from {from} and --to {to}",
+                        match every {
+                            Every::Quarter => "quarter",
+                            Every::Month => "month",
+                        }
                     )));
                 }
                 for q in &origins {
@@ -153,6 +167,7 @@ impl BacktestJob {
             source,
             base,
             rolling,
+            every,
             specs,
             skipped,
         })
@@ -241,7 +256,8 @@ impl Job for BacktestJob {
             tests.push(r.backtest);
         }
         let means = if self.rolling {
-            backtest::mean_scores(&tests)
+            let seed = self.specs.first().map_or(0, |s| s.seed);
+            backtest::mean_scores(&tests, self.every, seed)
         } else {
             Vec::new()
         };

@@ -13,6 +13,7 @@
 use super::history::window;
 use super::{Exec, Job, Outputs, RunInfo, WriteOptions};
 use crate::calibration::conditions::{CONDITION_TRIALS, ConditionTrials};
+use crate::calibration::covariate;
 use crate::calibration::diagnostics::{
     GapRow, QqRow, StateRow, gap_rows, qq_rows, round_gaps, state_rows,
 };
@@ -20,6 +21,8 @@ use crate::calibration::mapping::{self, Calibration};
 use crate::calibration::rewrite::calibrated_text;
 use crate::calibration::window::{window_rounds, window_sizes};
 use crate::error::{Error, Result};
+use crate::history::intensity::{self, IndexDay};
+use crate::history::losses::ClaimedLosses;
 use crate::history::record::Record;
 use crate::history::rounds::Window;
 use crate::outputs::CommandManifest;
@@ -59,6 +62,8 @@ pub struct CalibrateJob {
     source: ScenarioSource,
     base: Scenario,
     copy_to: Option<PathBuf>,
+    /// The escalation index from the shipped claimed losses.
+    index: Vec<IndexDay>,
 }
 
 /// What a calibration found and writes.
@@ -127,6 +132,7 @@ impl CalibrateJob {
             source,
             base,
             copy_to: options.copy_to.clone(),
+            index: intensity::escalation_index(&ClaimedLosses::shipped()?),
         })
     }
 
@@ -203,13 +209,17 @@ impl Job for CalibrateJob {
             )));
         }
         let conditions = stats.into_conditions();
-        let cal = mapping::calibrate(
+        let mut cal = mapping::calibrate(
             &self.record,
             self.window,
             self.sizes_window,
             &self.base,
             &conditions,
         )?;
+        let (_, days) = window_rounds(&self.record, self.window);
+        if let Some(e) = index_over(&self.index, self.window) {
+            cal.escalation = Some(covariate::fit(&days, &e, &cal.timing.params()));
+        }
         let text = calibrated_text(&self.source.text, &cal)?;
         // The file must be a valid scenario; if not, the fault is swapsim's.
         Scenario::from_toml_str(&text, "the calibrated scenario").map_err(|e| {
@@ -217,7 +227,6 @@ impl Job for CalibrateJob {
                 "the calibrated scenario does not validate: {e}"
             ))
         })?;
-        let (_, days) = window_rounds(&self.record, self.window);
         let params = cal.timing.params();
         let states = state_rows(&params, &days, self.window);
         let longest = round_gaps(&days).iter().map(|g| g.0).max().unwrap_or(0);
@@ -273,6 +282,18 @@ impl Job for CalibrateJob {
     }
 }
 
+/// The index on every day of `window`, or `None` if it misses one.
+pub fn index_over(index: &[IndexDay], window: Window) -> Option<Vec<f64>> {
+    let first = index.first()?.date;
+    let start = usize::try_from(window.day_of(first).checked_neg()?).ok()?;
+    let levels: Vec<f64> = index
+        .get(start..start + window.days())?
+        .iter()
+        .map(|d| d.level)
+        .collect();
+    Some(levels)
+}
+
 /// The calibration as (quantity, statistic, value) rows.
 fn tidy(c: &Calibration) -> Vec<TidyRow> {
     let mut rows = Vec::new();
@@ -323,6 +344,32 @@ fn tidy(c: &Calibration) -> Vec<TidyRow> {
         Some(c.conditions.mean_escalation),
     );
     push("mean_mediation", "value", Some(c.conditions.mean_mediation));
+    if let Some(x) = &c.escalation {
+        for (q, k) in [
+            ("escalation_suspension_log_base", 0),
+            ("escalation_suspension_log_hazard_ratio", 1),
+            ("escalation_resumption_log_base", 2),
+            ("escalation_resumption_log_hazard_ratio", 3),
+            ("escalation_round_log_base", 4),
+            ("escalation_round_log_hazard_ratio", 5),
+        ] {
+            let e = &x.coefficients[k].estimate;
+            push(q, "estimate", Some(e.estimate));
+            push(q, "se", e.se);
+            push(q, "ci95_low", Some(e.ci95[0]).filter(|v| v.is_finite()));
+            push(q, "ci95_high", Some(e.ci95[1]).filter(|v| v.is_finite()));
+        }
+        push(
+            "escalation_suspends_lr_test",
+            "statistic",
+            Some(x.suspension_test.statistic),
+        );
+        push(
+            "escalation_suspends_lr_test",
+            "p_value_chi2_1df",
+            Some(x.suspension_test.p_value),
+        );
+    }
     for m in c.values.all() {
         push(m.path, "value", Some(m.value));
         push(m.path, "ci95_low", Some(m.ci95[0]));

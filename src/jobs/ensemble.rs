@@ -338,7 +338,7 @@ impl Job for EnsembleJob {
         Ok(())
     }
 
-    fn manifest(&self, run: &RunInfo, outputs: Vec<String>) -> ManifestFile<'_> {
+    fn manifest(&self, run: &RunInfo, outputs: Vec<String>) -> ManifestFile {
         let s = self.run.scenario();
         let mut manifest = Manifest::new(self.run.source(), s, run.threads, run.wall, outputs);
         manifest.analysis = Some(Analysis::Design {

@@ -416,7 +416,7 @@ impl Job for ExplainJob {
         out.json(EXPLAIN_JSON, r)
     }
 
-    fn manifest(&self, run: &RunInfo, outputs: Vec<String>) -> ManifestFile<'_> {
+    fn manifest(&self, run: &RunInfo, outputs: Vec<String>) -> ManifestFile {
         ManifestFile::Scenario(Manifest::new(
             &self.source,
             &self.scenario,

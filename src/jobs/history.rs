@@ -10,6 +10,8 @@
 
 use super::{Exec, Job, Outputs, RunInfo, WriteOptions};
 use crate::error::{Error, Result};
+use crate::history::intensity::{self, IndexDay};
+use crate::history::losses::ClaimedLosses;
 use crate::history::record::Record;
 use crate::history::rounds::{Round, Window};
 use crate::history::summary::{self, HistorySummary};
@@ -43,12 +45,15 @@ pub fn window(
 }
 
 /// What the command line can change in `history`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HistoryOptions {
     /// First day of the window [default: the record's first row].
     pub from: Option<NaiveDate>,
     /// Last day of the window [default: the end of the record].
     pub to: Option<NaiveDate>,
+    /// Also write the escalation index over the window to this file, as an
+    /// escalation path (`date,level`).
+    pub write_path: Option<PathBuf>,
 }
 
 /// A summary of one window of the record.
@@ -56,6 +61,10 @@ pub struct HistoryOptions {
 pub struct HistoryJob {
     record: Record,
     window: Window,
+    losses: ClaimedLosses,
+    /// The escalation index over the whole series of claimed losses.
+    index: Vec<IndexDay>,
+    write_path: Option<PathBuf>,
 }
 
 /// What `history` found.
@@ -63,17 +72,64 @@ pub struct HistoryJob {
 pub struct HistoryResults {
     pub summary: HistorySummary,
     pub rounds: Vec<Round>,
+    /// The escalation index on the days of the window it covers.
+    pub index: Vec<IndexDay>,
 }
 
 impl HistoryJob {
-    /// Plans a summary of `record` over the window the options give.
-    pub fn plan(record: Record, options: &HistoryOptions) -> Result<HistoryJob> {
+    /// Plans a summary of `record` over the window the options give, with
+    /// the escalation index built from `losses`.
+    pub fn plan(
+        record: Record,
+        losses: ClaimedLosses,
+        options: &HistoryOptions,
+    ) -> Result<HistoryJob> {
         let window = window(&record, options.from, options.to, ("--from", "--to"))?;
-        Ok(HistoryJob { record, window })
+        let index = intensity::escalation_index(&losses);
+        if options.write_path.is_some() {
+            let first = index.first().map(|d| d.date).unwrap_or_default();
+            let last = index.last().map(|d| d.date).unwrap_or_default();
+            if window.from < first || window.to > last {
+                return Err(Error::input(format!(
+                    "--write-path needs the escalation index on every day from {} to {}, but {} covers \
+                     {first} to {last} (the index starts the day after the first total): choose --from \
+                     and --to within that range",
+                    window.from, window.to, losses.source_name
+                )));
+            }
+        }
+        Ok(HistoryJob {
+            record,
+            window,
+            losses,
+            index,
+            write_path: options.write_path.clone(),
+        })
     }
 
     pub fn record(&self) -> &Record {
         &self.record
+    }
+
+    pub fn losses(&self) -> &ClaimedLosses {
+        &self.losses
+    }
+
+    /// Writes the escalation path file asked for, if any, through a
+    /// temporary file beside it (never over anything but a regular file),
+    /// and returns where. Called once the output directory is in place.
+    pub fn write_path_file(&self) -> Result<Option<&Path>> {
+        let Some(path) = &self.write_path else {
+            return Ok(None);
+        };
+        let rows = intensity::path_rows(&self.index, self.window.from, self.window.to);
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for row in &rows {
+            w.serialize(row).map_err(Error::other)?;
+        }
+        let bytes = w.into_inner().map_err(Error::other)?;
+        crate::outputs::write_file_atomically(path, &bytes)?;
+        Ok(Some(path))
     }
 }
 
@@ -105,7 +161,17 @@ impl Job for HistoryJob {
 
     fn finish(&self, _stats: ()) -> Result<HistoryResults> {
         let (summary, rounds) = summary::summarise(&self.record, self.window);
-        Ok(HistoryResults { summary, rounds })
+        let index = self
+            .index
+            .iter()
+            .filter(|d| self.window.contains(d.date))
+            .copied()
+            .collect();
+        Ok(HistoryResults {
+            summary,
+            rounds,
+            index,
+        })
     }
 
     fn write(&self, r: &HistoryResults, out: &mut Outputs, options: &WriteOptions) -> Result<()> {
@@ -115,9 +181,11 @@ impl Job for HistoryJob {
         out.csv("mediators.csv", &s.mediators)?;
         out.csv("gaps.csv", &s.gaps)?;
         out.csv("rounds.csv", &r.rounds)?;
+        out.csv("escalation_index.csv", &r.index)?;
         if options.charts {
-            let charts = crate::plot::history::draw_history_charts(s, &r.rounds, out.dir())
-                .map_err(Error::other)?;
+            let charts =
+                crate::plot::history::draw_history_charts(s, &r.rounds, &r.index, out.dir())
+                    .map_err(Error::other)?;
             out.add(charts);
         }
         Ok(())

@@ -25,6 +25,7 @@ use super::{
 use crate::backtest::Backtest;
 use crate::calibration::diagnostics::{GapRow, QqRow, StateRow};
 use crate::calibration::mapping::Calibration;
+use crate::history::intensity::IndexDay;
 use crate::history::rounds::{Round, Window};
 use crate::history::summary::{HistorySummary, LONG_GAP_DAYS};
 
@@ -144,10 +145,13 @@ fn shade_long_gaps<DB: DrawingBackend>(
 }
 
 /// The timeline of rounds: one bar per round, as tall as the people it
-/// returned to Ukraine, coloured by mediator, with long gaps shaded.
+/// returned to Ukraine, coloured by mediator, with long gaps shaded; under
+/// it, on the same dates, the escalation index from claimed losses.
 pub(crate) struct Timeline<'a> {
     pub(crate) summary: &'a HistorySummary,
     pub(crate) rounds: &'a [Round],
+    /// The index on the window's days that it covers (may be empty).
+    pub(crate) index: &'a [IndexDay],
 }
 
 impl ChartSpec for Timeline<'_> {
@@ -206,6 +210,9 @@ impl ChartSpec for Timeline<'_> {
                 if withheld == 1 { "is" } else { "are" }
             ));
         }
+        if !self.index.is_empty() {
+            notes.push("Below: the escalation index from Ukraine's daily claims of Russian personnel losses (two-week mean over the trailing year's trend; 1 = typical fighting for that year; docs/calibration.md).".to_string());
+        }
         let f = Frame {
             title: format!(
                 "Prisoner exchanges between Ukraine and Russia, {}",
@@ -216,8 +223,42 @@ impl ChartSpec for Timeline<'_> {
         };
         let footer = record_footer(&summary.record, &summary.record_sha256, "history");
         let area = frame(root, s, &f, &footer)?;
+        let (area, below) = if self.index.is_empty() {
+            (area, None)
+        } else {
+            let h = area.dim_in_pixel().1 as i32;
+            let (top, bottom) = area.split_vertically(h * 3 / 5);
+            (top, Some(bottom))
+        };
 
         let x_axis = window_axis(w);
+        if let Some(below) = &below {
+            let top = self
+                .index
+                .iter()
+                .map(|d| d.level)
+                .filter(|v| v.is_finite())
+                .fold(1.5_f64, f64::max);
+            let y = guard_range(0.0, top * 1.05, 1.0);
+            let mut chart = plot_builder(below, s).build_cartesian_2d(x_axis.clone(), y.clone())?;
+            let date_label = |v: &f64| x_axis.label(*v);
+            draw_mesh(
+                &mut chart,
+                s,
+                GRID_UNDER,
+                ("date", "index"),
+                &date_label,
+                &|v| fmt_tick(*v),
+            )?;
+            chart.draw_series(LineSeries::new(
+                [(x_axis.first, 1.0), (x_axis.last, 1.0)],
+                s.line(GREY, 1.0),
+            ))?;
+            chart.draw_series(LineSeries::new(
+                self.index.iter().map(|d| (at(w, d.date) + 0.5, d.level)),
+                s.line(VERMILLION, 1.5),
+            ))?;
+        }
         let highest = self
             .rounds
             .iter()
@@ -233,7 +274,14 @@ impl ChartSpec for Timeline<'_> {
             &mut chart,
             s,
             GRID_UNDER,
-            ("date", "people returned to Ukraine in the round"),
+            (
+                "date",
+                if below.is_some() {
+                    "people in the round"
+                } else {
+                    "people returned to Ukraine in the round"
+                },
+            ),
             &date_label,
             &|v| fmt_tick(*v),
         )?;
@@ -375,9 +423,17 @@ impl ChartSpec for Cumulative<'_> {
 pub fn draw_history_charts(
     summary: &HistorySummary,
     rounds: &[Round],
+    index: &[IndexDay],
     dir: &Path,
 ) -> Result<Vec<PathBuf>, PlotError> {
-    let mut out = write_chart(dir, &Timeline { summary, rounds })?;
+    let mut out = write_chart(
+        dir,
+        &Timeline {
+            summary,
+            rounds,
+            index,
+        },
+    )?;
     out.extend(write_chart(dir, &Cumulative { summary, rounds })?);
     Ok(out)
 }
@@ -867,7 +923,12 @@ mod tests {
         let d = |s: &str| s.parse::<NaiveDate>();
         let window = Window::new(d("2022-03-01")?, record.end()).ok_or("window")?;
         let (summary, rounds) = summarise(&record, window);
-        let written = draw_history_charts(&summary, &rounds, dir.path())?;
+        let losses = crate::history::losses::ClaimedLosses::shipped()?;
+        let index: Vec<_> = crate::history::intensity::escalation_index(&losses)
+            .into_iter()
+            .filter(|d| window.contains(d.date))
+            .collect();
+        let written = draw_history_charts(&summary, &rounds, &index, dir.path())?;
         assert_eq!(written.len(), 4);
         check(
             dir.path(),

@@ -12,11 +12,11 @@ use super::error::{Locator, Problem, TomlPath};
 use super::raw::{ForcedPhase, RawEvent, RawPath, RawScenario};
 use super::{ESCALATION_LIMIT, Scenario, variants};
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// One event as the scenario gives it, with its dates validated.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Event {
     pub name: String,
     /// First day in force (calendar date).
@@ -25,13 +25,13 @@ pub struct Event {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub until: Option<NaiveDate>,
     /// Values set while in force, by dotted path.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub set: Vec<(String, f64)>,
     /// Mediators whose channels count as closed while in force.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub remove_mediators: Vec<String>,
     /// Names of the mediators that exist while in force.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub add_mediators: Vec<String>,
     /// Regime forced on every day in force.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -42,7 +42,7 @@ pub struct Event {
 }
 
 /// A milestone: at least `people` returned by the end of `by`.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Milestone {
     pub name: String,
     /// People returned (the side the scenario counts).

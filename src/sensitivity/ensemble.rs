@@ -18,6 +18,7 @@ use super::{percentile_interval, quantile_type7};
 use crate::outcomes::Outcome;
 use crate::stats::interval::Z95;
 use rand::{Rng, RngExt};
+use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 
 /// Bootstrap replicates behind the interval of a variance share.
@@ -110,7 +111,7 @@ pub struct Layers {
 }
 
 /// An outcome at the central values (the scenario as written).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Central {
     pub estimate: f64,
     /// Monte Carlo standard error; the 95% interval is in the run's own
@@ -119,46 +120,46 @@ pub struct Central {
 }
 
 /// The two layers of one outcome, as `summary.json` holds them.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct OutcomeLayers {
     pub outcome: Outcome,
     /// `probability`, `people`, `suspensions`: every number of the entry
     /// is in it (variances in its square).
-    pub unit: &'static str,
+    pub unit: Cow<'static, str>,
     pub central: Central,
     #[serde(flatten)]
     pub layers: Layers,
 }
 
 /// The estimators of the `assumptions` block, named.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LayerMethods {
-    pub design: &'static str,
-    pub predictive: &'static str,
-    pub percentiles: &'static str,
-    pub percentile_interval: &'static str,
-    pub variance_share: &'static str,
-    pub share_interval: &'static str,
+    pub design: Cow<'static, str>,
+    pub predictive: Cow<'static, str>,
+    pub percentiles: Cow<'static, str>,
+    pub percentile_interval: Cow<'static, str>,
+    pub variance_share: Cow<'static, str>,
+    pub share_interval: Cow<'static, str>,
 }
 
 pub const LAYER_METHODS: LayerMethods = LayerMethods {
-    design: "first points of an Owen-scrambled Sobol sequence (Burley's hash scrambling), \
+    design: Cow::Borrowed("first points of an Owen-scrambled Sobol sequence (Burley's hash scrambling), \
              scrambled from the seed, through each uncertainty's quantile function; every set \
-             runs the same trials (common random numbers)",
-    predictive: "mean of the per-set estimates (all trials of all sets); standard error \
-                 sd(set estimates) / sqrt(sets)",
-    percentiles: "Hyndman-Fan type 7 percentiles of the per-set estimates",
-    percentile_interval: "distribution-free order-statistic interval (normal approximation to \
-                          the binomial ranks), 95%",
-    variance_share: "law of total variance: Var(E[Y|theta]) from the covariance across sets of \
+             runs the same trials (common random numbers)"),
+    predictive: Cow::Borrowed("mean of the per-set estimates (all trials of all sets); standard error \
+                 sd(set estimates) / sqrt(sets)"),
+    percentiles: Cow::Borrowed("Hyndman-Fan type 7 percentiles of the per-set estimates"),
+    percentile_interval: Cow::Borrowed("distribution-free order-statistic interval (normal approximation to \
+                          the binomial ranks), 95%"),
+    variance_share: Cow::Borrowed("law of total variance: Var(E[Y|theta]) from the covariance across sets of \
                      the estimates of the two halves of each set's trials (removes the trials' \
-                     noise), E[Var(Y|theta)] from the mean within-set variance",
-    share_interval: "percentile bootstrap over parameter sets, 1000 replicates, 95%",
+                     noise), E[Var(Y|theta)] from the mean within-set variance"),
+    share_interval: Cow::Borrowed("percentile bootstrap over parameter sets, 1000 replicates, 95%"),
 };
 
 /// The `assumptions` block of `summary.json`: the outcomes over the
 /// scenario's `[uncertainties]`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AssumptionsSummary {
     pub parameter_sets: usize,
     pub trials_per_set: u64,

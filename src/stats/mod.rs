@@ -584,7 +584,7 @@ pub struct Summary {
 }
 
 /// One milestone's estimates.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MilestoneResult {
     pub name: String,
     /// Level (people).

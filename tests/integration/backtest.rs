@@ -187,6 +187,7 @@ fn a_rolling_backtest_split_into_parts_gives_the_same_scores() {
             origins: Origins::Rolling {
                 from: d("2024-01-01"),
                 to: d("2024-07-01"),
+                every: swapsim::backtest::Every::Quarter,
             },
             fit_from: None,
             sizes_from: None,
@@ -209,4 +210,37 @@ fn a_rolling_backtest_split_into_parts_gives_the_same_scores() {
     // A part that lost an origin is refused, not finished.
     let short = job.simulate(0..2, &exec).expect("simulated");
     assert!(job.finish(short).is_err());
+}
+
+#[test]
+fn a_backtest_whose_fit_is_never_suspended_runs_as_a_one_state_process() {
+    // 1 August 2022 to 31 July 2023 fits on the "never suspended" boundary.
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let out = Command::new(env!("CARGO_BIN_EXE_swapsim"))
+        .current_dir(tmp.path())
+        .args([
+            "backtest",
+            "--fit-from",
+            "2022-08-01",
+            "--fit-until",
+            "2023-07-31",
+            "--until",
+            "2023-10-31",
+            "--trials",
+            "200",
+            "--no-charts",
+        ])
+        .output()
+        .expect("the swapsim binary starts");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("suspension.base 0,"), "{stdout}");
+    assert!(
+        stdout.contains("0 of 200 trials start suspended"),
+        "{stdout}"
+    );
 }

@@ -183,3 +183,95 @@ fn a_window_past_the_end_of_the_record_is_refused() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn history_writes_the_escalation_index_as_a_path_file() {
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let out = swapsim(
+        tmp.path(),
+        &[
+            "history",
+            "--from",
+            "2025-11-01",
+            "--to",
+            "2025-11-15",
+            "--write-path",
+            "path.csv",
+            "--no-charts",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let path = std::fs::read_to_string(tmp.path().join("path.csv")).expect("path.csv");
+    let lines: Vec<&str> = path.lines().collect();
+    assert_eq!(lines.len(), 16, "a header and 15 days:\n{path}");
+    assert_eq!(lines[0], "date,level");
+    assert!(lines[1].starts_with("2025-11-01,"), "{path}");
+    assert!(lines[15].starts_with("2025-11-15,"), "{path}");
+    for line in &lines[1..] {
+        let level: f64 = line
+            .split(',')
+            .nth(1)
+            .expect("a level")
+            .parse()
+            .expect("a number");
+        assert!(level.is_finite() && level >= 0.0, "{line}");
+    }
+    // The same days are in the history folder's index table.
+    let index = std::fs::read_to_string(tmp.path().join("output/history/escalation_index.csv"))
+        .expect("escalation_index.csv");
+    assert_eq!(index.lines().count(), 16);
+}
+
+#[test]
+fn a_path_outside_the_series_or_onto_a_folder_is_refused() {
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let out = swapsim(
+        tmp.path(),
+        &[
+            "history",
+            "--from",
+            "2022-02-20",
+            "--to",
+            "2022-06-01",
+            "--write-path",
+            "p.csv",
+        ],
+    );
+    // The record starts on 1 March 2022; a window before it is refused by
+    // the record, one before the index by the index.
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(!tmp.path().join("p.csv").exists());
+    std::fs::create_dir(tmp.path().join("folder")).expect("a folder");
+    let out = swapsim(
+        tmp.path(),
+        &[
+            "history",
+            "--from",
+            "2025-01-01",
+            "--write-path",
+            "folder",
+            "--no-charts",
+        ],
+    );
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(tmp.path().join("folder").is_dir());
+}
+
+#[test]
+fn a_bad_losses_file_exits_2_and_names_the_row() {
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    std::fs::write(
+        tmp.path().join("losses.csv"),
+        "date,personnel,tanks,armoured_vehicles,artillery,rocket_launchers,air_defence,drones,cruise_missiles,aircraft,helicopters\n\
+         2022-02-25,2800,80,516,49,4,0,0,,10,7\n\
+         2022-02-26,-4300,146,706,49,4,0,2,,27,26\n",
+    )
+    .expect("written");
+    let out = swapsim(tmp.path(), &["history", "--losses", "losses.csv"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("losses.csv:3: personnel: \"-4300\" is not allowed"),
+        "{stderr}"
+    );
+}
