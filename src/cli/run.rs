@@ -54,9 +54,6 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Error> {
             "--per-trial cannot be combined with --shard or --target-se",
         ));
     }
-    if args.per_trial {
-        per_trial_fits(job.scenario().simulation().trials)?;
-    }
     if args.common.report && args.shard.is_some() {
         return Err(Error::input(
             "--report cannot be combined with --shard: merge the shards with `swapsim merge`, \
@@ -80,6 +77,9 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Error> {
         return run_ensemble(&EnsembleJob::plan(source, &options, n)?, args);
     }
     let job = RunJob::plan(source, &options)?;
+    if args.per_trial {
+        per_trial_fits(job.scenario().simulation().trials)?;
+    }
     let bar = Bar::new(args.common.quiet);
     let exec = Exec {
         threads: args.common.threads(),

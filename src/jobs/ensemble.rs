@@ -199,7 +199,7 @@ impl EnsembleJob {
                     .unwrap_or((f64::NAN, f64::NAN));
                 OutcomeLayers {
                     outcome: o,
-                    unit: o.unit().name(),
+                    unit: o.unit().name().into(),
                     central: Central { estimate, se },
                     layers,
                 }

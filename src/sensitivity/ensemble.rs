@@ -18,8 +18,8 @@ use super::{percentile_interval, quantile_type7};
 use crate::outcomes::Outcome;
 use crate::stats::interval::Z95;
 use rand::{Rng, RngExt};
-use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// Bootstrap replicates behind the interval of a variance share.
 pub const SHARE_BOOTSTRAP_REPLICATES: usize = 1000;
@@ -120,7 +120,7 @@ pub struct Central {
 }
 
 /// The two layers of one outcome, as `summary.json` holds them.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutcomeLayers {
     pub outcome: Outcome,
     /// `probability`, `people`, `suspensions`: every number of the entry
@@ -143,17 +143,25 @@ pub struct LayerMethods {
 }
 
 pub const LAYER_METHODS: LayerMethods = LayerMethods {
-    design: Cow::Borrowed("first points of an Owen-scrambled Sobol sequence (Burley's hash scrambling), \
+    design: Cow::Borrowed(
+        "first points of an Owen-scrambled Sobol sequence (Burley's hash scrambling), \
              scrambled from the seed, through each uncertainty's quantile function; every set \
-             runs the same trials (common random numbers)"),
-    predictive: Cow::Borrowed("mean of the per-set estimates (all trials of all sets); standard error \
-                 sd(set estimates) / sqrt(sets)"),
+             runs the same trials (common random numbers)",
+    ),
+    predictive: Cow::Borrowed(
+        "mean of the per-set estimates (all trials of all sets); standard error \
+                 sd(set estimates) / sqrt(sets)",
+    ),
     percentiles: Cow::Borrowed("Hyndman-Fan type 7 percentiles of the per-set estimates"),
-    percentile_interval: Cow::Borrowed("distribution-free order-statistic interval (normal approximation to \
-                          the binomial ranks), 95%"),
-    variance_share: Cow::Borrowed("law of total variance: Var(E[Y|theta]) from the covariance across sets of \
+    percentile_interval: Cow::Borrowed(
+        "distribution-free order-statistic interval (normal approximation to \
+                          the binomial ranks), 95%",
+    ),
+    variance_share: Cow::Borrowed(
+        "law of total variance: Var(E[Y|theta]) from the covariance across sets of \
                      the estimates of the two halves of each set's trials (removes the trials' \
-                     noise), E[Var(Y|theta)] from the mean within-set variance"),
+                     noise), E[Var(Y|theta)] from the mean within-set variance",
+    ),
     share_interval: Cow::Borrowed("percentile bootstrap over parameter sets, 1000 replicates, 95%"),
 };
 
