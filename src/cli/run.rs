@@ -226,7 +226,7 @@ pub(crate) fn headline(l: &OutcomeLayers, scenario: &Scenario) -> String {
     format!(
         "{name}: {} at the central values; {}-{} across the scenario's assumptions (90% of \
          draws); {} over all draws (95% CI {} to {}){share}",
-        v(l.central.estimate),
+        v(l.central.estimate.unwrap_or(f64::NAN)),
         bound(across.p5.estimate),
         bound(across.p95.estimate),
         v(l.layers.predictive.estimate),

@@ -196,13 +196,14 @@ impl EnsembleJob {
                 let layers = ensemble::layers(&values, o.is_probability(), &mut rng);
                 let (estimate, se) = central
                     .estimate(o, has_pool)
-                    .unwrap_or((f64::NAN, f64::NAN));
+                    .map_or((None, None), |(e, se)| (Some(e), Some(se)));
                 OutcomeLayers {
                     outcome: o,
                     unit: o.unit().name().into(),
                     central: Central { estimate, se },
                     layers,
                 }
+                .rounded()
             })
             .collect();
         AssumptionsSummary {

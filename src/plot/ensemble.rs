@@ -83,7 +83,7 @@ impl ChartSpec for AcrossChart<'_> {
                  of the outcome's variance.",
                 self.summary.parameter_sets,
                 crate::format::grouped(self.summary.trials_per_set as f64, 0),
-                fmt_outcome(o, l.central.estimate),
+                fmt_outcome(o, l.central.estimate.unwrap_or(f64::NAN)),
                 fmt_outcome(o, across.p5.estimate),
                 fmt_outcome(o, across.p95.estimate),
                 fmt_outcome(o, l.layers.predictive.estimate),
@@ -124,7 +124,7 @@ impl ChartSpec for AcrossChart<'_> {
             let x0 = lo + b as f64 * width;
             Rectangle::new([(x0, 0.0), (x0 + width, *h)], BLUE.filled())
         }))?;
-        let c = 100.0 * finite(l.central.estimate);
+        let c = 100.0 * finite(l.central.estimate.unwrap_or(f64::NAN));
         let a = chart.backend_coord(&(c, y.end));
         let z = chart.backend_coord(&(c, y.start));
         dashed(root, s, a, z, s.line(VERMILLION, 2.0))?;

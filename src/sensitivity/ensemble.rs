@@ -113,10 +113,12 @@ pub struct Layers {
 /// An outcome at the central values (the scenario as written).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Central {
-    pub estimate: f64,
+    /// `None` where the outcome does not apply (a target outcome without a
+    /// pool).
+    pub estimate: Option<f64>,
     /// Monte Carlo standard error; the 95% interval is in the run's own
     /// section of `summary.json`.
-    pub se: f64,
+    pub se: Option<f64>,
 }
 
 /// The two layers of one outcome, as `summary.json` holds them.
@@ -164,6 +166,32 @@ pub const LAYER_METHODS: LayerMethods = LayerMethods {
     ),
     share_interval: Cow::Borrowed("percentile bootstrap over parameter sets, 1000 replicates, 95%"),
 };
+
+impl OutcomeLayers {
+    /// The same numbers to the precision they have (`format::data`), as
+    /// every table swapsim writes holds them.
+    pub fn rounded(mut self) -> Self {
+        let d = crate::format::data;
+        let opt = |v: Option<f64>| v.map(d);
+        let pair = |[a, b]: [f64; 2]| [d(a), d(b)];
+        self.central.estimate = opt(self.central.estimate);
+        self.central.se = opt(self.central.se);
+        let l = &mut self.layers;
+        l.predictive.estimate = d(l.predictive.estimate);
+        l.predictive.se = d(l.predictive.se);
+        l.predictive.ci95 = pair(l.predictive.ci95);
+        for p in [&mut l.across.p5, &mut l.across.p50, &mut l.across.p95] {
+            p.estimate = d(p.estimate);
+            p.ci95 = pair(p.ci95);
+        }
+        l.across.set_se = d(l.across.set_se);
+        l.variance.assumptions = d(l.variance.assumptions);
+        l.variance.chance = d(l.variance.chance);
+        l.variance.share = opt(l.variance.share);
+        l.variance.share_ci95 = l.variance.share_ci95.map(pair);
+        self
+    }
+}
 
 /// The `assumptions` block of `summary.json`: the outcomes over the
 /// scenario's `[uncertainties]`.

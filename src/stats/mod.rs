@@ -570,16 +570,16 @@ pub struct Summary {
     /// Day the pool is completed (0 = start date).
     pub target_day: MedianDay,
     /// Each milestone of `[target]`, in its order.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub milestones: Vec<MilestoneResult>,
     /// The scenario's dated events as given.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<crate::scenario::events::Event>,
     /// How each kind of estimate is computed.
     pub methods: Methods,
     /// The key outcomes across the scenario's assumptions, when the run is
     /// an ensemble.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assumptions: Option<crate::sensitivity::ensemble::AssumptionsSummary>,
 }
 

@@ -202,7 +202,9 @@ fn a_scenario_named_with_onload_and_javascript_runs_and_reports() {
                 .is_some_and(|x| x == "svg")
         })
         .count();
-    assert_eq!(svgs, 4);
+    // The run charts and, since the scenario declares uncertainties, the
+    // ensemble's charts: at least the run's four.
+    assert!(svgs >= 4, "{svgs} charts");
     assert_eq!(html.matches("<svg ").count(), svgs);
     assert!(!html.contains("This chart is not shown"));
 }
