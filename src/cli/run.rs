@@ -184,6 +184,10 @@ fn run_ensemble(job: &EnsembleJob, args: &RunArgs) -> Result<(), Error> {
 fn print_assumptions(r: &EnsembleResults, scenario: &Scenario) {
     let a = r.assumptions();
     say!(
+        "  the 95% intervals above measure simulation noise only; the scenario's assumptions \
+         move these answers far more, as the ranges below show"
+    );
+    say!(
         "  across the scenario's assumptions: {} parameter sets drawn from its {} \
          uncertainties, {} trials each on the same random numbers",
         a.parameter_sets,
