@@ -19,6 +19,7 @@ use crate::engine;
 use crate::error::{Error, Result};
 use crate::outputs::{self, Staging, files};
 use crate::scenario::ScenarioSource;
+use crate::scenario::path_file::PathFile;
 use crate::sensitivity::outcomes::KeySums;
 use crate::stats::Accumulator;
 use crate::stats::compare::CompareAccumulator;
@@ -50,10 +51,15 @@ pub struct SourceRecord {
     pub file: String,
     /// Its name without directory and extension.
     pub stem: String,
-    /// Its text, comments included.
+    /// Its text, comments included (a path file's rows inline).
     pub text: String,
     /// SHA-256 of the text.
     pub sha256: String,
+    /// The path file that `[escalation] path` named, as read: kept so that
+    /// shards that read different files are told apart and the file's
+    /// text is on record; `merge` never reads the file again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_file: Option<PathFile>,
 }
 
 impl SourceRecord {
@@ -63,6 +69,7 @@ impl SourceRecord {
             stem: source.stem.clone(),
             text: source.text.clone(),
             sha256: outputs::sha256_hex(&source.text),
+            path_file: source.path_file.clone(),
         }
     }
 
@@ -76,10 +83,17 @@ impl SourceRecord {
                  result was edited or damaged",
             ));
         }
+        if self.path_file.as_ref().is_some_and(|p| !p.is_intact()) {
+            return Err(Error::input(
+                "job.scenario.path_file.sha256: the path file's text does not match its hash: \
+                 the partial result was edited or damaged",
+            ));
+        }
         Ok(ScenarioSource {
             display_name: self.file.clone(),
             stem: crate::scenario::safe_path_component(&self.stem),
             text: self.text.clone(),
+            path_file: self.path_file.clone(),
         })
     }
 }

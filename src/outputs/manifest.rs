@@ -22,6 +22,10 @@ pub struct Manifest {
     /// The scenario file's text, comments included: `report.html` reads
     /// each value's source ("record" or "assumed") from them.
     pub scenario_text: String,
+    /// The path file that `[escalation] path` named (its name, SHA-256 and
+    /// text); its rows are inline in `scenario_text`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_file: Option<Box<crate::scenario::path_file::PathFile>>,
     /// The scenario as simulated, with defaults filled in and command-line
     /// overrides (trials, seed) applied. Kept as a JSON tree: it echoes
     /// every value of the scenario for the report's assumptions table, and
@@ -89,6 +93,7 @@ impl Manifest {
             scenario_file: source.display_name.clone(),
             scenario_sha256: sha256_hex(&source.text),
             scenario_text: source.text.clone(),
+            path_file: source.path_file.clone().map(Box::new),
             // The derived Serialize of plain structs with string keys has
             // no way to fail.
             scenario: serde_json::to_value(scenario).unwrap_or(Value::Null),
@@ -165,6 +170,7 @@ mod tests {
             scenario_file: "a.toml".to_string(),
             scenario_sha256: "00".to_string(),
             scenario_text: "name = \"a\"\n".to_string(),
+            path_file: None,
             scenario: serde_json::json!({"name": "a", "simulation": {"trials": 10}}),
             seed: 7,
             trials: 10,

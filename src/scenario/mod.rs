@@ -10,6 +10,7 @@
 pub mod error;
 pub mod events;
 mod parse;
+pub mod path_file;
 pub mod raw;
 pub mod reference;
 pub mod starter;
@@ -64,8 +65,12 @@ pub struct ScenarioSource {
     pub display_name: String,
     /// File stem used to name the output directory (safe as a path component).
     pub stem: String,
-    /// The file's full text.
+    /// The scenario text that is parsed: the file's full text, except that
+    /// a path file's rows are written inline in place of its name (on the
+    /// same line, so line numbers hold).
     pub text: String,
+    /// The path file that `[escalation] path` named, as read.
+    pub path_file: Option<path_file::PathFile>,
 }
 
 impl ScenarioSource {
@@ -75,6 +80,7 @@ impl ScenarioSource {
             display_name: "built-in default (scenarios/istanbul-2025.toml)".to_string(),
             stem: DEFAULT_SCENARIO_STEM.to_string(),
             text: DEFAULT_SCENARIO_TOML.to_string(),
+            path_file: None,
         }
     }
 
@@ -98,10 +104,17 @@ impl ScenarioSource {
             .map(safe_path_component)
             .filter(|s| !s.is_empty())
             .ok_or_else(|| fail("the file name has no usable stem".to_string()))?;
+        // A path file is relative to the scenario file's folder.
+        let folder = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let (text, path_file) = path_file::resolve(&text, folder, &display_name)?;
         Ok(ScenarioSource {
             display_name,
             stem,
             text,
+            path_file,
         })
     }
 

@@ -682,3 +682,91 @@ fn a_variant_moves_an_event_by_its_name() {
     assert_eq!(moved.events()[0].date.to_string(), "2026-03-01");
     assert_eq!(set.base.events()[0].date.to_string(), "2026-02-15");
 }
+
+#[test]
+fn a_path_file_is_followed_exactly_and_shards_merge_without_reading_it_again() {
+    let bin = env!("CARGO_BIN_EXE_swapsim");
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let sc = d.join("sc");
+    std::fs::create_dir(&sc).unwrap();
+    // The file sits next to the scenario, which is run from another folder.
+    let levels = [0.4, 3.0, 0.0, 0.0, 2.5];
+    std::fs::write(
+        sc.join("path.csv"),
+        "date,level\n2026-01-11,0.4\n2026-01-12,3.0\n2026-01-13,0.0\n2026-01-15,2.5\n",
+    )
+    .unwrap();
+    let text = scenario("", "").replace(
+        "[escalation]\n",
+        "[escalation]\npath = \"path.csv\"\nfill = \"previous\"\n",
+    );
+    std::fs::write(sc.join("given.toml"), &text).unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(bin)
+            .current_dir(d)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&["run", "sc/given.toml", "--quiet"]);
+    let daily = std::fs::read_to_string(d.join("output/given/daily.csv")).unwrap();
+    let header: Vec<&str> = daily.lines().next().unwrap().split(',').collect();
+    let col = header.iter().position(|h| *h == "mean_escalation").unwrap();
+    for (k, level) in levels.iter().enumerate() {
+        let row: Vec<&str> = daily.lines().nth(11 + k).unwrap().split(',').collect();
+        // Every trial follows the path on these days: the mean is the level
+        // itself, up to the fixed-point sums of daily.csv (2^-32).
+        let mean: f64 = row[col].parse().unwrap();
+        assert!((mean - level).abs() < 1e-9, "day {}: {mean}", 10 + k);
+    }
+    let manifest = std::fs::read_to_string(d.join("output/given/manifest.json")).unwrap();
+    assert!(manifest.contains("\"path_file\""), "{manifest}");
+    assert!(
+        manifest.contains("2026-01-12,3.0"),
+        "the file's text is recorded"
+    );
+    std::fs::rename(d.join("output/given"), d.join("whole")).unwrap();
+    run(&["run", "sc/given.toml", "--quiet", "--shard", "1/2"]);
+    run(&["run", "sc/given.toml", "--quiet", "--shard", "2/2"]);
+    std::fs::remove_file(sc.join("path.csv")).unwrap();
+    run(&[
+        "merge",
+        "--quiet",
+        "output/given-shard-1-of-2",
+        "output/given-shard-2-of-2",
+    ]);
+    for file in ["daily.csv", "summary.json", "summary.csv"] {
+        assert_eq!(
+            std::fs::read(d.join("whole").join(file)).unwrap(),
+            std::fs::read(d.join("output/given").join(file)).unwrap(),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_row_of_a_path_file_is_named_with_its_line_and_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("p.csv"),
+        "date,level\n2026-01-11,0.4\n2026-01-12,lots\n",
+    )
+    .unwrap();
+    let text = scenario("", "").replace("[escalation]\n", "[escalation]\npath = \"p.csv\"\n");
+    let file = tmp.path().join("s.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_swapsim"))
+        .args(["validate", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("p.csv:3:12: level"), "{err}");
+    assert!(err.contains("\"lots\""), "{err}");
+}
