@@ -38,8 +38,10 @@ pub const DEFAULT_TRIALS: u64 = 4000;
 /// Fewest days a fitting window may have.
 pub const MIN_FIT_DAYS: usize = 180;
 /// Half-life (days) of the recency weights of the recency-weighted naive
-/// forecast unless told otherwise: the shortest of 180, 365 and 730 days
-/// whose month-end rolling back-test scored best (docs/calibration.md).
+/// forecast unless told otherwise. A year, the half-life at which an
+/// earlier re-analysis of the quarterly back-tests found a recency-weighted
+/// pace scoring well; it has not yet been chosen by a rolling back-test
+/// score over a grid of half-lives (docs/calibration.md, section 8).
 pub const DEFAULT_HALF_LIFE_DAYS: f64 = 365.0;
 
 /// Why a back-test could not be made.
