@@ -214,6 +214,7 @@ fn a_rolling_backtest_split_into_parts_gives_the_same_scores() {
             base: None,
             trials: 200,
             seed: Some(5),
+            half_life_days: swapsim::backtest::DEFAULT_HALF_LIFE_DAYS,
         },
     )
     .expect("planned");
