@@ -37,6 +37,12 @@ pub const HORIZONS: [u32; 2] = [90, 180];
 pub const DEFAULT_TRIALS: u64 = 4000;
 /// Fewest days a fitting window may have.
 pub const MIN_FIT_DAYS: usize = 180;
+/// Half-life (days) of the recency weights of the recency-weighted naive
+/// forecast unless told otherwise. A year, the half-life at which an
+/// earlier re-analysis of the quarterly back-tests found a recency-weighted
+/// pace scoring well; it has not yet been chosen by a rolling back-test
+/// score over a grid of half-lives (docs/calibration.md, section 8).
+pub const DEFAULT_HALF_LIFE_DAYS: f64 = 365.0;
 
 /// Why a back-test could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +69,9 @@ pub struct Spec {
     pub until: NaiveDate,
     pub trials: u64,
     pub seed: u64,
+    /// Half-life (days) of the recency weights of the recency-weighted
+    /// naive forecast; infinite weighs every day of the window alike.
+    pub half_life_days: f64,
 }
 
 impl Spec {
@@ -187,7 +196,71 @@ pub fn swapsim_forecast(
 /// The naive forecast: rounds as a Poisson process with `rate` rounds per
 /// day, each of a size drawn with replacement from `sizes`.
 pub fn naive_forecast(rate: f64, sizes: &[u64], days: u32, trials: u64, seed: u64) -> Forecast {
+    weighted_naive_forecast(rate, sizes, &vec![1.0; sizes.len()], days, trials, seed)
+}
+
+/// Exponential recency weight (no unit) of a day `age` days before the
+/// origin (0 = the origin itself) for a half-life of `half_life` days:
+/// `2^(-age / half_life)`, exactly 1 for an infinite half-life.
+pub fn recency_weight(age: u32, half_life: f64) -> f64 {
+    0.5f64.powf(f64::from(age) / half_life)
+}
+
+/// Rounds per day in a fitting window, each day weighted by
+/// [`recency_weight`] of its distance from the window's last day (the
+/// origin): `sum_t w_t d_t / sum_t w_t`, with `d_t` 1 on a day a round
+/// started. For an infinite half-life it is the plain share of round days.
+pub fn weighted_rate(days: &[bool], half_life: f64) -> f64 {
+    let n = days.len();
+    let (mut rounds, mut total) = (0.0, 0.0);
+    for (t, &d) in days.iter().enumerate() {
+        let w = recency_weight((n - 1 - t) as u32, half_life);
+        total += w;
+        if d {
+            rounds += w;
+        }
+    }
+    if total > 0.0 { rounds / total } else { 0.0 }
+}
+
+/// The size draws of a naive forecast: with equal weights a uniform index
+/// (the plain naive forecast's draw), otherwise an index drawn in
+/// proportion to its weight by inversion of the cumulative weights.
+fn pick_size(rng: &mut engine::StreamRng, weights: &[f64], cumulative: Option<&[f64]>) -> usize {
+    match cumulative {
+        None => rand::RngExt::random_range(rng, 0..weights.len()),
+        Some(c) => {
+            let total = c[c.len() - 1];
+            let u: f64 = rand::RngExt::random(rng);
+            let x = u * total;
+            c.partition_point(|&v| v <= x).min(c.len() - 1)
+        }
+    }
+}
+
+/// The recency-weighted naive forecast: rounds as a Poisson process with
+/// `rate` rounds per day, each of a size drawn with replacement from
+/// `sizes` with probability proportional to `weights` (one per size).
+/// Equal weights give exactly [`naive_forecast`], draw for draw.
+pub fn weighted_naive_forecast(
+    rate: f64,
+    sizes: &[u64],
+    weights: &[f64],
+    days: u32,
+    trials: u64,
+    seed: u64,
+) -> Forecast {
     let key = engine::fnv1a("naive forecast");
+    let equal = weights.windows(2).all(|w| w[0] == w[1]);
+    let cumulative: Option<Vec<f64>> = (!equal).then(|| {
+        weights
+            .iter()
+            .scan(0.0, |acc, &w| {
+                *acc += w;
+                Some(*acc)
+            })
+            .collect()
+    });
     let paths = (0..trials)
         .map(|trial| {
             let mut rng = engine::stream(seed, trial, key);
@@ -204,7 +277,7 @@ pub fn naive_forecast(rate: f64, sizes: &[u64], days: u32, trials: u64, seed: u6
                 if t >= f64::from(days) {
                     break;
                 }
-                let pick = rand::RngExt::random_range(&mut rng, 0..sizes.len());
+                let pick = pick_size(&mut rng, weights, cumulative.as_deref());
                 total += sizes[pick];
                 path.push((t as u32, total));
             }
@@ -260,8 +333,12 @@ pub struct HorizonScore {
     pub not_scored: Option<String>,
     pub swapsim: ForecastScore,
     pub naive: ForecastScore,
+    /// The recency-weighted naive forecast.
+    pub recent: ForecastScore,
     /// `1 - CRPS(swapsim) / CRPS(naive)`.
     pub skill: Option<f64>,
+    /// `1 - CRPS(swapsim) / CRPS(recency-weighted naive)`.
+    pub skill_recent: Option<f64>,
 }
 
 /// What the record shows after the origin.
@@ -293,12 +370,17 @@ pub struct Backtest {
     pub naive_rate: f64,
     /// Round sizes the naive forecast draws from.
     pub naive_sizes: usize,
+    /// Rounds per day in the fitting window with recency weights (the
+    /// recency-weighted naive forecast's rate; [`weighted_rate`]).
+    pub recent_rate: f64,
     pub scores: Vec<HorizonScore>,
     pub observed: Vec<ObservedRound>,
     #[serde(skip)]
     pub forecast: Forecast,
     #[serde(skip)]
     pub naive: Forecast,
+    #[serde(skip)]
+    pub recent: Forecast,
 }
 
 /// What every back-test shares: the record, the base scenario and its
@@ -405,6 +487,28 @@ pub fn run(setup: &Setup, spec: Spec) -> Result<Backtest, BacktestError> {
 
     let naive_rate = days.iter().filter(|d| **d).count() as f64 / days.len() as f64;
     let naive = naive_forecast(naive_rate, &sizes, horizon, spec.trials, spec.seed);
+    let recent_rate = weighted_rate(&days, spec.half_life_days);
+    // The same rounds, in the same order, as `window_sizes` keeps, each
+    // weighed by the age of its first day at the origin.
+    let (sized, _) = window_rounds(setup.record, sizes_window);
+    let weights: Vec<f64> = sized
+        .iter()
+        .filter(|r| r.returned_to_ukraine.is_some_and(|s| s > 0))
+        .map(|r| {
+            recency_weight(
+                (spec.fit_until - r.first).num_days() as u32,
+                spec.half_life_days,
+            )
+        })
+        .collect();
+    let recent = weighted_naive_forecast(
+        recent_rate,
+        &sizes,
+        &weights,
+        horizon,
+        spec.trials,
+        spec.seed,
+    );
 
     let after = Window::new(spec.date_of(0), spec.until)
         .ok_or_else(|| BacktestError::Input("the forecast window is empty".to_string()))?;
@@ -432,23 +536,27 @@ pub fn run(setup: &Setup, spec: Spec) -> Result<Backtest, BacktestError> {
                 .sum::<u64>()
         });
         let rounds = upto.len() as u64;
-        for (quantity, observed, sim, base) in [
+        for (quantity, observed, sim, base, weighted) in [
             (
                 "people",
                 people,
                 forecast.returned_by(last),
                 naive.returned_by(last),
+                recent.returned_by(last),
             ),
             (
                 "rounds",
                 Some(rounds),
                 forecast.rounds_by(last),
                 naive.rounds_by(last),
+                recent.rounds_by(last),
             ),
         ] {
             let sw = score_sample(&sim, observed);
             let nv = score_sample(&base, observed);
+            let rc = score_sample(&weighted, observed);
             let skill = sw.crps.zip(nv.crps).map(|(a, b)| score::skill(a, b));
+            let skill_recent = sw.crps.zip(rc.crps).map(|(a, b)| score::skill(a, b));
             scores.push(HorizonScore {
                 quantity,
                 horizon_days: h,
@@ -459,7 +567,9 @@ pub fn run(setup: &Setup, spec: Spec) -> Result<Backtest, BacktestError> {
                 }),
                 swapsim: sw,
                 naive: nv,
+                recent: rc,
                 skill,
+                skill_recent,
             });
         }
     }
@@ -473,10 +583,12 @@ pub fn run(setup: &Setup, spec: Spec) -> Result<Backtest, BacktestError> {
         values,
         naive_rate,
         naive_sizes: sizes.len(),
+        recent_rate,
         scores,
         observed,
         forecast,
         naive,
+        recent,
     })
 }
 
@@ -490,6 +602,8 @@ pub struct MeanScore {
     pub origins: usize,
     pub mean_crps_swapsim: f64,
     pub mean_crps_naive: f64,
+    /// Mean CRPS of the recency-weighted naive forecast.
+    pub mean_crps_recent: f64,
     /// `1 - mean CRPS(swapsim) / mean CRPS(naive)`.
     pub skill: f64,
     /// Mean mid-distribution PIT of swapsim's forecasts (0.5 if unbiased).
@@ -500,13 +614,21 @@ pub struct MeanScore {
     pub skill_ci95_low: Option<f64>,
     /// Upper end of that interval.
     pub skill_ci95_high: Option<f64>,
-    /// Block length of that bootstrap (origins).
+    /// `1 - mean CRPS(swapsim) / mean CRPS(recency-weighted naive)`.
+    pub skill_recent: f64,
+    /// 95% interval of `skill_recent` by the same bootstrap.
+    pub skill_recent_ci95_low: Option<f64>,
+    /// Upper end of that interval.
+    pub skill_recent_ci95_high: Option<f64>,
+    /// Block length of those bootstraps (origins).
     pub bootstrap_block: usize,
     /// Share of origins whose outcome fell within swapsim's central 90%
     /// band (5th to 95th percentile).
     pub coverage_90_swapsim: f64,
     /// The same for the naive forecast.
     pub coverage_90_naive: f64,
+    /// The same for the recency-weighted naive forecast.
+    pub coverage_90_recent: f64,
 }
 
 /// How often a rolling back-test stands at an origin.
@@ -598,7 +720,15 @@ pub fn mean_scores(tests: &[Backtest], every: Every, seed: u64) -> Vec<MeanScore
                 rows.iter().filter(|s| within(pick(s), s.observed)).count() as f64 / n
             };
             let ci = score::block_bootstrap_skill(&crps, &reference, block, seed);
+            let rc = mean(&|s| s.recent.crps);
+            let recent: Vec<f64> = rows.iter().filter_map(|s| s.recent.crps).collect();
+            let ci_recent = score::block_bootstrap_skill(&crps, &recent, block, seed);
             out.push(MeanScore {
+                mean_crps_recent: rc,
+                skill_recent: score::skill(sw, rc),
+                skill_recent_ci95_low: ci_recent.map(|c| c[0]),
+                skill_recent_ci95_high: ci_recent.map(|c| c[1]),
+                coverage_90_recent: coverage(&|s| &s.recent),
                 skill_ci95_low: ci.map(|c| c[0]),
                 skill_ci95_high: ci.map(|c| c[1]),
                 bootstrap_block: block,
@@ -653,6 +783,76 @@ mod tests {
         assert!(
             (mean - 5.0).abs() < 4.0 * (5.0f64 / 20_000.0).sqrt(),
             "{mean}"
+        );
+    }
+
+    #[test]
+    fn an_infinite_half_life_gives_the_plain_naive_forecast_exactly() {
+        let days: Vec<bool> = (0..365).map(|t| t % 17 == 3 || t % 29 == 0).collect();
+        let plain = days.iter().filter(|d| **d).count() as f64 / days.len() as f64;
+        assert_eq!(weighted_rate(&days, f64::INFINITY), plain);
+        let sizes = [48, 90, 150, 205, 300];
+        let weights: Vec<f64> = [400, 300, 120, 30, 2]
+            .iter()
+            .map(|&age| recency_weight(age, f64::INFINITY))
+            .collect();
+        assert_eq!(weights, vec![1.0; 5]);
+        assert_eq!(
+            weighted_naive_forecast(plain, &sizes, &weights, 180, 500, 9),
+            naive_forecast(plain, &sizes, 180, 500, 9)
+        );
+    }
+
+    #[test]
+    fn the_weighted_rate_equals_the_closed_form() {
+        // Rounds at ages 0, 10, 100 and 399 days before the origin in a
+        // 400-day window, half-life 50 days: the weights 2^(-age/50) of
+        // the rounds over the geometric sum (1 - r^n) / (1 - r), r = 2^(-1/50).
+        let (n, h) = (400usize, 50.0f64);
+        let ages = [0u32, 10, 100, 399];
+        let days: Vec<bool> = (0..n)
+            .map(|t| ages.contains(&((n - 1 - t) as u32)))
+            .collect();
+        let r = 0.5f64.powf(1.0 / h);
+        let expected = ages
+            .iter()
+            .map(|&a| 0.5f64.powf(f64::from(a) / h))
+            .sum::<f64>()
+            * (1.0 - r)
+            / (1.0 - r.powi(n as i32));
+        let got = weighted_rate(&days, h);
+        // Both sides sum a few hundred terms in floating point: agreement
+        // to 1e-12 relative is rounding, not approximation.
+        assert!(
+            (got - expected).abs() < 1e-12 * expected,
+            "{got} {expected}"
+        );
+    }
+
+    #[test]
+    fn weighted_sizes_are_drawn_in_proportion_to_their_weights() {
+        let f = weighted_naive_forecast(0.2, &[10, 1000], &[3.0, 1.0], 100, 2000, 5);
+        let mut small = 0u64;
+        let mut all = 0u64;
+        for p in &f.paths {
+            let mut before = 0;
+            for &(_, c) in p {
+                small += u64::from(c - before == 10);
+                all += 1;
+                before = c;
+            }
+        }
+        let share = small as f64 / all as f64;
+        // About 40,000 draws with p = 3/4: standard error
+        // sqrt(0.75 * 0.25 / 40000) = 0.0022; allow four of them.
+        let se = (0.75f64 * 0.25 / all as f64).sqrt();
+        assert!((share - 0.75).abs() < 4.0 * se, "{share} of {all}");
+        // A zero weight is never drawn.
+        let g = weighted_naive_forecast(0.2, &[10, 1000], &[1.0, 0.0], 100, 200, 5);
+        assert!(
+            g.paths
+                .iter()
+                .all(|p| p.last().is_none_or(|&(_, c)| c == 10 * p.len() as u64))
         );
     }
 }

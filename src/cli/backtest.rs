@@ -73,6 +73,12 @@ pub struct BacktestArgs {
     /// Random seed [default: the base scenario's].
     #[arg(long, value_name = "SEED")]
     pub seed: Option<u64>,
+    /// Half-life in days of the recency weights of the recency-weighted
+    /// naive forecast (a positive number of days, or `inf` for equal
+    /// weights, which reproduces the plain naive forecast).
+    #[arg(long, value_name = "DAYS", default_value_t = backtest::DEFAULT_HALF_LIFE_DAYS,
+          value_parser = parse_half_life)]
+    pub half_life: f64,
     /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
@@ -117,6 +123,7 @@ pub(super) fn run(args: &BacktestArgs) -> Result<(), Error> {
             base: args.base.clone(),
             trials: args.trials,
             seed: args.seed,
+            half_life_days: args.half_life,
         },
     )?;
     let bar = Bar::new(args.quiet);
@@ -146,6 +153,20 @@ pub(super) fn run(args: &BacktestArgs) -> Result<(), Error> {
     Ok(())
 }
 
+fn parse_half_life(text: &str) -> Result<f64, String> {
+    let v: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number of days (a positive number, or inf)"))?;
+    if v > 0.0 && !v.is_nan() {
+        Ok(v)
+    } else {
+        Err(format!(
+            "'{text}' days: the half-life must be a positive number of days, or inf"
+        ))
+    }
+}
+
 fn opt(v: Option<f64>, decimals: usize) -> String {
     v.map_or("-".to_string(), |v| format!("{v:.decimals$}"))
 }
@@ -170,7 +191,7 @@ fn backtest_table(b: &Backtest) -> String {
         b.values[0], b.values[1], b.values[2], b.values[3], b.values[4]
     ));
     out.push_str(&format!(
-        "\n  {:<8}{:>6}{:>10}{:>22}{:>10}{:>8}{:>22}{:>10}{:>8}\n",
+        "\n  {:<8}{:>6}{:>10}{:>22}{:>10}{:>8}{:>22}{:>10}{:>8}{:>22}{:>10}{:>8}\n",
         "",
         "days",
         "record",
@@ -179,13 +200,16 @@ fn backtest_table(b: &Backtest) -> String {
         "PIT",
         "naive median (90%)",
         "CRPS",
+        "skill",
+        "recent median (90%)",
+        "CRPS",
         "skill"
     ));
     for sc in &b.scores {
         let range =
             |f: &backtest::ForecastScore| format!("{:.0} ({:.0}-{:.0})", f.p50, f.p5, f.p95);
         out.push_str(&format!(
-            "  {:<8}{:>6}{:>10}{:>22}{:>10}{:>8}{:>22}{:>10}{:>8}\n",
+            "  {:<8}{:>6}{:>10}{:>22}{:>10}{:>8}{:>22}{:>10}{:>8}{:>22}{:>10}{:>8}\n",
             sc.quantity,
             sc.horizon_days,
             sc.observed.map_or("?".to_string(), |v| v.to_string()),
@@ -194,13 +218,20 @@ fn backtest_table(b: &Backtest) -> String {
             opt(sc.swapsim.pit, 2),
             range(&sc.naive),
             opt(sc.naive.crps, 1),
-            opt(sc.skill, 2)
+            opt(sc.skill, 2),
+            range(&sc.recent),
+            opt(sc.recent.crps, 1),
+            opt(sc.skill_recent, 2)
         ));
         if let Some(why) = &sc.not_scored {
             out.push_str(&format!("          not scored: {why}\n"));
         }
     }
-    out.push_str("  CRPS: lower is better (people or rounds); skill = 1 - CRPS(swapsim)/CRPS(naive), above 0 is better than naive\n");
+    out.push_str(&format!(
+        "  recent: the naive forecast with recency weights of half-life {} days (rate {:.4} rounds/day, naive {:.4})\n",
+        s.half_life_days, b.recent_rate, b.naive_rate
+    ));
+    out.push_str("  CRPS: lower is better (people or rounds); skill = 1 - CRPS(swapsim)/CRPS(benchmark), above 0 is better than it\n");
     out
 }
 
@@ -215,12 +246,13 @@ fn rolling_table(tests: &[Backtest], means: &[MeanScore], skipped: &[String]) ->
         "  {:<12}{:>6}{:>14}{:>14}{:>14}{:>14}\n",
         "origin", "P(S)", "people 90d", "people 180d", "rounds 90d", "rounds 180d"
     ));
+    let both = |a: Option<f64>, b: Option<f64>| format!("{}/{}", opt(a, 2), opt(b, 2));
     for t in tests {
         let cell = |q: &str, h: u32| {
             t.scores
                 .iter()
                 .find(|s| s.quantity == q && s.horizon_days == h)
-                .map_or("-".to_string(), |s| opt(s.skill, 2))
+                .map_or("-".to_string(), |s| both(s.skill, s.skill_recent))
         };
         out.push_str(&format!(
             "  {:<12}{:>6.2}{:>14}{:>14}{:>14}{:>14}\n",
@@ -233,38 +265,46 @@ fn rolling_table(tests: &[Backtest], means: &[MeanScore], skipped: &[String]) ->
         ));
     }
     out.push_str(
-        "  (cells: skill against the naive forecast; - where the record cannot score it)\n\n",
+        "  (cells: skill against the naive / the recency-weighted naive forecast; - where the record cannot score it)\n\n",
     );
     out.push_str(&format!(
-        "  {:<8}{:>6}{:>9}{:>16}{:>14}{:>8}{:>18}{:>10}{:>12}{:>11}\n",
+        "  {:<8}{:>6}{:>9}{:>15}{:>14}{:>14}{:>8}{:>18}{:>8}{:>18}{:>10}{:>12}{:>11}{:>11}\n",
         "",
         "days",
         "origins",
         "mean CRPS sim",
         "mean CRPS nv",
+        "mean CRPS rc",
         "skill",
+        "95% (bootstrap)",
+        "skill rc",
         "95% (bootstrap)",
         "mean PIT",
         "in 90% sim",
-        "in 90% nv"
+        "in 90% nv",
+        "in 90% rc"
     ));
     for m in means {
-        let ci = match (m.skill_ci95_low, m.skill_ci95_high) {
+        let interval = |lo: Option<f64>, hi: Option<f64>| match (lo, hi) {
             (Some(lo), Some(hi)) => format!("{lo:.2} to {hi:.2}"),
             _ => "-".to_string(),
         };
         out.push_str(&format!(
-            "  {:<8}{:>6}{:>9}{:>16.1}{:>14.1}{:>8.2}{:>18}{:>10.2}{:>12.2}{:>11.2}\n",
+            "  {:<8}{:>6}{:>9}{:>15.1}{:>14.1}{:>14.1}{:>8.2}{:>18}{:>8.2}{:>18}{:>10.2}{:>12.2}{:>11.2}{:>11.2}\n",
             m.quantity,
             m.horizon_days,
             m.origins,
             m.mean_crps_swapsim,
             m.mean_crps_naive,
+            m.mean_crps_recent,
             m.skill,
-            ci,
+            interval(m.skill_ci95_low, m.skill_ci95_high),
+            m.skill_recent,
+            interval(m.skill_recent_ci95_low, m.skill_recent_ci95_high),
             m.mean_pit_swapsim,
             m.coverage_90_swapsim,
-            m.coverage_90_naive
+            m.coverage_90_naive,
+            m.coverage_90_recent
         ));
     }
     if let Some(m) = means.first() {

@@ -47,7 +47,7 @@ pub enum Origins {
 }
 
 /// What the command line can change in `backtest`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BacktestOptions {
     pub origins: Origins,
     /// First day of the timing fit [default: the record's first row].
@@ -60,6 +60,8 @@ pub struct BacktestOptions {
     pub trials: u64,
     /// Seed [default: the base scenario's].
     pub seed: Option<u64>,
+    /// Half-life (days) of the recency-weighted naive forecast's weights.
+    pub half_life_days: f64,
 }
 
 /// A back-test from one or several origins.
@@ -118,6 +120,7 @@ impl BacktestJob {
                 until,
                 trials: options.trials,
                 seed,
+                half_life_days: options.half_life_days,
             };
             backtest::check(&record, &spec)?;
             Ok(spec)
@@ -330,6 +333,10 @@ struct ForecastRow {
     naive_p5: f64,
     naive_p50: f64,
     naive_p95: f64,
+    /// The same, recency-weighted naive forecast.
+    recent_p5: f64,
+    recent_p50: f64,
+    recent_p95: f64,
     /// People returned since the origin in rounds with a published figure,
     /// and rounds, as the record shows.
     record_returned: u64,
@@ -341,6 +348,7 @@ struct ForecastRow {
 fn forecast_rows(b: &Backtest) -> Vec<ForecastRow> {
     let sw = b.forecast.daily_bands();
     let nv = b.naive.daily_bands();
+    let rc = b.recent.daily_bands();
     (0..b.forecast.days)
         .map(|d| {
             let so_far = b.observed.iter().filter(|r| r.day <= d);
@@ -352,7 +360,7 @@ fn forecast_rows(b: &Backtest) -> Vec<ForecastRow> {
                     None => unknown += 1,
                 }
             }
-            let (s, n) = (sw[d as usize], nv[d as usize]);
+            let (s, n, r) = (sw[d as usize], nv[d as usize], rc[d as usize]);
             ForecastRow {
                 day: d,
                 date: b.spec.date_of(d),
@@ -364,6 +372,9 @@ fn forecast_rows(b: &Backtest) -> Vec<ForecastRow> {
                 naive_p5: n[0],
                 naive_p50: n[2],
                 naive_p95: n[4],
+                recent_p5: r[0],
+                recent_p50: r[2],
+                recent_p95: r[4],
                 record_returned: returned,
                 record_rounds: rounds,
                 record_rounds_without_figure: unknown,
@@ -381,13 +392,17 @@ struct ScoreRow {
     observed: Option<u64>,
     swapsim_crps: Option<f64>,
     naive_crps: Option<f64>,
+    recent_crps: Option<f64>,
     skill: Option<f64>,
+    skill_recent: Option<f64>,
     swapsim_pit: Option<f64>,
     naive_pit: Option<f64>,
+    recent_pit: Option<f64>,
     swapsim_p5: f64,
     swapsim_p50: f64,
     swapsim_p95: f64,
     naive_p50: f64,
+    recent_p50: f64,
     p_suspended_at_origin: f64,
 }
 
@@ -401,13 +416,17 @@ fn score_rows(b: &Backtest) -> Vec<ScoreRow> {
             observed: s.observed,
             swapsim_crps: s.swapsim.crps,
             naive_crps: s.naive.crps,
+            recent_crps: s.recent.crps,
             skill: s.skill,
+            skill_recent: s.skill_recent,
             swapsim_pit: s.swapsim.pit,
             naive_pit: s.naive.pit,
+            recent_pit: s.recent.pit,
             swapsim_p5: s.swapsim.p5,
             swapsim_p50: s.swapsim.p50,
             swapsim_p95: s.swapsim.p95,
             naive_p50: s.naive.p50,
+            recent_p50: s.recent.p50,
             p_suspended_at_origin: b.p_suspended_at_origin,
         })
         .collect()
@@ -428,6 +447,7 @@ struct Methods {
     crps: &'static str,
     pit: &'static str,
     naive: &'static str,
+    recent: &'static str,
     start: &'static str,
     quantiles: &'static str,
 }
@@ -436,6 +456,7 @@ const METHODS: Methods = Methods {
     crps: "CRPS of the sample's empirical distribution, E|X - y| - E|X - X'|/2 with 1/n^2 weights, computed exactly in integers",
     pit: "mid-distribution PIT: P(X < y) + P(X = y)/2 under the sample",
     naive: "rounds as a homogeneous Poisson process at the fitting window's rate; sizes drawn with replacement from the window's rounds with a figure",
+    recent: "the naive forecast with every day of the fitting window weighted by 2^(-age/half_life) days before the origin: the rate is the weighted share of days a round started, sizes are drawn with probability proportional to the weight of their round's first day",
     start: "trials split between a Suspended and an Active start in proportion to the filtered probability of each state at the origin",
     quantiles: "Hyndman-Fan type 7",
 };

@@ -987,6 +987,7 @@ mod tests {
             until: d("2024-09-27")?,
             trials: 300,
             seed: 3,
+            half_life_days: backtest::DEFAULT_HALF_LIFE_DAYS,
         };
         let b = backtest::run(&setup, spec)?;
         let chart = BacktestChart {

@@ -58,6 +58,7 @@ fn a_backtest_is_reproducible_and_scores_what_the_record_allows() {
         until: d("2025-06-29"),
         trials: 600,
         seed: 11,
+        half_life_days: backtest::DEFAULT_HALF_LIFE_DAYS,
     };
     let a = backtest::run(&setup, spec).expect("runs");
     let b = backtest::run(
@@ -96,6 +97,25 @@ fn a_backtest_is_reproducible_and_scores_what_the_record_allows() {
         assert!(s.swapsim.crps.is_some_and(|c| c >= 0.0) && s.naive.crps.is_some_and(|c| c >= 0.0));
         assert!(s.swapsim.pit.is_some_and(|p| (0.0..=1.0).contains(&p)));
     }
+    // Equal weights make the recency-weighted benchmark the plain naive
+    // forecast, draw for draw and score for score.
+    let flat = backtest::run(
+        &setup,
+        Spec {
+            half_life_days: f64::INFINITY,
+            ..spec
+        },
+    )
+    .expect("runs");
+    assert_eq!(flat.recent, flat.naive);
+    assert_eq!(flat.recent_rate, flat.naive_rate);
+    for s in &flat.scores {
+        assert_eq!(s.recent, s.naive);
+        assert_eq!(s.skill_recent, s.skill);
+    }
+    // A finite half-life weighs the record differently: 2024 held rounds
+    // at a different pace from the window's average.
+    assert_ne!(a.recent_rate, a.naive_rate);
 }
 
 #[test]
@@ -194,6 +214,7 @@ fn a_rolling_backtest_split_into_parts_gives_the_same_scores() {
             base: None,
             trials: 200,
             seed: Some(5),
+            half_life_days: swapsim::backtest::DEFAULT_HALF_LIFE_DAYS,
         },
     )
     .expect("planned");
