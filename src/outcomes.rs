@@ -258,6 +258,16 @@ pub struct Designed {
     pub chart: Title,
     /// Heading in report.html.
     pub report: Title,
+    /// Which way is better for the people held, in robust comparisons.
+    pub better: Better,
+}
+
+/// Which direction of an outcome is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Better {
+    Higher,
+    Lower,
 }
 
 /// Everything about one key outcome.
@@ -310,6 +320,7 @@ const CATALOGUE: &[Entry] = &[
                 "Chance that all {pool} are returned by {deadline}",
                 "Chance that the whole pool is returned by {deadline}",
             ),
+            better: Better::Higher,
         }),
         controllable: true,
     },
@@ -330,6 +341,7 @@ const CATALOGUE: &[Entry] = &[
             sums_field: "no_round",
             chart: Title::plain("P(no round by {deadline})"),
             report: Title::plain("Chance of no exchange round by {deadline}"),
+            better: Better::Lower,
         }),
         controllable: true,
     },
@@ -350,6 +362,7 @@ const CATALOGUE: &[Entry] = &[
             sums_field: "by_deadline",
             chart: Title::plain("People returned by {deadline} (mean)"),
             report: Title::plain("People returned by {deadline} (mean)"),
+            better: Better::Higher,
         }),
         controllable: true,
     },
@@ -385,6 +398,7 @@ const CATALOGUE: &[Entry] = &[
             sums_field: "by_horizon",
             chart: Title::plain("People returned by {horizon_end} (mean)"),
             report: Title::plain("People returned within {horizon_days} days (mean)"),
+            better: Better::Higher,
         }),
         controllable: true,
     },
@@ -416,6 +430,7 @@ const CATALOGUE: &[Entry] = &[
             sums_field: "suspended",
             chart: Title::plain("P(suspended at least once by {horizon_end})"),
             report: Title::plain("Chance the process is suspended within {horizon_days} days"),
+            better: Better::Lower,
         }),
         controllable: true,
     },
@@ -451,6 +466,7 @@ const CATALOGUE: &[Entry] = &[
             sums_field: "suspensions",
             chart: Title::plain("Suspensions by {horizon_end} (mean)"),
             report: Title::plain("Suspensions within {horizon_days} days (mean)"),
+            better: Better::Lower,
         }),
         controllable: false,
     },
@@ -486,6 +502,7 @@ const CATALOGUE: &[Entry] = &[
             sums_field: "collapsed",
             chart: Title::plain("P(collapse by {horizon_end})"),
             report: Title::plain("Chance the process collapses within {horizon_days} days"),
+            better: Better::Lower,
         }),
         controllable: true,
     },
@@ -600,6 +617,11 @@ impl Outcome {
 
     pub fn measure(self) -> Measure {
         self.entry().measure
+    }
+
+    /// Which direction is better, for the outcomes of designs.
+    pub fn better(self) -> Option<Better> {
+        self.entry().design.map(|d| d.better)
     }
 
     pub fn is_probability(self) -> bool {

@@ -5,6 +5,7 @@ use super::{CommonArgs, Error};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use swapsim::jobs::compare::{CompareJob, CompareOptions};
+use swapsim::jobs::robust::RobustCompareJob;
 use swapsim::jobs::shard;
 use swapsim::jobs::{self, Exec, WriteOptions};
 use swapsim::outcomes::Outcome;
@@ -45,6 +46,13 @@ pub struct CompareArgs {
     /// `simulation.trials`.
     #[arg(long, value_name = "N")]
     pub trials: Option<u64>,
+    /// Also compare across N parameter sets drawn from the reference
+    /// file's [uncertainties] (the design `run --assumptions` uses), each
+    /// configuration on the same trials: P(best), regret and the spread of
+    /// the differences, in robustness.csv and robustness.json. 0 or absent:
+    /// the central values only.
+    #[arg(long, value_name = "N")]
+    pub assumptions: Option<usize>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -80,6 +88,12 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), Error> {
     };
     let out = args.common.out.as_deref();
     if let Some(k_of_n) = args.shard {
+        if args.assumptions.is_some_and(|n| n > 0) {
+            return Err(Error::input(
+                "--assumptions cannot be combined with --shard yet: run the comparison across \
+                 assumptions on one machine, or give --assumptions 0",
+            ));
+        }
         let done = shard::run_shard(&job, k_of_n, out, &exec)?;
         if !args.common.quiet {
             super::merge::say_shard(&done.partial, &done.dir);
@@ -91,6 +105,26 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), Error> {
         report: args.common.report,
         force: args.common.force,
     };
+    if let Some(n) = args.assumptions.filter(|&n| n > 0) {
+        let robust = RobustCompareJob::plan(job, n)?;
+        let done = jobs::execute(&robust, out, &exec, &options)?;
+        if !args.common.quiet {
+            print_comparison(
+                &done.results.comparison,
+                robust.comparison().title(),
+                &done.dir,
+                done.wall,
+            );
+            say!(
+                "  across {} parameter sets of the assumptions:",
+                done.results.robustness.parameter_sets
+            );
+            for o in &done.results.robustness.outcomes {
+                say!("    {}", o.verdict);
+            }
+        }
+        return Ok(());
+    }
     let done = jobs::execute(&job, out, &exec, &options)?;
     if !args.common.quiet {
         print_comparison(&done.results, job.title(), &done.dir, done.wall);

@@ -170,6 +170,16 @@ impl CompareJob {
         self.configs.iter().map(|c| &c.scenario).collect()
     }
 
+    /// The scenario files, reference first.
+    pub fn sources(&self) -> &[ScenarioSource] {
+        &self.sources
+    }
+
+    /// Whether the configurations are the mediator knock-out.
+    pub fn knockout(&self) -> bool {
+        self.options.knockout
+    }
+
     fn stem(&self) -> &str {
         &self.sources[0].stem
     }

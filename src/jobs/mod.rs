@@ -21,6 +21,7 @@ pub mod discover;
 pub mod ensemble;
 pub mod explain;
 pub mod history;
+pub mod robust;
 pub mod run;
 pub mod sensitivity;
 pub mod shard;

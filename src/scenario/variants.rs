@@ -21,6 +21,9 @@ pub struct Variant {
     pub name: String,
     pub description: String,
     pub scenario: Scenario,
+    /// The variant's TOML tree (the file's, with the variant's changes),
+    /// for building it at other parameter values.
+    pub tree: toml::Table,
 }
 
 /// A scenario file with its variants, all validated.
@@ -108,7 +111,7 @@ pub fn parse_set(text: &str, source_name: &str) -> Result<ScenarioSet, ScenarioE
             problems.extend(failed.into_iter().map(|p| in_variant(&v.name, p)));
             continue;
         }
-        match scenario_from_tree(t) {
+        match scenario_from_tree(t.clone()) {
             Ok(scenario)
                 if scenario.exchange().requires_mediator
                     && scenario.mediation().mediators.is_empty() =>
@@ -128,6 +131,7 @@ pub fn parse_set(text: &str, source_name: &str) -> Result<ScenarioSet, ScenarioE
                 name: v.name.clone(),
                 description: v.description.clone(),
                 scenario,
+                tree: t,
             }),
             Err(ps) => {
                 // The modified tree has no lines of its own: point at the

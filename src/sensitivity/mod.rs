@@ -32,6 +32,7 @@ pub mod evaluate;
 pub mod morris;
 pub mod outcomes;
 pub mod prim;
+pub mod robust;
 pub mod sobol;
 pub mod tables;
 pub mod tornado;

@@ -14,6 +14,7 @@ mod hostile_report;
 mod model_laws;
 mod readme;
 mod report;
+mod robust;
 mod scale;
 mod scenario_files;
 mod sensitivity;
