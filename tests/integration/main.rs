@@ -14,4 +14,5 @@ mod report;
 mod scale;
 mod scenario_files;
 mod sensitivity;
+mod typed_analyses;
 mod untrusted_shards;
