@@ -18,6 +18,11 @@ use crate::jobs::compare::ComparisonFile;
 use crate::outcomes::{DESIGN, Outcome, TitleStyle, TitleWords, Unit};
 use crate::outputs::manifest::{self, Manifest, ManifestFile};
 use crate::outputs::{OutputError as ReportError, files, io_err, write_file_atomically};
+use crate::scenario::uncertainty::Law;
+use crate::sensitivity::tables::{
+    AnalysisKind, IntervalEstimate, MorrisFile, MorrisOutcome, PointEstimate, SobolFile,
+    SobolOutcome, SweepFile, TornadoFile, UncertaintyEntry,
+};
 use crate::stats::compare::ComparedOutcome;
 use crate::stats::{Methods, Proportion, Summary};
 use serde_json::{Map, Value};
@@ -52,13 +57,7 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
     };
     let summary: Option<Summary> = read_typed(&dir.join(files::SUMMARY_JSON))?;
     let comparison: Option<ComparisonFile> = read_typed(&dir.join(files::COMPARISON_JSON))?;
-    let mut analysis = None;
-    for (kind, file) in ANALYSIS_FILES {
-        if let Some(json) = read_json(&dir.join(file))? {
-            analysis = Some(Analysis { kind, json });
-            break;
-        }
-    }
+    let analysis = read_analysis(dir)?;
     if summary.is_none() && comparison.is_none() && analysis.is_none() {
         return Err(not(
             "it holds none of summary.json (written by `swapsim run` or `swapsim merge`), \
@@ -179,17 +178,40 @@ pub fn list_in_manifest(dir: &Path) -> Result<(), ReportError> {
     Ok(())
 }
 
-/// The JSON in `path`, or `None` if there is no such file.
-fn read_json(path: &Path) -> Result<Option<Value>, ReportError> {
-    let Some(text) = read_text(path)? else {
-        return Ok(None);
+/// The analysis in `dir`: the first of `tornado.json`, `sobol.json`,
+/// `morris.json` and `sweep.json` there, read through its type.
+fn read_analysis(dir: &Path) -> Result<Option<Analysis>, ReportError> {
+    let read = |name: &str, kind: AnalysisKind| -> Result<Option<Analysis>, ReportError> {
+        let path = dir.join(name);
+        let analysis = match kind {
+            AnalysisKind::Tornado => read_typed(&path)?.map(Analysis::Tornado),
+            AnalysisKind::Sobol => read_typed(&path)?.map(Analysis::Sobol),
+            AnalysisKind::Morris => read_typed(&path)?.map(Analysis::Morris),
+            AnalysisKind::Sweep => read_typed(&path)?.map(Analysis::Sweep),
+        };
+        match analysis {
+            Some(a) if a.kind() != kind => Err(ReportError::Unreadable {
+                path,
+                message: format!(
+                    "field analysis: `{}` where `{}` was expected",
+                    a.kind().name(),
+                    kind.name()
+                ),
+            }),
+            a => Ok(a),
+        }
     };
-    serde_json::from_str(&text)
-        .map(Some)
-        .map_err(|e| ReportError::Unreadable {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })
+    for (name, kind) in [
+        (files::TORNADO_JSON, AnalysisKind::Tornado),
+        (files::SOBOL_JSON, AnalysisKind::Sobol),
+        (files::MORRIS_JSON, AnalysisKind::Morris),
+        (files::SWEEP_JSON, AnalysisKind::Sweep),
+    ] {
+        if let Some(a) = read(name, kind)? {
+            return Ok(Some(a));
+        }
+    }
+    Ok(None)
 }
 
 /// A chart to embed: its file stem and its `<svg>` element, or why the
@@ -400,20 +422,100 @@ dl.provenance dd { margin: 0; overflow-wrap: anywhere; }
 }
 ";
 
-/// The result of `swapsim sensitivity` or `swapsim sweep` in a directory.
-struct Analysis {
-    /// `tornado`, `sobol`, `morris` or `sweep`.
-    kind: &'static str,
-    json: Value,
+/// The result of `swapsim sensitivity` or `swapsim sweep` in a directory,
+/// read through the types that wrote it.
+enum Analysis {
+    Tornado(TornadoFile),
+    Sobol(SobolFile),
+    Morris(MorrisFile),
+    Sweep(SweepFile),
 }
 
-/// The analyses a directory can hold, each with its file.
-const ANALYSIS_FILES: [(&str, &str); 4] = [
-    ("tornado", files::TORNADO_JSON),
-    ("sobol", files::SOBOL_JSON),
-    ("morris", files::MORRIS_JSON),
-    ("sweep", files::SWEEP_JSON),
-];
+impl Analysis {
+    /// What the file says it holds.
+    fn kind(&self) -> AnalysisKind {
+        match self {
+            Analysis::Tornado(f) => f.analysis,
+            Analysis::Sobol(f) => f.analysis,
+            Analysis::Morris(f) => f.analysis,
+            Analysis::Sweep(f) => f.analysis,
+        }
+    }
+
+    fn context(&self) -> &crate::sensitivity::tables::Context {
+        match self {
+            Analysis::Tornado(f) => &f.context,
+            Analysis::Sobol(f) => &f.context,
+            Analysis::Morris(f) => &f.context,
+            Analysis::Sweep(f) => &f.context,
+        }
+    }
+
+    /// Design points, where the file states them (Sobol and Morris).
+    fn design_points(&self) -> Option<usize> {
+        match self {
+            Analysis::Sobol(f) => Some(f.design_points),
+            Analysis::Morris(f) => Some(f.design_points),
+            Analysis::Tornado(_) | Analysis::Sweep(_) => None,
+        }
+    }
+
+    fn uncertainties(&self) -> &[UncertaintyEntry] {
+        match self {
+            Analysis::Tornado(f) => &f.uncertainties,
+            Analysis::Sobol(f) => &f.uncertainties,
+            Analysis::Morris(f) => &f.uncertainties,
+            Analysis::Sweep(_) => &[],
+        }
+    }
+
+    /// The methods the file states, under their keys there and in its
+    /// order.
+    fn methods(&self) -> Vec<(&'static str, &str)> {
+        match self {
+            Analysis::Tornado(f) => vec![("method", &f.method), ("estimators", &f.estimators)],
+            Analysis::Sobol(f) => vec![
+                ("design", &f.design),
+                ("first_order_estimator", &f.first_order_estimator),
+                ("total_order_estimator", &f.total_order_estimator),
+                ("variance", &f.variance),
+                ("inner_noise_share", &f.inner_noise_share),
+                ("intervals", &f.intervals),
+                ("point_estimators", &f.point_estimators),
+            ],
+            Analysis::Morris(f) => vec![
+                ("design", &f.design),
+                ("elementary_effect", &f.elementary_effect),
+                ("mu_star", &f.mu_star),
+                ("sigma", &f.sigma),
+                ("noise_floor", &f.noise_floor),
+                ("point_estimators", &f.point_estimators),
+            ],
+            Analysis::Sweep(f) => vec![("estimators", &f.estimators)],
+        }
+        .into_iter()
+        .map(|(k, v)| (k, v.as_str()))
+        .collect()
+    }
+
+    /// The key outcomes it reports, in its context's order, then any
+    /// others its results hold.
+    fn outcomes(&self) -> Vec<Outcome> {
+        let mut out = self.context().outcomes.clone();
+        let more: Vec<Outcome> = match self {
+            Analysis::Tornado(f) => f.bars.outcomes().collect(),
+            Analysis::Sobol(f) => f.outcomes.outcomes().collect(),
+            Analysis::Morris(f) => f.outcomes.outcomes().collect(),
+            Analysis::Sweep(_) => Vec::new(),
+        };
+        for o in more {
+            if !out.contains(&o) {
+                out.push(o);
+            }
+        }
+        out
+    }
+}
 
 struct Page<'a> {
     manifest: &'a Manifest,
@@ -460,7 +562,7 @@ impl Page<'_> {
                  href=\"#assumptions\">Assumptions</a>).</p>\n</header>\n",
             ),
             Some(a) => {
-                let varied = if a.kind == "sweep" {
+                let varied = if a.kind() == AnalysisKind::Sweep {
                     "one assumption over a list of values"
                 } else {
                     "the assumptions that the scenario marks as uncertain, over their stated ranges"
@@ -551,10 +653,11 @@ impl Page<'_> {
         row("seed", m.seed.to_string());
         match self.analysis {
             Some(a) => {
-                row("analysis", esc(a.kind));
-                let points = a.json["design_points"]
-                    .as_f64()
-                    .or_else(|| design_points(m).map(|p| p as f64));
+                row("analysis", esc(a.kind().name()));
+                let points = a
+                    .design_points()
+                    .or_else(|| design_points(m))
+                    .map(|p| p as f64);
                 if points.is_some() {
                     row("design points", people(points));
                 }
@@ -596,13 +699,7 @@ impl Page<'_> {
         // (its text fields but the analysis' name).
         let methods: Option<Vec<(&str, &str)>> = match (self.summary, self.analysis) {
             (Some(s), _) => Some(run_methods(&s.methods).to_vec()),
-            (None, Some(a)) => a.json.as_object().map(|fields| {
-                fields
-                    .iter()
-                    .filter(|(k, _)| *k != "analysis")
-                    .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)))
-                    .collect()
-            }),
+            (None, Some(a)) => Some(a.methods()),
             (None, None) => None,
         };
         if let Some(methods) = methods {
@@ -832,31 +929,18 @@ fn comparison(h: &mut String, c: &ComparisonFile) {
 /// uncertainties by importance (or of the values swept), as the analysis'
 /// JSON file holds them.
 fn sensitivity(h: &mut String, a: &Analysis, manifest: &Manifest, charts: &[Chart]) {
-    let j = &a.json;
-    let ctx = &j["context"];
-    let trials = ctx["trials_per_point"].as_f64().or_else(|| {
-        manifest.analysis.as_ref().map(|d| match d {
-            manifest::Analysis::Design {
-                trials_per_point, ..
-            }
-            | manifest::Analysis::Sweep {
-                trials_per_point, ..
-            } => *trials_per_point as f64,
-        })
-    });
-    let seed = if ctx["seed"].is_null() {
-        manifest.seed.to_string()
-    } else {
-        text(&ctx["seed"])
-    };
-    let points = j["design_points"]
-        .as_f64()
-        .or_else(|| design_points(manifest).map(|p| p as f64));
-    let uncertainties = j["uncertainties"].as_array().map_or(&[][..], Vec::as_slice);
+    let ctx = a.context();
+    let trials = Some(ctx.trials_per_point as f64);
+    let seed = ctx.seed.to_string();
+    let points = a
+        .design_points()
+        .or_else(|| design_points(manifest))
+        .map(|p| p as f64);
+    let uncertainties = a.uncertainties();
     let d = uncertainties.len();
     h.push_str("<section id=\"sensitivity\">\n<h2>Which assumptions matter</h2>\n");
-    let what = match a.kind {
-        "tornado" => format!(
+    let what = match a {
+        Analysis::Tornado(_) => format!(
             "Each of the {d} uncertain assumptions in turn was set to the low and then to the \
              high end of its range (the ends of a uniform range, the 5th and 95th percentiles \
              of any other law) while every other value stayed as written in the scenario. The \
@@ -864,7 +948,7 @@ fn sensitivity(h: &mut String, a: &Analysis, manifest: &Manifest, charts: &[Char
              the swing, the more the answer rests on that assumption. Because each assumption \
              is moved alone, an effect that depends on two assumptions together does not show."
         ),
-        "sobol" => format!(
+        Analysis::Sobol(_) => format!(
             "All {d} uncertain assumptions were drawn at once from their ranges, over many \
              combinations. For each outcome, the <strong>total-order index</strong> of an \
              assumption is the share of the outcome's variation across those combinations \
@@ -878,7 +962,7 @@ fn sensitivity(h: &mut String, a: &Analysis, manifest: &Manifest, charts: &[Char
              simulated futures at each combination: indices no larger than it cannot be told \
              from noise."
         ),
-        "morris" => format!(
+        Analysis::Morris(f) => format!(
             "Each of the {d} uncertain assumptions was moved in steps across its range along \
              {} random paths through all of them (Morris screening), a cheap way to rank many \
              assumptions. <strong>mu*</strong> is the average size of the change in the \
@@ -889,12 +973,11 @@ fn sensitivity(h: &mut String, a: &Analysis, manifest: &Manifest, charts: &[Char
              <strong>noise floor</strong> is the mu* that the simulation's own noise would \
              give an assumption with no effect: values near it are negligible. Changes of \
              probabilities are in percentage points (pp).",
-            people(j["trajectories"].as_f64())
+            people(Some(f.trajectories as f64))
         ),
-        _ => {
-            let p = &j["parameter"];
-            let values = j["values"].as_array().map_or(&[][..], Vec::as_slice);
-            let written = match p["base"].as_f64() {
+        Analysis::Sweep(f) => {
+            let p = &f.parameter;
+            let written = match p.base {
                 Some(b) => format!("written as {} in the scenario", sig4(Some(b))),
                 None => "left to its default in the scenario".to_string(),
             };
@@ -904,18 +987,21 @@ fn sensitivity(h: &mut String, a: &Analysis, manifest: &Manifest, charts: &[Char
                  futures, so that the differences between values owe as little as possible to \
                  chance. A line that stays flat within its intervals means the assumption does \
                  not matter over the values tried.",
-                param_code(&text(&p["path"])),
-                values.len()
+                param_code(&p.path),
+                f.values.len()
             )
         }
     };
     let _ = writeln!(h, "<p>{what}</p>");
     let mut facts = Vec::new();
-    if let Some(n) = j["samples"].as_f64() {
-        facts.push(format!("{} base samples", people(Some(n))));
+    if let Analysis::Sobol(f) = a {
+        facts.push(format!("{} base samples", people(Some(f.samples as f64))));
     }
-    if let Some(n) = j["levels"].as_f64() {
-        facts.push(format!("{} levels per range", people(Some(n))));
+    if let Analysis::Morris(f) = a {
+        facts.push(format!(
+            "{} levels per range",
+            people(Some(f.levels as f64))
+        ));
     }
     if points.is_some() {
         facts.push(format!("{} design points", people(points)));
@@ -934,57 +1020,35 @@ fn sensitivity(h: &mut String, a: &Analysis, manifest: &Manifest, charts: &[Char
         uncertainty_table(h, uncertainties, Some(&manifest.scenario_text));
     }
     let scenario = &manifest.scenario;
-    let per_outcome = match a.kind {
-        "tornado" => &j["bars"],
-        "sweep" => &Value::Null,
-        _ => &j["outcomes"],
-    };
-    let keys = outcome_keys(ctx, per_outcome);
-    for key in &keys {
+    let kind = a.kind().name();
+    for o in a.outcomes() {
+        let key = o.design_key();
         let scale = Scale::of(key);
         let _ = writeln!(
             h,
-            "<h3 id=\"{}-{}\">{}</h3>",
-            a.kind,
+            "<h3 id=\"{kind}-{}\">{}</h3>",
             esc(key),
             esc(&outcome_label(key, scenario))
         );
-        let chart = format!("{}_{key}", a.kind);
+        let chart = format!("{kind}_{key}");
         let link = if charts.iter().any(|c| c.stem == chart) {
             format!(" <a href=\"#chart-{}\">See its chart.</a>", esc(&chart))
         } else {
             String::new()
         };
-        match a.kind {
-            "tornado" => tornado_table(h, j, key, scale, &link),
-            "sobol" => sobol_table(h, &j["outcomes"][key.as_str()], &link),
-            "morris" => morris_table(h, &j["outcomes"][key.as_str()], scale, &link),
-            _ => sweep_table(h, j, key, scale, &link),
+        match a {
+            Analysis::Tornado(f) => tornado_table(h, f, o, scale, &link),
+            Analysis::Sobol(f) => sobol_table(h, f.outcomes.get(o), &link),
+            Analysis::Morris(f) => morris_table(h, f.outcomes.get(o), scale, &link),
+            Analysis::Sweep(f) => sweep_table(h, f, o, scale, &link),
         }
     }
     h.push_str("</section>\n");
 }
 
-/// The key outcomes an analysis reports, in its context's order, then any
-/// others its results hold.
-fn outcome_keys(ctx: &Value, per_outcome: &Value) -> Vec<String> {
-    let mut keys: Vec<String> = ctx["outcomes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(text)
-        .collect();
-    for k in per_outcome.as_object().into_iter().flat_map(Map::keys) {
-        if !keys.contains(k) {
-            keys.push(k.clone());
-        }
-    }
-    keys
-}
-
 /// The uncertainties varied: path, law and range, and the value written in
 /// the scenario.
-fn uncertainty_table(h: &mut String, uncertainties: &[Value], file_text: Option<&str>) {
+fn uncertainty_table(h: &mut String, uncertainties: &[UncertaintyEntry], file_text: Option<&str>) {
     h.push_str(
         "<h3>The uncertain assumptions</h3>\n<p>Each assumption varied and the range it was \
          varied over. The reason is the comment on its entry in the scenario file's \
@@ -996,23 +1060,18 @@ fn uncertainty_table(h: &mut String, uncertainties: &[Value], file_text: Option<
     );
     let reasons = file_text.map(uncertainty_comments);
     for u in uncertainties {
-        let path = text(&u["path"]);
+        let path = &u.path;
         let reason = match &reasons {
             None => "not recorded".to_string(),
             Some(reasons) => reasons
                 .iter()
-                .find(|(p, _)| *p == path)
+                .find(|(p, _)| p == path)
                 .map(|(_, r)| esc(r))
                 .filter(|r| !r.is_empty())
                 .unwrap_or_else(|| "no comment in the file".to_string()),
         };
-        let law = &u["law"];
-        let described = if u["description"].is_string() {
-            text(&u["description"])
-        } else {
-            text(&law["distribution"])
-        };
-        let written = match u["base"].as_f64() {
+        let (min, max) = law_range(&u.law);
+        let written = match u.base {
             Some(b) => sig4(Some(b)),
             None => "the default".to_string(),
         };
@@ -1022,14 +1081,24 @@ fn uncertainty_table(h: &mut String, uncertainties: &[Value], file_text: Option<
              <td data-label=\"range\" class=\"num\">{} to {}</td>\
              <td data-label=\"as written\" class=\"num\">{}</td>\
              <td data-label=\"reason\">{reason}</td></tr>",
-            param_code(&path),
-            esc(&described),
-            sig4(law["min"].as_f64()),
-            sig4(law["max"].as_f64()),
+            param_code(path),
+            esc(&u.description),
+            sig4(Some(min)),
+            sig4(Some(max)),
             written
         );
     }
     h.push_str("</tbody></table></div>\n");
+}
+
+/// The bounds every law has after validation.
+fn law_range(law: &Law) -> (f64, f64) {
+    match *law {
+        Law::Uniform { min, max }
+        | Law::Triangular { min, max, .. }
+        | Law::Normal { min, max, .. }
+        | Law::Lognormal { min, max, .. } => (min, max),
+    }
 }
 
 /// The comment on each entry of a scenario file's `[uncertainties]` table,
@@ -1076,8 +1145,8 @@ pub fn uncertainty_comments(file_text: &str) -> Vec<(String, String)> {
 }
 
 /// Rows sorted by `key`, largest first; rows without a number last.
-fn largest_first(rows: &Value, key: impl Fn(&Value) -> Option<f64>) -> Vec<&Value> {
-    let mut out: Vec<&Value> = rows.as_array().into_iter().flatten().collect();
+fn largest_first<T>(rows: &[T], key: impl Fn(&T) -> Option<f64>) -> Vec<&T> {
+    let mut out: Vec<&T> = rows.iter().collect();
     out.sort_by(|a, b| match (key(a), key(b)) {
         (Some(x), Some(y)) => y.total_cmp(&x),
         (x, y) => y.is_some().cmp(&x.is_some()),
@@ -1090,28 +1159,32 @@ fn with_interval(estimate: String, low: String, high: String) -> String {
     format!("{estimate} <span class=\"muted\">({low} to {high})</span>")
 }
 
-fn tornado_table(h: &mut String, j: &Value, key: &str, scale: Scale, link: &str) {
-    let base = &j["base"][key];
+/// A point estimate in its outcome's unit, with its interval; `n/a` for
+/// an outcome the file does not hold.
+fn level_with_interval(e: Option<&PointEstimate>, scale: Scale) -> String {
+    with_interval(
+        scale.level(e.and_then(|e| e.estimate)),
+        scale.level(e.and_then(|e| e.ci95[0])),
+        scale.level(e.and_then(|e| e.ci95[1])),
+    )
+}
+
+fn tornado_table(h: &mut String, f: &TornadoFile, o: Outcome, scale: Scale, link: &str) {
+    let base = f.base.get(o);
     let _ = writeln!(
         h,
         "<p>With every value as written: {} (95% interval {} to {}).{link}</p>",
-        scale.level(base["estimate"].as_f64()),
-        scale.level(base["ci95"][0].as_f64()),
-        scale.level(base["ci95"][1].as_f64())
+        scale.level(base.and_then(|b| b.estimate)),
+        scale.level(base.and_then(|b| b.ci95[0])),
+        scale.level(base.and_then(|b| b.ci95[1]))
     );
     h.push_str(
         "<div class=\"table-wrap\"><table class=\"stack\">\n<thead><tr><th>uncertainty</th>\
          <th>low value</th><th>outcome at the low value (95% interval)</th><th>high value</th>\
          <th>outcome at the high value (95% interval)</th><th>swing</th></tr></thead>\n<tbody>\n",
     );
-    let end = |e: &Value| {
-        with_interval(
-            scale.level(e["estimate"].as_f64()),
-            scale.level(e["ci95"][0].as_f64()),
-            scale.level(e["ci95"][1].as_f64()),
-        )
-    };
-    for bar in largest_first(&j["bars"][key], |b| b["swing"].as_f64()) {
+    let bars = f.bars.get(o).map_or(&[][..], Vec::as_slice);
+    for bar in largest_first(bars, |b| b.swing) {
         let _ = writeln!(
             h,
             "<tr><td class=\"param\">{}</td><td data-label=\"low value\" class=\"num\">{}</td>\
@@ -1119,28 +1192,29 @@ fn tornado_table(h: &mut String, j: &Value, key: &str, scale: Scale, link: &str)
              <td data-label=\"high value\" class=\"num\">{}</td>\
              <td data-label=\"at the high value\" class=\"num\">{}</td>\
              <td data-label=\"swing\" class=\"num\"><strong>{}</strong></td></tr>",
-            param_code(&text(&bar["parameter"])),
-            sig4(bar["low_value"].as_f64()),
-            end(&bar["at_low"]),
-            sig4(bar["high_value"].as_f64()),
-            end(&bar["at_high"]),
-            scale.change(bar["swing"].as_f64())
+            param_code(&bar.parameter),
+            sig4(Some(bar.low_value)),
+            level_with_interval(Some(&bar.at_low), scale),
+            sig4(Some(bar.high_value)),
+            level_with_interval(Some(&bar.at_high), scale),
+            scale.change(bar.swing)
         );
     }
     h.push_str("</tbody></table></div>\n");
 }
 
-fn sobol_table(h: &mut String, o: &Value, link: &str) {
-    let total = |x: &Value| x["total_order"]["estimate"].as_f64();
-    let rows = largest_first(&o["indices"], total);
-    let varies = rows.iter().any(|x| total(x).is_some());
+fn sobol_table(h: &mut String, o: Option<&SobolOutcome>, link: &str) {
+    let rows = largest_first(o.map_or(&[][..], |o| &o.indices), |x| {
+        x.total_order.estimate
+    });
+    let varies = rows.iter().any(|x| x.total_order.estimate.is_some());
     let _ = writeln!(
         h,
         "<p>{}{link}</p>",
         if varies {
             format!(
                 "Inner-noise share {}: indices no larger than this cannot be told from noise.",
-                index(o["inner_noise_share"].as_f64())
+                index(o.and_then(|o| o.inner_noise_share))
             )
         } else {
             "This outcome does not vary over the design, so no assumption explains any of \
@@ -1153,56 +1227,52 @@ fn sobol_table(h: &mut String, o: &Value, link: &str) {
          <th>total-order index (95% interval)</th><th>first-order index (95% interval)</th>\
          </tr></thead>\n<tbody>\n",
     );
-    let cell = |x: &Value| {
-        with_interval(
-            index(x["estimate"].as_f64()),
-            index(x["ci95"][0].as_f64()),
-            index(x["ci95"][1].as_f64()),
-        )
-    };
+    let cell =
+        |x: &IntervalEstimate| with_interval(index(x.estimate), index(x.ci95[0]), index(x.ci95[1]));
     for x in rows {
         let _ = writeln!(
             h,
             "<tr><td class=\"param\">{}</td><td data-label=\"total-order\" class=\"num\">\
              <strong>{}</strong></td><td data-label=\"first-order\" class=\"num\">{}</td></tr>",
-            param_code(&text(&x["parameter"])),
-            cell(&x["total_order"]),
-            cell(&x["first_order"])
+            param_code(&x.parameter),
+            cell(&x.total_order),
+            cell(&x.first_order)
         );
     }
     h.push_str("</tbody></table></div>\n");
 }
 
-fn morris_table(h: &mut String, o: &Value, scale: Scale, link: &str) {
+fn morris_table(h: &mut String, o: Option<&MorrisOutcome>, scale: Scale, link: &str) {
     let _ = writeln!(
         h,
         "<p>Noise floor {}: a mu* near it cannot be told from noise.{link}</p>",
-        scale.change(o["noise_floor"].as_f64())
+        scale.change(o.and_then(|o| o.noise_floor))
     );
     h.push_str(
         "<div class=\"table-wrap\"><table class=\"stack\">\n<thead><tr><th>uncertainty</th>\
          <th>mu* (95% interval)</th><th>sigma</th></tr></thead>\n<tbody>\n",
     );
-    for e in largest_first(&o["effects"], |e| e["mu_star"]["estimate"].as_f64()) {
-        let m = &e["mu_star"];
+    let effects = o.map_or(&[][..], |o| &o.effects);
+    for e in largest_first(effects, |e| e.mu_star.estimate) {
+        let m = &e.mu_star;
         let _ = writeln!(
             h,
             "<tr><td class=\"param\">{}</td><td data-label=\"mu*\" class=\"num\"><strong>{}\
              </strong></td><td data-label=\"sigma\" class=\"num\">{}</td></tr>",
-            param_code(&text(&e["parameter"])),
+            param_code(&e.parameter),
             with_interval(
-                scale.change(m["estimate"].as_f64()),
-                scale.change(m["ci95"][0].as_f64()),
-                scale.change(m["ci95"][1].as_f64())
+                scale.change(m.estimate),
+                scale.change(m.ci95[0]),
+                scale.change(m.ci95[1])
             ),
-            scale.change(e["sigma"].as_f64())
+            scale.change(e.sigma)
         );
     }
     h.push_str("</tbody></table></div>\n");
 }
 
-fn sweep_table(h: &mut String, j: &Value, key: &str, scale: Scale, link: &str) {
-    let base = j["parameter"]["base"].as_f64();
+fn sweep_table(h: &mut String, f: &SweepFile, o: Outcome, scale: Scale, link: &str) {
+    let base = f.parameter.base;
     if !link.is_empty() {
         let _ = writeln!(h, "<p>{}</p>", link.trim_start());
     }
@@ -1210,32 +1280,28 @@ fn sweep_table(h: &mut String, j: &Value, key: &str, scale: Scale, link: &str) {
         h,
         "<div class=\"table-wrap\"><table>\n<thead><tr><th>value of {}</th>\
          <th>estimate (95% interval)</th></tr></thead>\n<tbody>",
-        param_code(&text(&j["parameter"]["path"]))
+        param_code(&f.parameter.path)
     );
-    for v in j["values"].as_array().into_iter().flatten() {
-        let value = v["value"].as_f64();
-        let e = &v["outcomes"][key];
+    for v in &f.values {
         let _ = writeln!(
             h,
             "<tr><td class=\"num\">{}{}</td><td class=\"num\">{}</td></tr>",
-            sig4(value),
-            if value.is_some() && value == base {
+            sig4(Some(v.value)),
+            if Some(v.value) == base {
                 " (as written)"
             } else {
                 ""
             },
-            with_interval(
-                scale.level(e["estimate"].as_f64()),
-                scale.level(e["ci95"][0].as_f64()),
-                scale.level(e["ci95"][1].as_f64())
-            )
+            level_with_interval(v.outcomes.get(o), scale)
         );
     }
     h.push_str("</tbody></table></div>\n");
 }
 
 /// A key outcome of a design in plain words, as the key numbers of a run
-/// name it; an unknown key as it is.
+/// name it; an unknown key as it is. The target and horizon come from the
+/// manifest's echo of the scenario (a JSON tree, see `Manifest::scenario`),
+/// not from an analysis file.
 fn outcome_label(key: &str, scenario: &Value) -> String {
     let words = TitleWords {
         deadline: text(&scenario["target"]["deadline"]),

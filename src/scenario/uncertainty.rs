@@ -65,8 +65,9 @@ pub struct Parameter {
 
 /// The range or distribution of an uncertain parameter. After validation
 /// every law has finite bounds `min < max`, so every method draws values
-/// the scenario was checked to accept.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// the scenario was checked to accept. (A law read back from an analysis
+/// file by `report` is only displayed, never drawn from.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "distribution", rename_all = "snake_case")]
 pub enum Law {
     /// Every value from `min` to `max` equally plausible.

@@ -18,4 +18,5 @@ mod robust;
 mod scale;
 mod scenario_files;
 mod sensitivity;
+mod typed_analyses;
 mod untrusted_shards;
