@@ -450,20 +450,7 @@ impl DatedModel {
         trace: &mut TrialTrace,
     ) -> TrialOutcome {
         let h = self.horizon;
-        let mut out = TrialOutcome {
-            returned_by_deadline: 0,
-            returned_by_horizon: 0,
-            rounds: 0,
-            rounds_by_deadline: 0,
-            suspensions: 0,
-            first_suspension_day: None,
-            target_day: None,
-            days_pending: 0,
-            days_active: 0,
-            days_suspended: 0,
-            collapse_day: None,
-            final_phase: self.initial_phase,
-        };
+        let mut out = TrialOutcome::start(self.initial_phase);
         let mut phase = self.initial_phase;
         let mut returned: u64 = 0;
         let (mut gap_ok_from, mut eligible_from) = (0u32, 0u32);

@@ -300,20 +300,7 @@ impl Exchange {
     ) -> TrialOutcome {
         let (es, ms) = (&trace.escalation, &trace.mediation);
         let h = es.len() as u32;
-        let mut out = TrialOutcome {
-            returned_by_deadline: 0,
-            returned_by_horizon: 0,
-            rounds: 0,
-            rounds_by_deadline: 0,
-            suspensions: 0,
-            first_suspension_day: None,
-            target_day: None,
-            days_pending: 0,
-            days_active: 0,
-            days_suspended: 0,
-            collapse_day: None,
-            final_phase: self.initial_phase,
-        };
+        let mut out = TrialOutcome::start(self.initial_phase);
         let mut phase = self.initial_phase;
         let mut returned: u64 = 0;
         // First day whose end falls in the current phase.

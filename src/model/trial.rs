@@ -145,6 +145,28 @@ pub struct TrialOutcome {
     pub final_phase: Phase,
 }
 
+impl TrialOutcome {
+    /// A trial before its first day: nothing returned, no round, no phase
+    /// change, in `phase`. The fast and the day-by-day exchange passes both
+    /// start from it.
+    pub(super) fn start(phase: Phase) -> TrialOutcome {
+        TrialOutcome {
+            returned_by_deadline: 0,
+            returned_by_horizon: 0,
+            rounds: 0,
+            rounds_by_deadline: 0,
+            suspensions: 0,
+            first_suspension_day: None,
+            target_day: None,
+            days_pending: 0,
+            days_active: 0,
+            days_suspended: 0,
+            collapse_day: None,
+            final_phase: phase,
+        }
+    }
+}
+
 impl TrialTrace {
     /// Empties the trace for a trial of `horizon` days with `mediators`
     /// channels, keeping its allocations.
