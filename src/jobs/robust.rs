@@ -21,7 +21,7 @@ use crate::scenario::uncertainty::{self, Parameter, Uncertainty};
 use crate::scenario::variants::{self, remove_mediator};
 use crate::sensitivity::analysis;
 use crate::sensitivity::evaluate::{Evaluator, Settings, simulate_halves};
-use crate::sensitivity::outcomes::{KeySums, design_outcomes};
+use crate::sensitivity::outcomes::{KeyEstimates, KeySums, design_outcomes};
 use crate::sensitivity::robust::{self, Paired, ROBUST_METHODS, RobustMethods, Robustness};
 use crate::stats::compare::{CompareAccumulator, Comparison};
 use serde::{Deserialize, Serialize};
@@ -30,6 +30,10 @@ use std::path::PathBuf;
 
 /// Name of the tidy robustness table.
 pub const ROBUSTNESS_CSV: &str = "robustness.csv";
+
+/// Name of the per-set table: every configuration's key outcomes at every
+/// parameter set, what `discover --outcome diff:...` reads.
+pub const ROBUSTNESS_SETS_CSV: &str = "robustness_sets.csv";
 
 /// A comparison at the central values and across the assumptions.
 #[derive(Debug, Clone)]
@@ -88,6 +92,9 @@ pub struct RobustnessFile {
 pub struct RobustResults {
     pub comparison: Comparison,
     pub robustness: RobustnessFile,
+    /// Per set in order, per configuration, its key outcomes over all the
+    /// set's trials.
+    pub sets: Vec<Vec<KeyEstimates>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -241,6 +248,33 @@ impl RobustCompareJob {
             outcomes,
             methods: ROBUST_METHODS,
         }
+    }
+}
+
+impl RobustCompareJob {
+    /// `robustness_sets.csv`: a header, then per parameter set (`point`,
+    /// as in `ensemble.csv`) one record per configuration: the set's
+    /// values of every uncertainty, then each key outcome's estimate over
+    /// the set's trials.
+    fn set_records(&self, sets: &[Vec<KeyEstimates>]) -> Vec<Vec<String>> {
+        let outcomes = design_outcomes(&self.compare.configs()[0].scenario);
+        let mut header = vec!["point".to_string(), "configuration".to_string()];
+        header.extend(self.parameters.iter().map(|p| p.path.clone()));
+        header.extend(outcomes.iter().map(|o| o.design_key().to_string()));
+        let mut out = vec![header];
+        for (k, (settings, set)) in self.sets.iter().zip(sets).enumerate() {
+            let mut values = vec![String::new(); self.parameters.len()];
+            for &(i, v) in settings {
+                values[i] = v.to_string();
+            }
+            for (config, e) in self.compare.configs().iter().zip(set) {
+                let mut rec = vec![k.to_string(), config.name.clone()];
+                rec.extend(values.iter().cloned());
+                rec.extend(outcomes.iter().map(|&o| e.get(o).estimate.to_string()));
+                out.push(rec);
+            }
+        }
+        out
     }
 }
 
@@ -426,9 +460,23 @@ impl Job for RobustCompareJob {
         };
         let comparison = self.compare.finish(central)?;
         let robustness = self.summarise(&stats.sets);
+        let sets = stats
+            .sets
+            .iter()
+            .map(|set| {
+                set.iter()
+                    .map(|[a, b]| {
+                        let mut all = a.clone();
+                        all.merge(b.clone());
+                        all.estimates()
+                    })
+                    .collect()
+            })
+            .collect();
         Ok(RobustResults {
             comparison,
             robustness,
+            sets,
         })
     }
 
@@ -447,7 +495,18 @@ impl Job for RobustCompareJob {
                 diff_p95: c.diff_p95,
             })
         });
-        out.csv(ROBUSTNESS_CSV, rows)
+        out.csv(ROBUSTNESS_CSV, rows)?;
+        out.csv(ROBUSTNESS_SETS_CSV, self.set_records(&r.sets))?;
+        if options.charts {
+            let charts = crate::plot::ensemble::draw_regret_charts(
+                &r.robustness,
+                &self.compare.configs()[0].scenario,
+                out.dir(),
+            )
+            .map_err(Error::other)?;
+            out.add(charts);
+        }
+        Ok(())
     }
 
     fn manifest(&self, run: &RunInfo, outputs: Vec<String>) -> ManifestFile {

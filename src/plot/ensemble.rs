@@ -1,5 +1,5 @@
 //! Charts of an ensemble: each key probability across the scenario's
-//! assumptions.
+//! assumptions; and of a robust comparison: each configuration's regret.
 //!
 //! One chart per key probability: a histogram of the per-set estimates
 //! (each bar a share of the parameter sets), the central-value estimate
@@ -13,11 +13,12 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::sensitivity::{fmt_outcome, outcome_title};
+use super::sensitivity::{bar, draw_rows, fmt_outcome, outcome_title, whisker};
 use super::{
     BLUE, ChartSpec, DrawResult, Frame, GRID_UNDER, Key, PlotError, Scale, VERMILLION, dashed,
     draw_mesh, finite, fmt_tick, frame, guard_range, plot_builder, tint, write_chart,
 };
+use crate::jobs::robust::{RobustOutcome, RobustnessFile};
 use crate::outcomes::Outcome;
 use crate::scenario::Scenario;
 use crate::sensitivity::ensemble::{AssumptionsSummary, OutcomeLayers};
@@ -150,6 +151,123 @@ pub fn draw_ensemble_charts(
             layers,
             summary,
             sets,
+            scenario,
+        };
+        out.extend(write_chart(dir, &chart)?);
+    }
+    Ok(out)
+}
+
+/// Regret of each configuration on one outcome of a robust comparison.
+struct RegretChart<'a> {
+    outcome: &'a RobustOutcome,
+    file: &'a RobustnessFile,
+    scenario: &'a Scenario,
+}
+
+impl ChartSpec for RegretChart<'_> {
+    fn stem(&self) -> String {
+        format!("regret_{}", self.outcome.outcome.design_key())
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        s: Scale,
+    ) -> DrawResult<(), DB> {
+        let r = self.outcome;
+        let o = r.outcome;
+        // Probabilities in percentage points, as every change of one is
+        // shown.
+        let k = if o.is_probability() { 100.0 } else { 1.0 };
+        let unit = if o.is_probability() {
+            "percentage points".to_string()
+        } else {
+            o.unit().name().to_string()
+        };
+        let f = Frame {
+            title: format!(
+                "Regret across the assumptions: {}",
+                outcome_title(o, self.scenario)
+            ),
+            notes: vec![format!(
+                "Regret is how far a configuration falls short of the best configuration of \
+                 the same parameter set, with the trials' noise removed (best picked on half \
+                 of a set's trials, shortfall measured on the other half). Bars: mean regret \
+                 over {} parameter sets with its 95% interval; dot: the largest regret of any \
+                 set. A configuration with no regret is never beaten.",
+                self.file.parameter_sets
+            )],
+            legend: vec![
+                ("mean regret".to_string(), Key::Fill(BLUE)),
+                ("largest regret".to_string(), Key::Marker(VERMILLION)),
+            ],
+        };
+        let footer = format!(
+            "swapsim compare · {} parameter sets × {} trials · seed {}",
+            self.file.parameter_sets,
+            crate::format::grouped(self.file.trials_per_set as f64, 0),
+            self.file.seed
+        );
+        let area = frame(root, s, &f, &footer)?;
+        let labels: Vec<(String, Option<String>)> = r
+            .configurations
+            .iter()
+            .map(|c| {
+                (
+                    c.configuration.clone(),
+                    Some(format!("best in {:.0}% of sets", 100.0 * c.p_best)),
+                )
+            })
+            .collect();
+        let hi = r
+            .configurations
+            .iter()
+            .map(|c| k * finite(c.max_regret).max(finite(c.mean_regret_ci95[1])))
+            .fold(0.0, f64::max);
+        let rows = draw_rows(
+            &area,
+            s,
+            &labels,
+            (0.0, if hi > 0.0 { hi * 1.05 } else { 1.0 }),
+            (0, s.px(12.0)),
+            Some(0.0),
+            &format!("shortfall from the best configuration ({unit})"),
+        )?;
+        for (i, c) in r.configurations.iter().enumerate() {
+            bar(
+                &area,
+                &rows,
+                i,
+                (0.0, k * finite(c.mean_regret)),
+                0.5,
+                0.0,
+                BLUE,
+            )?;
+            whisker(&area, s, &rows, i, 0.0, c.mean_regret_ci95.map(|v| k * v))?;
+            let x = rows.x(k * finite(c.max_regret));
+            area.draw(&Circle::new(
+                (x, rows.centre(i)),
+                (5.0 * s.k).round() as i32,
+                s.line(VERMILLION, 2.0),
+            ))?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes a regret chart per key outcome of a robust comparison
+/// (`regret_<outcome>`); returns the paths.
+pub fn draw_regret_charts(
+    file: &RobustnessFile,
+    scenario: &Scenario,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, PlotError> {
+    let mut out = Vec::new();
+    for outcome in &file.outcomes {
+        let chart = RegretChart {
+            outcome,
+            file,
             scenario,
         };
         out.extend(write_chart(dir, &chart)?);

@@ -143,12 +143,12 @@ fn nice_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
 
 /// A horizontal bar chart laid out by hand: one row per item, a value axis
 /// along the bottom.
-struct Rows {
+pub(crate) struct Rows {
     /// Pixel extent of the plot, in the coordinates of its area.
-    left: i32,
-    right: i32,
-    top: i32,
-    bottom: i32,
+    pub(crate) left: i32,
+    pub(crate) right: i32,
+    pub(crate) top: i32,
+    pub(crate) bottom: i32,
     /// Value range of the axis.
     x0: f64,
     x1: f64,
@@ -156,7 +156,7 @@ struct Rows {
 }
 
 impl Rows {
-    fn x(&self, v: f64) -> i32 {
+    pub(crate) fn x(&self, v: f64) -> i32 {
         let t = (finite(v) - self.x0) / (self.x1 - self.x0);
         self.left + (t * f64::from(self.right - self.left)).round() as i32
     }
@@ -166,7 +166,7 @@ impl Rows {
     }
 
     /// Vertical centre of row `i` (0 at the top).
-    fn centre(&self, i: usize) -> i32 {
+    pub(crate) fn centre(&self, i: usize) -> i32 {
         self.top + ((i as f64 + 0.5) * self.row_height()).round() as i32
     }
 }
@@ -176,7 +176,7 @@ impl Rows {
 /// left and right (room for value labels), draws the labels, the grid and
 /// the value axis, and returns the layout. Ticks below `floor` are not
 /// drawn.
-fn draw_rows<DB: DrawingBackend>(
+pub(crate) fn draw_rows<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     s: Scale,
     labels: &[(String, Option<String>)],
@@ -275,7 +275,7 @@ fn draw_rows<DB: DrawingBackend>(
 /// A filled bar in row `i` from value `a` to `b`, `share` of the row tall,
 /// at least one pixel wide so that a zero-width bar still shows where it
 /// is.
-fn bar<DB: DrawingBackend>(
+pub(crate) fn bar<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     rows: &Rows,
     i: usize,
@@ -294,7 +294,7 @@ fn bar<DB: DrawingBackend>(
 }
 
 /// A 95% interval as a whisker in row `i`.
-fn whisker<DB: DrawingBackend>(
+pub(crate) fn whisker<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     s: Scale,
     rows: &Rows,

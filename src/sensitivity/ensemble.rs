@@ -239,7 +239,9 @@ fn order_statistic_interval(sorted: &[f64], p: f64) -> [f64; 2] {
     [sorted[lo.min(n) - 1], sorted[hi - 1]]
 }
 
-fn percentile(sorted: &[f64], p: f64) -> Percentile {
+/// The `p`-percentile of `sorted` values with its order-statistic
+/// interval.
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> Percentile {
     Percentile {
         estimate: quantile_type7(sorted, p),
         ci95: order_statistic_interval(sorted, p),

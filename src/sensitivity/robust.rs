@@ -9,8 +9,9 @@
 //! reference. Pure functions of per-set numbers, tested on inputs whose
 //! answer is known.
 
-use super::quantile_type7;
+use super::ensemble::percentile;
 use crate::outcomes::Better;
+use crate::stats::interval::{Z95, wilson95_share};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
@@ -32,16 +33,28 @@ pub struct Robustness {
     /// Share of parameter sets in which this configuration has the best
     /// estimate; a tie between m configurations gives each 1/m of the set.
     pub p_best: f64,
+    /// Wilson score interval (95%) of `p_best`, the sets taken as
+    /// independent draws: it measures the error from drawing a finite
+    /// number of sets.
+    pub p_best_ci95: [f64; 2],
     /// Mean over sets of the split-half regret (see [`ROBUST_METHODS`]),
     /// cut at 0 after averaging.
     pub mean_regret: f64,
-    /// Largest split-half regret of any set, cut at 0.
+    /// Normal 95% interval of the mean regret over sets (mean -/+ 1.96
+    /// sd / sqrt(sets)), cut at 0.
+    pub mean_regret_ci95: [f64; 2],
+    /// Largest split-half regret of any set, cut at 0: an extreme of the
+    /// sets drawn, with no interval (it can only grow with more sets).
     pub max_regret: f64,
     /// Hyndman–Fan type 7 percentiles across sets of the paired difference
-    /// (this configuration less the reference).
+    /// (this configuration less the reference), each with its
+    /// distribution-free order-statistic 95% interval.
     pub diff_p5: f64,
+    pub diff_p5_ci95: [f64; 2],
     pub diff_p50: f64,
+    pub diff_p50_ci95: [f64; 2],
     pub diff_p95: f64,
+    pub diff_p95_ci95: [f64; 2],
 }
 
 /// The estimators of the `robustness` block, named.
@@ -133,7 +146,7 @@ pub fn robustness(
     let m = names.len();
     let k = sets.len() as f64;
     let mut wins = vec![0.0; m];
-    let mut regret_sum = vec![0.0; m];
+    let mut regrets: Vec<Vec<f64>> = vec![Vec::with_capacity(sets.len()); m];
     let mut regret_max = vec![0.0f64; m];
     let mut diffs: Vec<Vec<f64>> = vec![Vec::with_capacity(sets.len()); m];
     let mut shares = Vec::with_capacity(sets.len());
@@ -148,7 +161,7 @@ pub fn robustness(
         }
         shares.push(share);
         for (c, r) in split_regret(set, better).into_iter().enumerate() {
-            regret_sum[c] += r;
+            regrets[c].push(r);
             regret_max[c] = regret_max[c].max(r);
             diffs[c].push(set[c].estimate - set[0].estimate);
         }
@@ -157,14 +170,32 @@ pub fn robustness(
         .map(|c| {
             let d = &mut diffs[c];
             d.sort_by(f64::total_cmp);
+            let [p5, p50, p95] = [0.05, 0.5, 0.95].map(|p| percentile(d, p));
+            let mean = regrets[c].iter().sum::<f64>() / k;
+            let sd = if sets.len() > 1 {
+                (regrets[c]
+                    .iter()
+                    .map(|r| (r - mean) * (r - mean))
+                    .sum::<f64>()
+                    / (k - 1.0))
+                    .sqrt()
+            } else {
+                f64::NAN
+            };
+            let half = Z95 * sd / k.sqrt();
             Robustness {
                 configuration: names[c].clone(),
                 p_best: wins[c] / k,
-                mean_regret: (regret_sum[c] / k).max(0.0),
+                p_best_ci95: wilson95_share(wins[c] / k, k),
+                mean_regret: mean.max(0.0),
+                mean_regret_ci95: [(mean - half).max(0.0), (mean + half).max(0.0)],
                 max_regret: regret_max[c],
-                diff_p5: quantile_type7(d, 0.05),
-                diff_p50: quantile_type7(d, 0.5),
-                diff_p95: quantile_type7(d, 0.95),
+                diff_p5: p5.estimate,
+                diff_p5_ci95: p5.ci95,
+                diff_p50: p50.estimate,
+                diff_p50_ci95: p50.ci95,
+                diff_p95: p95.estimate,
+                diff_p95_ci95: p95.ci95,
             }
         })
         .collect();
@@ -344,5 +375,31 @@ mod tests {
         // as scipy.stats.spearmanr gives.
         let s = spearman(&a, &[1.0, 0.0, 0.0, 1.0, 1.0]).unwrap();
         assert!((s - 0.28867513459481287).abs() < 1e-12, "{s}");
+    }
+
+    #[test]
+    fn every_robust_number_but_the_largest_regret_carries_an_interval_around_it() {
+        let sets: Vec<Vec<Paired>> = (0..200)
+            .map(|k| {
+                let x = (k % 13) as f64 / 13.0;
+                vec![at(0.5, 0.01), at(x, 0.02), at(1.0 - x, 0.03)]
+            })
+            .collect();
+        let (rows, _) = robustness(&sets, &names(3), Better::Higher);
+        for r in &rows {
+            let within = |v: f64, [lo, hi]: [f64; 2]| lo <= v && v <= hi;
+            assert!(within(r.p_best, r.p_best_ci95), "{r:?}");
+            assert!(within(r.mean_regret, r.mean_regret_ci95), "{r:?}");
+            assert!(within(r.diff_p5, r.diff_p5_ci95), "{r:?}");
+            assert!(within(r.diff_p50, r.diff_p50_ci95), "{r:?}");
+            assert!(within(r.diff_p95, r.diff_p95_ci95), "{r:?}");
+        }
+        // The p_best interval is the Wilson score interval of the share of
+        // 200 sets.
+        let c0 = &rows[0];
+        let k = (c0.p_best * 200.0).round() as u64;
+        if (c0.p_best * 200.0 - k as f64).abs() < 1e-9 {
+            assert_eq!(c0.p_best_ci95, crate::stats::interval::wilson95(k, 200));
+        }
     }
 }

@@ -10,19 +10,31 @@ pub fn wilson95(successes: u64, n: u64) -> [f64; 2] {
     if n == 0 {
         return [0.0, 1.0];
     }
-    let n_f = n as f64;
-    let p = successes as f64 / n_f;
+    let [lo, hi] = wilson95_share(successes as f64 / n as f64, n as f64);
+    // At p = 0 or 1 the bound is exactly 0 or 1; rounding must not move it.
+    [
+        if successes == 0 { 0.0 } else { lo },
+        if successes == n { 1.0 } else { hi },
+    ]
+}
+
+/// The Wilson score interval at 95% of a share `p` of `n` units that may
+/// count some units in part (a tie split between configurations).
+pub fn wilson95_share(p: f64, n: f64) -> [f64; 2] {
+    if n <= 0.0 {
+        return [0.0, 1.0];
+    }
+    let n_f = n;
     let z2 = Z95 * Z95;
     let denom = 1.0 + z2 / n_f;
     let centre = (p + z2 / (2.0 * n_f)) / denom;
     let half = Z95 * (p * (1.0 - p) / n_f + z2 / (4.0 * n_f * n_f)).sqrt() / denom;
-    // At p = 0 or 1 the bound is exactly 0 or 1; rounding must not move it.
-    let lo = if successes == 0 {
+    let lo = if p <= 0.0 {
         0.0
     } else {
         (centre - half).max(0.0)
     };
-    let hi = if successes == n {
+    let hi = if p >= 1.0 {
         1.0
     } else {
         (centre + half).min(1.0)
