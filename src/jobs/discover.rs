@@ -7,18 +7,26 @@
 //! `discover.json` (the trajectory, the chosen box and its bounds by
 //! parameter name) and `discover.csv` (the trajectory, one row per box).
 
+use super::robust::ROBUSTNESS_SETS_CSV;
 use crate::error::{Error, Result};
 use crate::outcomes::{DESIGN, Outcome};
 use crate::outputs;
 use crate::sensitivity::prim::{self, Discovery};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Columns of design tables that label points rather than hold values.
-const LABELS: [&str; 5] = ["point", "row", "matrix", "trajectory", "step"];
+const LABELS: [&str; 6] = [
+    "point",
+    "row",
+    "matrix",
+    "trajectory",
+    "step",
+    "configuration",
+];
 
 /// Which side of the threshold is the event.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
     Above,
@@ -39,11 +47,14 @@ pub struct DiscoverOptions {
 }
 
 /// What `discover.json` holds.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DiscoverResult {
     /// The table read.
     pub table: String,
     pub outcome: Outcome,
+    /// For a discovery on a robust comparison, the configurations whose
+    /// difference is the outcome (`None` for the outcome itself).
+    pub difference: Option<Difference>,
     pub side: Side,
     pub threshold: f64,
     /// Parameter names, in the table's order (bounds refer to them by
@@ -70,16 +81,58 @@ fn find_outcome(name: &str) -> Option<Outcome> {
         .find(|o| o.design_key() == name || o.statistic() == name || o.id() == name)
 }
 
+/// The outcome a discovery reads: a key outcome of every set, or the
+/// difference between two configurations of a robust comparison.
+#[derive(Debug, Clone, PartialEq)]
+enum Target {
+    Outcome(Outcome),
+    /// `diff:CONFIGURATION:OUTCOME`: the configuration's estimate less the
+    /// reference's, set by set.
+    Difference(String, Outcome),
+}
+
+/// The configuration a difference is taken for, and from which.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Difference {
+    pub configuration: String,
+    pub reference: String,
+}
+
+fn parse_target(text: &str) -> Result<Target> {
+    let known = || {
+        let keys: Vec<&str> = DESIGN.iter().map(|o| o.design_key()).collect();
+        keys.join(", ")
+    };
+    if let Some(rest) = text.strip_prefix("diff:") {
+        let (config, key) = rest
+            .rsplit_once(':')
+            .filter(|(c, _)| !c.is_empty())
+            .ok_or_else(|| {
+                Error::input(format!(
+                    "--outcome {text}: a difference is written diff:CONFIGURATION:OUTCOME, such as \
+                 diff:UAE-only:returned_by_deadline"
+                ))
+            })?;
+        let o = find_outcome(key).ok_or_else(|| {
+            Error::input(format!(
+                "--outcome {text}: {key} is not an outcome of ensembles and designs; give one of {}",
+                known()
+            ))
+        })?;
+        return Ok(Target::Difference(config.to_string(), o));
+    }
+    find_outcome(text).map(Target::Outcome).ok_or_else(|| {
+        Error::input(format!(
+            "--outcome {text}: not an outcome of ensembles and designs; give one of {} (or \
+             diff:CONFIGURATION:OUTCOME on a robust comparison)",
+            known()
+        ))
+    })
+}
+
 /// Reads the table in `dir` and runs PRIM.
 pub fn discover(dir: &Path, options: &DiscoverOptions) -> Result<DiscoverResult> {
-    let outcome = find_outcome(&options.outcome).ok_or_else(|| {
-        let known: Vec<&str> = DESIGN.iter().map(|o| o.design_key()).collect();
-        Error::input(format!(
-            "--outcome {}: not an outcome of ensembles and designs; give one of {}",
-            options.outcome,
-            known.join(", ")
-        ))
-    })?;
+    let target = parse_target(&options.outcome)?;
     if !options.threshold.is_finite() {
         return Err(Error::input(format!(
             "the threshold {} is not a finite number",
@@ -98,16 +151,27 @@ pub fn discover(dir: &Path, options: &DiscoverOptions) -> Result<DiscoverResult>
             options.min_coverage
         )));
     }
-    let table = ["ensemble.csv", "design.csv"]
+    let names: &[&str] = match target {
+        Target::Outcome(_) => &["ensemble.csv", "design.csv"],
+        Target::Difference(..) => &[ROBUSTNESS_SETS_CSV],
+    };
+    let table = names
         .iter()
         .map(|f| dir.join(f))
         .find(|p| p.is_file())
         .ok_or_else(|| {
-            Error::input(format!(
-                "{} holds neither ensemble.csv (written by `swapsim run` on a scenario with \
-                 [uncertainties]) nor design.csv (written by `swapsim sensitivity`)",
-                dir.display()
-            ))
+            Error::input(match target {
+                Target::Outcome(_) => format!(
+                    "{} holds neither ensemble.csv (written by `swapsim run` on a scenario with \
+                     [uncertainties]) nor design.csv (written by `swapsim sensitivity`)",
+                    dir.display()
+                ),
+                Target::Difference(..) => format!(
+                    "{} holds no {ROBUSTNESS_SETS_CSV}: a difference between configurations \
+                     needs the output of `swapsim compare --assumptions N`",
+                    dir.display()
+                ),
+            })
         })?;
     let bad =
         |line: u64, what: String| Error::input(format!("{}, line {line}: {what}", table.display()));
@@ -119,6 +183,9 @@ pub fn discover(dir: &Path, options: &DiscoverOptions) -> Result<DiscoverResult>
         .iter()
         .map(str::to_string)
         .collect();
+    let outcome = match &target {
+        Target::Outcome(o) | Target::Difference(_, o) => *o,
+    };
     let outcome_col = header
         .iter()
         .position(|h| h == outcome.design_key())
@@ -130,7 +197,11 @@ pub fn discover(dir: &Path, options: &DiscoverOptions) -> Result<DiscoverResult>
     if params.is_empty() {
         return Err(bad(1, "no parameter columns".to_string()));
     }
-    let (mut x, mut y) = (Vec::new(), Vec::new());
+    // Per row: its parameter values, its outcome and, in a robust
+    // comparison, its set and configuration.
+    let mut rows: Vec<(Vec<f64>, f64, String, String)> = Vec::new();
+    let label = |name: &str| header.iter().position(|h| h == name);
+    let (point_col, config_col) = (label("point"), label("configuration"));
     for (k, record) in reader.records().enumerate() {
         let line = k as u64 + 2;
         let record = record.map_err(|e| bad(line, e.to_string()))?;
@@ -146,21 +217,46 @@ pub fn discover(dir: &Path, options: &DiscoverOptions) -> Result<DiscoverResult>
                     )
                 })
         };
+        let text = |i: Option<usize>| {
+            i.and_then(|i| record.get(i))
+                .unwrap_or_default()
+                .to_string()
+        };
         let row: Vec<f64> = params.iter().map(|&i| number(i)).collect::<Result<_>>()?;
-        let v = number(outcome_col)?;
-        x.push(row);
-        y.push(match options.side {
-            Side::Above => v > options.threshold,
-            Side::Below => v < options.threshold,
-        });
+        rows.push((row, number(outcome_col)?, text(point_col), text(config_col)));
     }
+    let (x, values, difference) = match &target {
+        Target::Outcome(_) => {
+            let (x, v) = rows.into_iter().map(|(x, v, _, _)| (x, v)).unzip();
+            (x, v, None)
+        }
+        Target::Difference(config, _) => {
+            let (x, v, reference) = differences(rows, config, &table)?;
+            (
+                x,
+                v,
+                Some(Difference {
+                    configuration: config.clone(),
+                    reference,
+                }),
+            )
+        }
+    };
     if x.is_empty() {
         return Err(bad(2, "the table holds no parameter sets".to_string()));
     }
+    let y: Vec<bool> = values
+        .iter()
+        .map(|&v| match options.side {
+            Side::Above => v > options.threshold,
+            Side::Below => v < options.threshold,
+        })
+        .collect();
     let discovery = prim::discover(&x, &y, options.alpha, options.min_coverage);
     Ok(DiscoverResult {
         table: table.display().to_string(),
         outcome,
+        difference,
         side: options.side,
         threshold: options.threshold,
         parameters: params.iter().map(|&i| header[i].clone()).collect(),
@@ -168,8 +264,73 @@ pub fn discover(dir: &Path, options: &DiscoverOptions) -> Result<DiscoverResult>
     })
 }
 
-/// Writes `discover.json` and `discover.csv` into `dir/discover/`; returns
-/// the folder.
+/// Per parameter set of a robust comparison's table, its parameter values
+/// and `config`'s outcome less the reference's (the first configuration
+/// of every set); also the reference's name.
+#[allow(clippy::type_complexity)]
+fn differences(
+    rows: Vec<(Vec<f64>, f64, String, String)>,
+    config: &str,
+    table: &Path,
+) -> Result<(Vec<Vec<f64>>, Vec<f64>, String)> {
+    let bad = |what: String| Error::input(format!("{}: {what}", table.display()));
+    let reference = rows
+        .first()
+        .map(|r| r.3.clone())
+        .ok_or_else(|| bad("it holds no parameter sets".to_string()))?;
+    let configurations: Vec<&str> = {
+        let mut seen: Vec<&str> = Vec::new();
+        for r in &rows {
+            if !seen.contains(&r.3.as_str()) {
+                seen.push(&r.3);
+            }
+        }
+        seen
+    };
+    if !configurations.contains(&config) {
+        return Err(Error::input(format!(
+            "--outcome diff:{config}:...: {} holds no configuration {config:?}; it holds {}",
+            table.display(),
+            configurations.join(", ")
+        )));
+    }
+    if config == reference {
+        return Err(Error::input(format!(
+            "--outcome diff:{config}:...: {config} is the reference, whose difference from \
+             itself is 0 in every set; name another configuration ({})",
+            configurations[1..].join(", ")
+        )));
+    }
+    let (mut x, mut v) = (Vec::new(), Vec::new());
+    let mut i = 0;
+    while i < rows.len() {
+        let point = &rows[i].2;
+        let end = rows[i..]
+            .iter()
+            .position(|r| &r.2 != point)
+            .map_or(rows.len(), |n| i + n);
+        let set = &rows[i..end];
+        let of = |name: &str| set.iter().find(|r| r.3 == name);
+        match (of(&reference), of(config)) {
+            (Some(r), Some(c)) => {
+                x.push(r.0.clone());
+                v.push(c.1 - r.1);
+            }
+            _ => {
+                return Err(bad(format!(
+                    "parameter set {point} lacks {} or {config}: every set must list every \
+                     configuration",
+                    reference
+                )));
+            }
+        }
+        i = end;
+    }
+    Ok((x, v, reference))
+}
+
+/// Writes `discover.json`, `discover.csv` and the charts of the peeling
+/// trajectory and of the box into `dir/discover/`; returns the folder.
 pub fn write(dir: &Path, r: &DiscoverResult) -> Result<PathBuf> {
     let out = dir.join("discover");
     std::fs::create_dir_all(&out).map_err(|source| {
@@ -193,6 +354,7 @@ pub fn write(dir: &Path, r: &DiscoverResult) -> Result<PathBuf> {
             chosen: k == r.discovery.chosen,
         });
     outputs::write_csv(&out.join("discover.csv"), rows)?;
+    crate::plot::prim::draw_prim_charts(r, &out).map_err(Error::other)?;
     Ok(out)
 }
 
@@ -205,12 +367,16 @@ pub fn in_words(r: &DiscoverResult) -> String {
         .bounds
         .iter()
         .map(|bound| {
-            let name = &r.parameters[bound.parameter];
+            // A file read back may name a parameter it does not list.
+            let name = r
+                .parameters
+                .get(bound.parameter)
+                .map_or("(an unnamed parameter)", String::as_str);
             match (bound.lower, bound.upper) {
                 (Some(lo), Some(hi)) => format!("{} <= {name} <= {}", v(lo), v(hi)),
                 (Some(lo), None) => format!("{name} >= {}", v(lo)),
                 (None, Some(hi)) => format!("{name} <= {}", v(hi)),
-                (None, None) => name.clone(),
+                (None, None) => name.to_string(),
             }
         })
         .collect();
@@ -219,10 +385,18 @@ pub fn in_words(r: &DiscoverResult) -> String {
     } else {
         format!("this happens mostly when {}", parts.join(" and "))
     };
+    let subject = match &r.difference {
+        Some(d) => format!(
+            "{} of {} less {}",
+            r.outcome.design_key(),
+            d.configuration,
+            d.reference
+        ),
+        None => r.outcome.design_key().to_string(),
+    };
     format!(
-        "{} {} {}: {when}: coverage {:.0}%, density {:.0}%, {} of {} sets ({} of the {} sets \
-         where it happens)",
-        r.outcome.design_key(),
+        "{subject} {} {}: {when}: coverage {:.0}%, density {:.0}%, {} of {} sets ({} of the {} \
+         sets where it happens)",
         match r.side {
             Side::Above => "above",
             Side::Below => "below",

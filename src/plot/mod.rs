@@ -15,6 +15,7 @@
 
 pub mod compare;
 pub mod ensemble;
+pub mod prim;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};

@@ -13,7 +13,8 @@
 //! stated point, then pasting widens it again where that raises density.
 //! Only the parameters the box restricts are reported.
 
-use serde::Serialize;
+use crate::stats::interval::wilson95;
+use serde::{Deserialize, Serialize};
 
 /// Default share of the box's points removed by one peel (Friedman and
 /// Fisher suggest 0.05 to 0.10).
@@ -25,7 +26,7 @@ pub const MIN_SUPPORT: f64 = 0.05;
 pub const DEFAULT_MIN_COVERAGE: f64 = 0.8;
 
 /// Bounds of a box: `None` where a side is not restricted.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bound {
     /// Index of the parameter.
     pub parameter: usize,
@@ -34,13 +35,18 @@ pub struct Bound {
 }
 
 /// One box of the peeling trajectory.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     /// Share of all events (points where the outcome crosses the
     /// threshold) inside the box.
     pub coverage: f64,
+    /// Wilson score interval (95%) of the coverage, as a share of the
+    /// events: the error from drawing a finite number of sets.
+    pub coverage_ci95: [f64; 2],
     /// Share of the box's points that are events.
     pub density: f64,
+    /// Wilson score interval (95%) of the density.
+    pub density_ci95: [f64; 2],
     /// Points inside the box.
     pub points: usize,
     /// Events inside the box.
@@ -50,13 +56,16 @@ pub struct Step {
 }
 
 /// The result of PRIM.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Discovery {
     pub alpha: f64,
     pub min_coverage: f64,
     /// Points and events in all.
     pub points: usize,
     pub events: usize,
+    /// Each parameter's lowest and highest value over the points: the
+    /// whole space the boxes restrict.
+    pub ranges: Vec<[f64; 2]>,
     /// The peeling trajectory, from the whole space on.
     pub trajectory: Vec<Step>,
     /// Index into the trajectory of the box chosen before pasting.
@@ -118,7 +127,9 @@ fn step(limits: &Limits, full: &Limits, x: &[Vec<f64>], y: &[bool], events: usiz
         .collect();
     Step {
         coverage,
+        coverage_ci95: wilson95(inside as u64, events as u64),
         density,
+        density_ci95: wilson95(inside as u64, points as u64),
         points,
         events: inside,
         bounds,
@@ -280,6 +291,12 @@ pub fn discover(x: &[Vec<f64>], y: &[bool], alpha: f64, min_coverage: f64) -> Di
         min_coverage,
         points: x.len(),
         events,
+        ranges: full
+            .lo
+            .iter()
+            .zip(&full.hi)
+            .map(|(&l, &h)| [l, h])
+            .collect(),
         found: step(&pasted, &full, x, y, events),
         trajectory,
         chosen,
@@ -325,5 +342,80 @@ mod tests {
         let first = &r.trajectory[0];
         assert_eq!((first.coverage, first.points), (1.0, 1024));
         assert!(r.trajectory.last().unwrap().density > first.density);
+    }
+
+    #[test]
+    fn the_chosen_box_is_the_densest_with_enough_coverage_and_pasting_only_raises_density() {
+        // An event in a band 0.4 < x0 < 0.7 with noise: peeling from both
+        // sides passes through boxes on either side of the stated coverage.
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+        let x: Vec<Vec<f64>> = (0..600)
+            .map(|_| (0..3).map(|_| rng.random::<f64>()).collect())
+            .collect();
+        let y: Vec<bool> = x
+            .iter()
+            .map(|p| (p[0] > 0.4 && p[0] < 0.7) != (rng.random::<f64>() < 0.1))
+            .collect();
+        for min_coverage in [0.5, 0.8, 0.95] {
+            let r = discover(&x, &y, 0.1, min_coverage);
+            let chosen = &r.trajectory[r.chosen];
+            assert!(
+                chosen.coverage >= min_coverage,
+                "{min_coverage}: {chosen:?}"
+            );
+            for s in r.trajectory.iter().filter(|s| s.coverage >= min_coverage) {
+                assert!(s.density <= chosen.density, "{min_coverage}: {s:?}");
+            }
+            // Pasting widens the chosen box only where that raises its
+            // density, so the box found is at least as dense.
+            assert!(r.found.density >= chosen.density, "{r:?}");
+            assert!(r.found.points >= chosen.points, "{r:?}");
+            // Each interval holds its share.
+            for s in r.trajectory.iter().chain([&r.found]) {
+                assert!(s.coverage_ci95[0] <= s.coverage && s.coverage <= s.coverage_ci95[1]);
+                assert!(s.density_ci95[0] <= s.density && s.density <= s.density_ci95[1]);
+            }
+        }
+        assert_eq!(r_ranges(&x).len(), 3);
+    }
+
+    fn r_ranges(x: &[Vec<f64>]) -> Vec<[f64; 2]> {
+        let y: Vec<bool> = (0..x.len()).map(|k| k % 2 == 0).collect();
+        let r = discover(x, &y, DEFAULT_ALPHA, DEFAULT_MIN_COVERAGE);
+        for (i, [lo, hi]) in r.ranges.iter().enumerate() {
+            let lowest = x.iter().map(|p| p[i]).fold(f64::INFINITY, f64::min);
+            let highest = x.iter().map(|p| p[i]).fold(f64::NEG_INFINITY, f64::max);
+            assert_eq!((*lo, *hi), (lowest, highest));
+        }
+        r.ranges
+    }
+
+    #[test]
+    fn pasting_widens_a_box_while_that_raises_its_density() {
+        // 1,000 points on a grid over [0, 1]; the event holds for
+        // 0.1 <= x < 0.5. A box cut at 0.3 from above has density 2/3;
+        // taking in the points just above it, all events, raises that,
+        // until the next step would take in points beyond 0.5 (no events).
+        // Steps take 5% of the box's points, at most about 25 points (0.025)
+        // here, so the pasted bound lies within 0.025 below 0.5.
+        let x: Vec<Vec<f64>> = (0..1000).map(|k| vec![(k as f64 + 0.5) / 1000.0]).collect();
+        let y: Vec<bool> = x.iter().map(|p| p[0] >= 0.1 && p[0] < 0.5).collect();
+        let full = Limits {
+            lo: vec![0.0005],
+            hi: vec![0.9995],
+        };
+        let cut = Limits {
+            lo: vec![0.0005],
+            hi: vec![0.3],
+        };
+        let events = y.iter().filter(|e| **e).count();
+        let pasted = paste(cut.clone(), &full, &x, &y, events, 0.05);
+        let hi = pasted.hi[0];
+        assert!(hi > 0.475 && hi < 0.5, "{hi}");
+        // The lower side was not restricted, so it stays where it was.
+        assert_eq!(pasted.lo, cut.lo);
+        let (_, before, _, _) = measure(&cut, &x, &y, events);
+        let (_, after, _, _) = measure(&pasted, &x, &y, events);
+        assert!(after > before, "{before} -> {after}");
     }
 }

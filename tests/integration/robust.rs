@@ -52,6 +52,7 @@ fn a_robust_comparison_is_the_same_bytes_on_one_and_two_threads() {
     for f in [
         "robustness.csv",
         "robustness.json",
+        "robustness_sets.csv",
         "comparison.json",
         "differences.csv",
     ] {
@@ -114,4 +115,50 @@ fn two_identical_files_have_no_regret_and_share_p_best() {
         rows += 1;
     }
     assert!(rows >= 10, "{csv}");
+}
+
+#[test]
+fn discover_finds_where_a_configuration_falls_behind_the_reference() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    compare(d, "c", &["--assumptions", "32"]);
+    let sets = fs::read_to_string(d.join("c/robustness_sets.csv")).unwrap();
+    // A header, then one row per configuration of each of the 32 sets.
+    assert_eq!(sets.lines().count(), 1 + 32 * 3);
+    assert!(sets.starts_with("point,configuration,"));
+    let out = swapsim(
+        d,
+        &[
+            "discover",
+            "c",
+            "--outcome",
+            "diff:UAE only:returned_by_deadline",
+            "--below=-50",
+        ],
+    );
+    ok(&out);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("returned_by_deadline of UAE only less base below -50"),
+        "{said}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(d.join("c/discover/discover.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["difference"]["configuration"], "UAE only");
+    assert_eq!(json["difference"]["reference"], "base");
+    assert_eq!(json["points"], 32);
+    for f in ["prim_trajectory.svg", "prim_box.svg", "prim_box.png"] {
+        assert!(d.join("c/discover").join(f).is_file(), "{f}");
+    }
+    // A configuration the comparison does not hold, and the reference
+    // itself, are refused with exit code 2.
+    for outcome in [
+        "diff:Vatican:returned_by_deadline",
+        "diff:base:returned_by_deadline",
+        "diff:returned_by_deadline",
+    ] {
+        let out = swapsim(d, &["discover", "c", "--outcome", outcome, "--below", "0"]);
+        assert_eq!(out.status.code(), Some(2), "{outcome}");
+    }
 }
