@@ -15,10 +15,13 @@
 //! [`super::svg`] has checked them against what swapsim draws.
 
 use crate::jobs::compare::ComparisonFile;
+use crate::jobs::discover::{self, DiscoverResult};
+use crate::jobs::robust::RobustnessFile;
 use crate::outcomes::{DESIGN, Outcome, TitleStyle, TitleWords, Unit};
 use crate::outputs::manifest::{self, Manifest, ManifestFile};
 use crate::outputs::{OutputError as ReportError, files, io_err, write_file_atomically};
 use crate::scenario::uncertainty::Law;
+use crate::sensitivity::ensemble::{AssumptionsSummary, OutcomeLayers};
 use crate::sensitivity::tables::{
     AnalysisKind, IntervalEstimate, MorrisFile, MorrisOutcome, PointEstimate, SobolFile,
     SobolOutcome, SweepFile, TornadoFile, UncertaintyEntry,
@@ -67,11 +70,23 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
         ));
     }
     let manifest = manifest?;
-    let charts = read_charts(dir)?;
+    let robustness: Option<RobustnessFile> = read_typed(&dir.join(ROBUSTNESS_JSON))?;
+    let discovery_dir = dir.join(DISCOVER_DIR);
+    let discovery: Option<DiscoverResult> = read_typed(&discovery_dir.join(DISCOVER_JSON))?;
+    let mut charts = read_charts(dir)?;
+    if discovery.is_some() {
+        let mut more = read_charts(&discovery_dir)?;
+        for c in &mut more {
+            c.folder = DISCOVER_DIR;
+        }
+        charts.extend(more);
+    }
     let page = Page {
         manifest: &manifest,
         summary: summary.as_ref(),
         comparison: comparison.as_ref(),
+        robustness: robustness.as_ref(),
+        discovery: discovery.as_ref(),
         analysis: analysis.as_ref(),
         charts: &charts,
     }
@@ -81,6 +96,12 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
     write_file_atomically(&path, page.as_bytes())?;
     Ok(path)
 }
+
+/// The robust comparison's file, beside `comparison.json`.
+const ROBUSTNESS_JSON: &str = "robustness.json";
+/// The folder `discover` writes into, and its result.
+const DISCOVER_DIR: &str = "discover";
+const DISCOVER_JSON: &str = "discover.json";
 
 /// What wrote a folder of `history`, `calibrate` or `backtest`, which have
 /// no report; the command's name is taken only from a fixed list, since
@@ -218,6 +239,9 @@ fn read_analysis(dir: &Path) -> Result<Option<Analysis>, ReportError> {
 /// file is not shown (it holds markup swapsim's charts never contain).
 struct Chart {
     stem: String,
+    /// The folder under the output directory that holds it (`discover`),
+    /// or "" for the directory itself.
+    folder: &'static str,
     svg: Result<String, &'static str>,
 }
 
@@ -236,7 +260,11 @@ fn read_charts(dir: &Path) -> Result<Vec<Chart>, ReportError> {
             let svg = String::from_utf8(bytes)
                 .map_err(|_| "it is not UTF-8 text")
                 .and_then(|text| super::svg::inline(&text));
-            charts.push(Chart { stem, svg });
+            charts.push(Chart {
+                stem,
+                folder: "",
+                svg,
+            });
         }
     }
     // Charts of one kind per key outcome follow the outcomes' order.
@@ -322,7 +350,37 @@ const CAPTIONS: &[(&str, &str, &str)] = &[
          the reference is spread across trials that face the same simulated war. Mass to the \
          right of zero means the configuration brings more people home in the same future.",
     ),
+    (
+        "prim_trajectory",
+        "Discovered box: the peeling trajectory",
+        "Each dot is a box of assumptions that the search passed through while shrinking \
+         from the whole space: further right, the box holds more of the parameter sets where \
+         the event happens (coverage); higher, more of its own sets show the event (density). \
+         The ringed dots are the box chosen and its final form after widening.",
+    ),
+    (
+        "prim_box",
+        "Discovered box: the assumptions it restricts",
+        "One row per assumption the box restricts: the grey bar is the assumption's whole \
+         range over the parameter sets, the blue bar the part inside the box. Assumptions not \
+         shown may take any value.",
+    ),
     // One chart per key outcome; the heading names the outcome.
+    (
+        "assumptions_",
+        "Across the scenario's assumptions",
+        "Each bar is the share of parameter sets, drawn from the scenario's stated ranges, \
+         whose estimate falls in that range of values; the shaded band holds the middle 90% of \
+         the sets and the dashed line is the estimate at the central values. A wide spread \
+         means the answer rests on the assumptions more than on chance.",
+    ),
+    (
+        "regret_",
+        "Regret of each configuration across the assumptions",
+        "For each configuration, how far it falls short of the best configuration of the same \
+         parameter set: the bar is the mean shortfall over the sets with its 95% interval, the \
+         dot the largest. A configuration with no bar and its dot at zero is never beaten.",
+    ),
     (
         "tornado_",
         "Swing with each assumption",
@@ -521,6 +579,8 @@ struct Page<'a> {
     manifest: &'a Manifest,
     summary: Option<&'a Summary>,
     comparison: Option<&'a ComparisonFile>,
+    robustness: Option<&'a RobustnessFile>,
+    discovery: Option<&'a DiscoverResult>,
     analysis: Option<&'a Analysis>,
     charts: &'a [Chart],
 }
@@ -580,9 +640,18 @@ impl Page<'_> {
         }
         if let Some(s) = self.summary {
             key_numbers(&mut h, s);
+            if let Some(a) = &s.assumptions {
+                across_assumptions(&mut h, a, scenario);
+            }
         }
         if let Some(c) = self.comparison {
             comparison(&mut h, c);
+        }
+        if let Some(r) = self.robustness {
+            robustness(&mut h, r, scenario);
+        }
+        if let Some(d) = self.discovery {
+            discovered(&mut h, d);
         }
         if let Some(a) = self.analysis {
             sensitivity(&mut h, a, self.manifest, self.charts);
@@ -628,10 +697,15 @@ impl Page<'_> {
                     );
                 }
             }
+            let folder = if chart.folder.is_empty() {
+                String::new()
+            } else {
+                format!("{}/", chart.folder)
+            };
             let _ = writeln!(
                 h,
                 "\n<figcaption><strong>How to read it.</strong> {how} <span class=\"muted\">\
-                 (<code>{}.svg</code>)</span></figcaption>\n</figure>",
+                 (<code>{folder}{}.svg</code>)</span></figcaption>\n</figure>",
                 esc(&chart.stem)
             );
         }
@@ -827,6 +901,247 @@ fn key_numbers(h: &mut String, s: &Summary) {
         people(Some(s.trials as f64)),
         esc(&s.start_date),
         s.horizon_days
+    );
+}
+
+/// How much of an outcome's variance the assumptions explain, in words.
+fn share_in_words(share: f64) -> &'static str {
+    if share < 0.05 {
+        "almost all of its variation is chance: which future unfolds matters far more than the \
+         assumed values"
+    } else if share < 1.0 / 3.0 {
+        "chance explains most of its variation, the assumptions a smaller part"
+    } else if share < 2.0 / 3.0 {
+        "the assumptions and chance explain its variation about equally"
+    } else if share < 0.95 {
+        "the assumptions explain most of its variation, chance a smaller part"
+    } else {
+        "almost all of its variation comes from the assumptions: knowing them better would \
+         sharpen the answer most"
+    }
+}
+
+/// The two layers of every key outcome: at the central values, and across
+/// the scenario's assumptions, each number with its interval.
+fn across_assumptions(h: &mut String, a: &AssumptionsSummary, scenario: &Value) {
+    h.push_str("<section id=\"across-assumptions\">\n<h2>Across the scenario's assumptions</h2>\n");
+    let _ = writeln!(
+        h,
+        "<p>The intervals above measure only the noise of simulating a finite number of \
+         futures at the values the scenario writes down (its central values). The scenario \
+         marks {} of those values as uncertain, each with a stated range; {} combinations of \
+         them (parameter sets) were drawn over those ranges, each run on the same {} simulated \
+         futures. Each number below keeps its 95% interval, which measures the error from \
+         drawing a finite number of sets and futures.</p>",
+        people(Some(a.uncertainties.len() as f64)),
+        people(Some(a.parameter_sets as f64)),
+        people(Some(a.trials_per_set as f64)),
+    );
+    h.push_str("<ul class=\"numbers\">\n");
+    for o in &a.outcomes {
+        layer_card(h, o, scenario);
+    }
+    h.push_str(
+        "</ul>\n<p class=\"note\"><strong>How to read it.</strong> \"Across the scenario's \
+         assumptions\" is the range that 90% of the parameter sets fall in (5th to 95th \
+         percentile of the per-set estimates); \"over all draws\" pools assumptions and chance \
+         into one predictive estimate. The share of variance splits the outcome's variation \
+         between the assumptions and chance (law of total variance, with the simulation's \
+         noise removed from the assumptions' part).</p>\n</section>\n",
+    );
+}
+
+fn layer_card(h: &mut String, o: &OutcomeLayers, scenario: &Value) {
+    let key = o.outcome.design_key();
+    let scale = Scale::of(key);
+    let v = |x: f64| scale.level(Some(x));
+    let pair = |[lo, hi]: [f64; 2]| format!("{} to {}", v(lo), v(hi));
+    let l = &o.layers;
+    let across = &l.across;
+    let headline = format!(
+        "{} at the central values; {}–{} across the scenario's assumptions (90% of draws)",
+        scale.level(o.central.estimate),
+        v(across.p5.estimate),
+        v(across.p95.estimate)
+    );
+    let share = match (l.variance.share, l.variance.share_ci95) {
+        (Some(s), Some(ci)) => format!(
+            "The assumptions explain {} of its variance (95% interval {} to {}): {}.",
+            percent(Some(s)),
+            percent(Some(ci[0])),
+            percent(Some(ci[1])),
+            share_in_words(s)
+        ),
+        (Some(s), None) => format!(
+            "The assumptions explain {} of its variance: {}.",
+            percent(Some(s)),
+            share_in_words(s)
+        ),
+        _ => "It does not vary at all, so no share of its variance is due to the assumptions."
+            .to_string(),
+    };
+    let detail = format!(
+        "Central values: standard error {}. 5th percentile across the assumptions {} (95% \
+         interval {}), median {} (95% interval {}), 95th percentile {} (95% interval {}). Over \
+         all draws {} (95% interval {}). {share}",
+        scale.change(o.central.se),
+        v(across.p5.estimate),
+        pair(across.p5.ci95),
+        v(across.p50.estimate),
+        pair(across.p50.ci95),
+        v(across.p95.estimate),
+        pair(across.p95.ci95),
+        v(l.predictive.estimate),
+        pair(l.predictive.ci95),
+    );
+    let _ = writeln!(
+        h,
+        "<li id=\"layers-{}\"><span class=\"what\">{}</span><span class=\"value\">{}</span>\
+         <span class=\"interval\">{}</span></li>",
+        esc(key),
+        esc(&capitalise(&outcome_label(key, scenario))),
+        esc(&headline),
+        esc(&detail)
+    );
+}
+
+/// The robust comparison: per key outcome, the verdict in words and each
+/// configuration's share of sets where it is best, its regret and its
+/// difference from the reference across the assumptions.
+fn robustness(h: &mut String, r: &RobustnessFile, scenario: &Value) {
+    h.push_str(
+        "<section id=\"robustness\">\n<h2>Which configuration holds up across the \
+         assumptions</h2>\n",
+    );
+    let _ = writeln!(
+        h,
+        "<p>Every configuration was also run at {} parameter sets drawn over the scenario's \
+         {} uncertain assumptions, each on the same {} simulated futures (seed {}), so in each \
+         set the configurations face the same wars. The reference is <strong>{}</strong>.</p>",
+        people(Some(r.parameter_sets as f64)),
+        people(Some(r.uncertainties.len() as f64)),
+        people(Some(r.trials_per_set as f64)),
+        r.seed,
+        esc(&r.reference)
+    );
+    for o in &r.outcomes {
+        let key = o.outcome.design_key();
+        let scale = Scale::of(key);
+        let c = |v: f64| scale.change(Some(v));
+        let ci = |[lo, hi]: [f64; 2]| format!("{} to {}", c(lo), c(hi));
+        let _ = writeln!(
+            h,
+            "<h3>{}</h3>\n<p class=\"verdict\"><strong>Verdict.</strong> {}</p>",
+            esc(&capitalise(&outcome_label(key, scenario))),
+            esc(&o.verdict)
+        );
+        h.push_str(
+            "<div class=\"table-wrap\"><table>\n<thead><tr><th>configuration</th>\
+             <th>best in (share of sets, 95% interval)</th>\
+             <th>mean regret (95% interval)</th><th>largest regret</th>\
+             <th>difference from the reference: 5th percentile (95% interval)</th>\
+             <th>median (95% interval)</th><th>95th percentile (95% interval)</th>\
+             </tr></thead>\n<tbody>\n",
+        );
+        for row in &o.configurations {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td class=\"num\">{} ({} to {})</td>\
+                 <td class=\"num\">{} ({})</td><td class=\"num\">{}</td>\
+                 <td class=\"num\">{} ({})</td><td class=\"num\">{} ({})</td>\
+                 <td class=\"num\">{} ({})</td></tr>",
+                esc(&row.configuration),
+                percent(Some(row.p_best)),
+                percent(Some(row.p_best_ci95[0])),
+                percent(Some(row.p_best_ci95[1])),
+                c(row.mean_regret),
+                ci(row.mean_regret_ci95),
+                c(row.max_regret),
+                c(row.diff_p5),
+                ci(row.diff_p5_ci95),
+                c(row.diff_p50),
+                ci(row.diff_p50_ci95),
+                c(row.diff_p95),
+                ci(row.diff_p95_ci95),
+            );
+        }
+        h.push_str("</tbody></table></div>\n");
+    }
+    h.push_str(
+        "<p class=\"note\"><strong>How to read it.</strong> Regret is how far a configuration \
+         falls short of the best configuration of the same parameter set, with the simulation's \
+         noise removed (the best is picked on half of a set's futures and the shortfall \
+         measured on the other half); a configuration that is best in every set has none. The \
+         largest regret is the worst case among the sets drawn, so it has no interval and can \
+         only grow with more sets. Differences of probabilities are in percentage points \
+         (pp).</p>\n</section>\n",
+    );
+}
+
+/// The box of assumptions `discover` found, in words and as a table of
+/// bounds.
+fn discovered(h: &mut String, d: &DiscoverResult) {
+    let found = &d.discovery.found;
+    h.push_str(
+        "<section id=\"discovery\">\n<h2>When the answer turns: the assumptions that lead \
+         there</h2>\n",
+    );
+    let _ = writeln!(h, "<p>{}.</p>", esc(&capitalise(&discover::in_words(d))));
+    let _ = writeln!(
+        h,
+        "<p>Coverage {} (95% interval {} to {}): the share of the {} parameter sets where it \
+         happens that lie in the box. Density {} (95% interval {} to {}): the share of the \
+         box's {} sets where it happens, against {} over all {} sets.</p>",
+        percent(Some(found.coverage)),
+        percent(Some(found.coverage_ci95[0])),
+        percent(Some(found.coverage_ci95[1])),
+        people(Some(d.discovery.events as f64)),
+        percent(Some(found.density)),
+        percent(Some(found.density_ci95[0])),
+        percent(Some(found.density_ci95[1])),
+        people(Some(found.points as f64)),
+        percent(Some(
+            d.discovery.events as f64 / d.discovery.points.max(1) as f64
+        )),
+        people(Some(d.discovery.points as f64)),
+    );
+    if !found.bounds.is_empty() {
+        h.push_str(
+            "<div class=\"table-wrap\"><table>\n<thead><tr><th>assumption</th>\
+             <th>from</th><th>to</th><th>its whole range over the sets</th></tr></thead>\n\
+             <tbody>\n",
+        );
+        for b in &found.bounds {
+            let name = d
+                .parameters
+                .get(b.parameter)
+                .map_or("(an unnamed parameter)", String::as_str);
+            let [lo, hi] = d
+                .discovery
+                .ranges
+                .get(b.parameter)
+                .copied()
+                .unwrap_or([f64::NAN; 2]);
+            let bound = |v: Option<f64>| v.map_or_else(|| "any".to_string(), |v| sig4(Some(v)));
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+                 <td class=\"num\">{} to {}</td></tr>",
+                param_code(name),
+                bound(b.lower),
+                bound(b.upper),
+                sig4(Some(lo)),
+                sig4(Some(hi))
+            );
+        }
+        h.push_str("</tbody></table></div>\n");
+    }
+    h.push_str(
+        "<p class=\"note\"><strong>How it was found.</strong> PRIM (patient rule induction): \
+         the box starts as the whole space and is shrunk a few sets at a time on the side that \
+         most raises the share of sets where it happens; the box chosen is the densest that \
+         still holds the stated share of those sets, then widened again where that raises its \
+         density. Only the assumptions it restricts are listed.</p>\n</section>\n",
     );
 }
 

@@ -669,3 +669,179 @@ fn sensitivity_sweep_and_merge_write_the_report_when_asked() {
         "the merged design's table is the unsharded one"
     );
 }
+
+/// A probability as the report writes it.
+fn pct_of(v: &Value) -> String {
+    pct(v.as_f64().expect("a number"))
+}
+
+#[test]
+fn report_of_an_ensemble_shows_both_layers_of_every_key_probability_as_summary_json_holds_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let html = report_of(
+        &[
+            "run",
+            "--trials",
+            "400",
+            "--assumptions",
+            "16",
+            "--report",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &out,
+    );
+    assert_needs_no_network(&html);
+    let summary: Value =
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let outcomes = summary["assumptions"]["outcomes"].as_array().unwrap();
+    let mut probabilities = 0;
+    for o in outcomes.iter().filter(|o| o["unit"] == "probability") {
+        probabilities += 1;
+        let headline = format!(
+            "{} at the central values; {}–{} across the scenario's assumptions (90% of draws)",
+            pct_of(&o["central"]["estimate"]),
+            pct_of(&o["across"]["p5"]["estimate"]),
+            pct_of(&o["across"]["p95"]["estimate"])
+        );
+        assert!(
+            html.contains(&swapsim::report::html::esc(&headline)),
+            "{headline}"
+        );
+        // Every number keeps its interval: the percentiles' and the
+        // predictive estimate's, and the variance share's.
+        for (v, ci) in [
+            (&o["across"]["p5"]["estimate"], &o["across"]["p5"]["ci95"]),
+            (&o["across"]["p95"]["estimate"], &o["across"]["p95"]["ci95"]),
+            (&o["predictive"]["estimate"], &o["predictive"]["ci95"]),
+        ] {
+            let with = format!(
+                "{} (95% interval {} to {})",
+                pct_of(v),
+                pct_of(&ci[0]),
+                pct_of(&ci[1])
+            );
+            assert!(html.contains(&with), "{with}");
+        }
+        if let Some(share) = o["variance"]["share"].as_f64() {
+            let ci = &o["variance"]["share_ci95"];
+            let said = format!(
+                "The assumptions explain {} of its variance (95% interval {} to {})",
+                pct(share),
+                pct_of(&ci[0]),
+                pct_of(&ci[1])
+            );
+            assert!(html.contains(&said), "{said}");
+        }
+    }
+    assert!(
+        probabilities >= 4,
+        "the default scenario's key probabilities"
+    );
+    assert!(html.contains("id=\"across-assumptions\""));
+    assert!(html.contains("id=\"chart-assumptions_no_round_by_deadline\""));
+}
+
+#[test]
+fn report_of_a_robust_comparison_shows_each_verdict_and_the_regret_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let scenario = repo("scenarios/mediator-configurations.toml");
+    let html = report_of(
+        &[
+            "compare",
+            scenario.to_str().unwrap(),
+            "--trials",
+            "200",
+            "--assumptions",
+            "8",
+            "--report",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &out,
+    );
+    let robust: Value =
+        serde_json::from_str(&fs::read_to_string(out.join("robustness.json")).unwrap()).unwrap();
+    for o in robust["outcomes"].as_array().unwrap() {
+        let verdict = swapsim::report::html::esc(o["verdict"].as_str().unwrap());
+        assert!(html.contains(&verdict), "{verdict}");
+        for c in o["configurations"].as_array().unwrap() {
+            let best = format!(
+                "{} ({} to {})",
+                pct_of(&c["p_best"]),
+                pct_of(&c["p_best_ci95"][0]),
+                pct_of(&c["p_best_ci95"][1])
+            );
+            let row = format!(
+                "<tr><td>{}</td><td class=\"num\">{best}</td>",
+                swapsim::report::html::esc(c["configuration"].as_str().unwrap())
+            );
+            assert!(html.contains(&row), "{row}");
+        }
+    }
+    assert!(html.contains("id=\"chart-regret_returned_by_deadline\""));
+}
+
+#[test]
+fn report_after_discover_names_the_box_in_words_with_its_charts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let dir = out.to_str().unwrap();
+    for args in [
+        &[
+            "run",
+            "--trials",
+            "200",
+            "--assumptions",
+            "64",
+            "--quiet",
+            "--out",
+            dir,
+        ][..],
+        &[
+            "discover",
+            dir,
+            "--outcome",
+            "no_round_by_deadline",
+            "--above",
+            "0.4",
+            "--quiet",
+        ],
+        &["report", dir],
+    ] {
+        let o = swapsim(args);
+        assert!(o.status.success(), "{args:?}: {}", text(&o.stderr));
+    }
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    let found: Value =
+        serde_json::from_str(&fs::read_to_string(out.join("discover/discover.json")).unwrap())
+            .unwrap();
+    let b = &found["found"];
+    let coverage = format!(
+        "Coverage {} (95% interval {} to {})",
+        pct_of(&b["coverage"]),
+        pct_of(&b["coverage_ci95"][0]),
+        pct_of(&b["coverage_ci95"][1])
+    );
+    assert!(html.contains(&coverage), "{coverage}");
+    let density = format!(
+        "Density {} (95% interval {} to {})",
+        pct_of(&b["density"]),
+        pct_of(&b["density_ci95"][0]),
+        pct_of(&b["density_ci95"][1])
+    );
+    assert!(html.contains(&density), "{density}");
+    assert!(html.contains("this happens mostly when") || html.contains("no box of parameters"));
+    for stem in ["prim_trajectory", "prim_box"] {
+        assert!(html.contains(&format!("id=\"chart-{stem}\"")), "{stem}");
+        assert!(
+            html.contains(&format!("<code>discover/{stem}.svg</code>")),
+            "{stem}"
+        );
+    }
+    assert!(!html.contains("This chart is not shown"));
+}
