@@ -293,16 +293,23 @@ pub struct ForecastScore {
     pub mean: f64,
     /// Percentiles (Hyndman–Fan type 7).
     pub p5: f64,
+    pub p25: f64,
     pub p50: f64,
+    pub p75: f64,
     pub p95: f64,
     /// CRPS of the sample's empirical distribution (unit of the quantity);
     /// null when the outcome is unknown.
     pub crps: Option<f64>,
     /// Mid-distribution PIT of the outcome; null when it is unknown.
     pub pit: Option<f64>,
+    /// Randomised PIT of the outcome ([`score::randomised_pit`]); null
+    /// when it is unknown.
+    pub randomised_pit: Option<f64>,
 }
 
-fn score_sample(values: &[u64], observed: Option<u64>) -> ForecastScore {
+/// Scores `values` against `observed`; `draw` is the uniform draw of the
+/// randomised PIT ([`score::pit_draw`]).
+fn score_sample(values: &[u64], observed: Option<u64>, draw: f64) -> ForecastScore {
     let hist = score::histogram(values);
     let mut h = IntHistogram::new();
     for &v in values {
@@ -312,10 +319,13 @@ fn score_sample(values: &[u64], observed: Option<u64>) -> ForecastScore {
     ForecastScore {
         mean: values.iter().map(|&v| v as f64).sum::<f64>() / values.len().max(1) as f64,
         p5: q(0.05),
+        p25: q(0.25),
         p50: q(0.5),
+        p75: q(0.75),
         p95: q(0.95),
         crps: observed.map(|y| score::crps(&hist, y)),
         pit: observed.map(|y| score::mid_pit(&hist, y)),
+        randomised_pit: observed.map(|y| score::randomised_pit(&hist, y, draw)),
     }
 }
 
@@ -552,9 +562,11 @@ pub fn run(setup: &Setup, spec: Spec) -> Result<Backtest, BacktestError> {
                 recent.rounds_by(last),
             ),
         ] {
-            let sw = score_sample(&sim, observed);
-            let nv = score_sample(&base, observed);
-            let rc = score_sample(&weighted, observed);
+            let origin_day = i64::from(chrono::Datelike::num_days_from_ce(&spec.fit_until));
+            let draw = score::pit_draw(spec.seed, origin_day, quantity, h);
+            let sw = score_sample(&sim, observed, draw);
+            let nv = score_sample(&base, observed, draw);
+            let rc = score_sample(&weighted, observed, draw);
             let skill = sw.crps.zip(nv.crps).map(|(a, b)| score::skill(a, b));
             let skill_recent = sw.crps.zip(rc.crps).map(|(a, b)| score::skill(a, b));
             scores.push(HorizonScore {

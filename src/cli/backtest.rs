@@ -143,7 +143,7 @@ pub(super) fn run(args: &BacktestArgs) -> Result<(), Error> {
     if !args.quiet {
         let r = &done.results;
         let text = if job.is_rolling() {
-            rolling_table(&r.tests, &r.means, &r.skipped)
+            rolling_table(&r.tests, &r.means, &r.skipped) + &coverage_table(&r.coverage)
         } else {
             r.tests.first().map(backtest_table).unwrap_or_default()
         };
@@ -316,5 +316,45 @@ fn rolling_table(tests: &[Backtest], means: &[MeanScore], skipped: &[String]) ->
     for s in skipped {
         out.push_str(&format!("  skipped {s}\n"));
     }
+    out
+}
+
+/// The coverage of the forecast bands as a plain-text table.
+fn coverage_table(rows: &[backtest::score::CoverageRow]) -> String {
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "\n  Coverage: share of origins whose outcome fell inside each forecast's central band (95% Wilson interval)\n  {:<8}{:>6}{:>9}{:>24}{:>24}{:>24}\n",
+        "", "days", "band", "swapsim", "naive", "recent"
+    );
+    let cell = |r: Option<&backtest::score::CoverageRow>| {
+        r.map_or("-".to_string(), |r| {
+            format!(
+                "{}/{} {:.2} ({:.2}-{:.2})",
+                r.inside, r.origins, r.share, r.ci95_low, r.ci95_high
+            )
+        })
+    };
+    for r in rows.iter().filter(|r| r.forecast == "swapsim") {
+        let find = |forecast: &str| {
+            rows.iter().find(|x| {
+                x.forecast == forecast
+                    && x.quantity == r.quantity
+                    && x.horizon_days == r.horizon_days
+                    && x.band_percent == r.band_percent
+            })
+        };
+        out.push_str(&format!(
+            "  {:<8}{:>6}{:>8}%{:>24}{:>24}{:>24}\n",
+            r.quantity,
+            r.horizon_days,
+            r.band_percent,
+            cell(Some(r)),
+            cell(find("naive")),
+            cell(find("recent"))
+        ));
+    }
+    out.push_str("  (origins closer together than the horizon are not independent: the intervals are lower bounds on the uncertainty)\n");
     out
 }

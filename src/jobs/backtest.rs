@@ -9,7 +9,8 @@
 //! simulated conditions, which every origin maps its fit under, are
 //! simulated once per range. A single back-test writes the calibrated
 //! scenario behind its forecast, the forecast day by day, its scores and a
-//! chart; a rolling one writes every origin's scores and their means.
+//! chart; a rolling one writes every origin's scores and their means, the
+//! coverage of the forecast bands, PIT histograms, and charts of both.
 
 use super::calibrate::{base_scenario, sizes_window};
 use super::{Exec, Job, Outputs, RunInfo, WriteOptions};
@@ -93,6 +94,9 @@ pub struct BacktestResults {
     pub tests: Vec<Backtest>,
     /// Mean scores over the origins (rolling back-tests).
     pub means: Vec<MeanScore>,
+    /// Coverage of the central 50% and 90% bands of every forecast
+    /// (rolling back-tests).
+    pub coverage: Vec<backtest::score::CoverageRow>,
     /// Origins left out, with the reason (rolling back-tests).
     pub skipped: Vec<String>,
     /// The calibrated scenario behind the forecast (single back-tests).
@@ -258,15 +262,19 @@ impl Job for BacktestJob {
             calibrated = calibrated.or(r.calibrated);
             tests.push(r.backtest);
         }
-        let means = if self.rolling {
+        let (means, coverage) = if self.rolling {
             let seed = self.specs.first().map_or(0, |s| s.seed);
-            backtest::mean_scores(&tests, self.every, seed)
+            (
+                backtest::mean_scores(&tests, self.every, seed),
+                backtest::score::coverage_rows(&tests),
+            )
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
         Ok(BacktestResults {
             tests,
             means,
+            coverage,
             skipped: self.skipped.clone(),
             calibrated,
         })
@@ -280,10 +288,26 @@ impl Job for BacktestJob {
             let rolling = Rolling {
                 origins: r.tests.iter().map(|t| t.spec.fit_until).collect(),
                 mean_scores: &r.means,
+                coverage: &r.coverage,
                 backtests: &r.tests,
                 methods: METHODS,
             };
             out.json("rolling.json", &rolling)?;
+            out.csv("coverage.csv", &r.coverage)?;
+            let pit = backtest::score::pit_rows(&r.tests);
+            out.csv("pit_histogram.csv", &pit)?;
+            if options.charts {
+                out.add(
+                    crate::plot::backtest::draw_rolling_charts(
+                        &r.tests,
+                        &pit,
+                        &self.record.source_name,
+                        &self.record.sha256,
+                        out.dir(),
+                    )
+                    .map_err(Error::other)?,
+                );
+            }
             return Ok(());
         }
         let Some(b) = r.tests.first() else {
@@ -398,8 +422,14 @@ struct ScoreRow {
     swapsim_pit: Option<f64>,
     naive_pit: Option<f64>,
     recent_pit: Option<f64>,
+    /// Randomised PIT (Czado, Gneiting and Held 2009) of each forecast.
+    swapsim_randomised_pit: Option<f64>,
+    naive_randomised_pit: Option<f64>,
+    recent_randomised_pit: Option<f64>,
     swapsim_p5: f64,
+    swapsim_p25: f64,
     swapsim_p50: f64,
+    swapsim_p75: f64,
     swapsim_p95: f64,
     naive_p50: f64,
     recent_p50: f64,
@@ -422,8 +452,13 @@ fn score_rows(b: &Backtest) -> Vec<ScoreRow> {
             swapsim_pit: s.swapsim.pit,
             naive_pit: s.naive.pit,
             recent_pit: s.recent.pit,
+            swapsim_randomised_pit: s.swapsim.randomised_pit,
+            naive_randomised_pit: s.naive.randomised_pit,
+            recent_randomised_pit: s.recent.randomised_pit,
             swapsim_p5: s.swapsim.p5,
+            swapsim_p25: s.swapsim.p25,
             swapsim_p50: s.swapsim.p50,
+            swapsim_p75: s.swapsim.p75,
             swapsim_p95: s.swapsim.p95,
             naive_p50: s.naive.p50,
             recent_p50: s.recent.p50,
@@ -437,6 +472,7 @@ fn score_rows(b: &Backtest) -> Vec<ScoreRow> {
 struct Rolling<'a> {
     origins: Vec<NaiveDate>,
     mean_scores: &'a [MeanScore],
+    coverage: &'a [backtest::score::CoverageRow],
     backtests: &'a [Backtest],
     methods: Methods,
 }
@@ -446,6 +482,8 @@ struct Rolling<'a> {
 struct Methods {
     crps: &'static str,
     pit: &'static str,
+    randomised_pit: &'static str,
+    coverage: &'static str,
     naive: &'static str,
     recent: &'static str,
     start: &'static str,
@@ -455,6 +493,8 @@ struct Methods {
 const METHODS: Methods = Methods {
     crps: "CRPS of the sample's empirical distribution, E|X - y| - E|X - X'|/2 with 1/n^2 weights, computed exactly in integers",
     pit: "mid-distribution PIT: P(X < y) + P(X = y)/2 under the sample",
+    randomised_pit: "randomised PIT (Czado, Gneiting and Held 2009): P(X < y) + V P(X = y) under the sample, V uniform on [0, 1) from its own stream per origin, quantity and horizon, shared by the three forecasts; histograms in tenths",
+    coverage: "share of origins whose outcome lies within the central 50% (25th to 75th percentile) or 90% (5th to 95th) band, ends included, with a 95% Wilson score interval that treats origins as independent",
     naive: "rounds as a homogeneous Poisson process at the fitting window's rate; sizes drawn with replacement from the window's rounds with a figure",
     recent: "the naive forecast with every day of the fitting window weighted by 2^(-age/half_life) days before the origin: the rate is the weighted share of days a round started, sizes are drawn with probability proportional to the weight of their round's first day",
     start: "trials split between a Suspended and an Active start in proportion to the filtered probability of each state at the origin",

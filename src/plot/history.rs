@@ -69,7 +69,7 @@ fn colour_of(colours: &[(String, RGBColor)], label: &str) -> RGBColor {
 }
 
 /// "swapsim <command> · <record> · SHA-256 <12 hex>…".
-fn record_footer(record: &str, sha256: &str, what: &str) -> String {
+pub(super) fn record_footer(record: &str, sha256: &str, what: &str) -> String {
     format!(
         "swapsim {what} · {record} · SHA-256 {}…",
         &sha256[..12.min(sha256.len())]

@@ -34,6 +34,7 @@ use crate::outcomes::TitleWords;
 use crate::scenario::Scenario;
 use crate::stats::{DailyRow, Proportion, Results};
 
+pub mod backtest;
 pub mod history;
 pub mod sensitivity;
 

@@ -228,6 +228,7 @@ fn a_rolling_backtest_split_into_parts_gives_the_same_scores() {
     let parts = job.finish(parts).expect("finished");
     assert_eq!(parts.tests, whole.tests);
     assert_eq!(parts.means, whole.means);
+    assert_eq!(parts.coverage, whole.coverage);
     // A part that lost an origin is refused, not finished.
     let short = job.simulate(0..2, &exec).expect("simulated");
     assert!(job.finish(short).is_err());
@@ -264,4 +265,110 @@ fn a_backtest_whose_fit_is_never_suspended_runs_as_a_one_state_process() {
         stdout.contains("0 of 200 trials start suspended"),
         "{stdout}"
     );
+}
+
+#[test]
+fn a_rolling_backtest_writes_pit_histograms_coverage_and_charts_that_match_its_scores() {
+    use std::collections::HashMap;
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let out = Command::new(env!("CARGO_BIN_EXE_swapsim"))
+        .current_dir(tmp.path())
+        .args([
+            "backtest",
+            "--rolling",
+            "--from",
+            "2023-07-01",
+            "--to",
+            "2024-10-01",
+            "--trials",
+            "300",
+            "--out",
+            "bt",
+        ])
+        .output()
+        .expect("the swapsim binary starts");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("Coverage: share of origins"), "{stdout}");
+    let dir = tmp.path().join("bt");
+    for q in ["people", "rounds"] {
+        for h in [90, 180] {
+            for stem in ["crps", "pit"] {
+                for ext in ["png", "svg"] {
+                    let f = dir.join(format!("{stem}_{q}_{h}d.{ext}"));
+                    assert!(f.is_file(), "missing {}", f.display());
+                }
+            }
+        }
+    }
+    let read = |name: &str| -> Vec<HashMap<String, String>> {
+        let mut r = csv::Reader::from_path(dir.join(name)).expect(name);
+        r.deserialize().map(|row| row.expect("a row")).collect()
+    };
+    let scores = read("scores.csv");
+    let coverage = read("coverage.csv");
+    let pit = read("pit_histogram.csv");
+    let num = |row: &HashMap<String, String>, k: &str| -> f64 {
+        row[k]
+            .parse()
+            .unwrap_or_else(|_| panic!("{k} = {:?}", row[k]))
+    };
+    for q in ["people", "rounds"] {
+        for h in ["90", "180"] {
+            let scored: Vec<&HashMap<String, String>> = scores
+                .iter()
+                .filter(|r| {
+                    r["quantity"] == q && r["horizon_days"] == h && !r["observed"].is_empty()
+                })
+                .collect();
+            // swapsim's coverage, recounted from the percentiles in scores.csv.
+            for (band, lo, hi) in [
+                ("50", "swapsim_p25", "swapsim_p75"),
+                ("90", "swapsim_p5", "swapsim_p95"),
+            ] {
+                let inside = scored
+                    .iter()
+                    .filter(|r| {
+                        num(r, lo) <= num(r, "observed") && num(r, "observed") <= num(r, hi)
+                    })
+                    .count();
+                let row = coverage
+                    .iter()
+                    .find(|r| {
+                        r["quantity"] == q
+                            && r["horizon_days"] == h
+                            && r["forecast"] == "swapsim"
+                            && r["band_percent"] == band
+                    })
+                    .expect("a coverage row");
+                assert_eq!(row["inside"], inside.to_string(), "{q} {h} {band}%");
+                assert_eq!(row["origins"], scored.len().to_string(), "{q} {h} {band}%");
+                assert!(
+                    num(row, "ci95_low") <= num(row, "share")
+                        && num(row, "share") <= num(row, "ci95_high")
+                );
+            }
+            // The PIT histogram bins the randomised PIT values of scores.csv.
+            for forecast in ["swapsim", "naive", "recent"] {
+                let mut expected = [0u64; 10];
+                for r in &scored {
+                    let v = num(r, &format!("{forecast}_randomised_pit"));
+                    assert!((0.0..=1.0).contains(&v));
+                    expected[((v * 10.0).floor() as usize).min(9)] += 1;
+                }
+                let got: Vec<u64> = pit
+                    .iter()
+                    .filter(|r| {
+                        r["quantity"] == q && r["horizon_days"] == h && r["forecast"] == forecast
+                    })
+                    .map(|r| num(r, "count") as u64)
+                    .collect();
+                assert_eq!(got, expected, "{q} {h} {forecast}");
+            }
+        }
+    }
 }
