@@ -1,9 +1,9 @@
 //! Shards, merging and convergence control: results must not depend on how
 //! a run is split.
 
+use crate::common::{ok, swapsim};
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
 use swapsim::engine::{self, StreamKeys};
 use swapsim::jobs::run::{RunJob, RunOptions};
 use swapsim::jobs::{Exec, Job, Silent};
@@ -11,22 +11,6 @@ use swapsim::model::Model;
 use swapsim::outcomes::Outcome;
 use swapsim::scenario::ScenarioSource;
 use swapsim::stats::Accumulator;
-
-fn swapsim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_swapsim"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 const TRIALS: &str = "6000";
 

@@ -3,26 +3,10 @@
 //! before anything is written, and nothing the file says decides where
 //! results go.
 
+use crate::common::{ok, swapsim};
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn swapsim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_swapsim"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// Two shards of a 2,048-trial run in `output/x-shard-K-of-2` (two engine
 /// blocks, one per shard).
