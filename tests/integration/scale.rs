@@ -365,3 +365,31 @@ fn report_and_shard_do_not_combine() {
         );
     }
 }
+
+#[test]
+fn merged_shards_of_a_comparison_across_assumptions_give_the_same_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/mediator-configurations.toml");
+    // The central comparison and 6 parameter sets: 7 units, so 7 shards
+    // hold one each and 2 or 3 shards split the sets unevenly.
+    shards_merge_to_the_same_bytes(
+        tmp.path(),
+        &[
+            "compare",
+            scenario.to_str().unwrap(),
+            "--trials",
+            "300",
+            "--assumptions",
+            "6",
+        ],
+        &[
+            "comparison.json",
+            "comparison.csv",
+            "differences.csv",
+            "robustness.json",
+            "robustness.csv",
+        ],
+        &[1, 2, 3, 7],
+    );
+}
