@@ -755,6 +755,7 @@ mod tests {
             days_suspended: 0,
             collapse_day: None,
             final_phase: Phase::Active,
+            capped_rounds: 0,
         }
     }
 
@@ -772,6 +773,7 @@ mod tests {
             days_suspended: 27,
             collapse_day: Some(170),
             final_phase: Phase::Collapsed,
+            capped_rounds: 0,
         }
     }
 

@@ -6,7 +6,7 @@ use clap::Args;
 use std::path::{Path, PathBuf};
 use swapsim::jobs::compare::{CompareJob, CompareOptions};
 use swapsim::jobs::robust::RobustCompareJob;
-use swapsim::jobs::shard;
+use swapsim::jobs::shard::{self, RoundCap};
 use swapsim::jobs::{self, Exec, WriteOptions};
 use swapsim::outcomes::Outcome;
 use swapsim::scenario::ScenarioSource;
@@ -38,8 +38,10 @@ pub struct CompareArgs {
     /// mediators, each one alone, all but each one, and none.
     #[arg(long)]
     pub knockout: bool,
-    /// Run only shard K of N (1-based) of the trials and write a partial
-    /// result for `swapsim merge`, in output/<file name>-compare-shard-K-of-N/.
+    /// Run only shard K of N (1-based) of the trials (with --assumptions:
+    /// of the central comparison and the parameter sets, whole units each)
+    /// and write a partial result for `swapsim merge`, in
+    /// output/<file name>-compare-shard-K-of-N/.
     #[arg(long, value_name = "K/N", value_parser = super::parse_shard)]
     pub shard: Option<(u64, u64)>,
     /// Trials of every configuration, overriding the reference file's
@@ -88,13 +90,10 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), Error> {
     };
     let out = args.common.out.as_deref();
     if let Some(k_of_n) = args.shard {
-        if args.assumptions.is_some_and(|n| n > 0) {
-            return Err(Error::input(
-                "--assumptions cannot be combined with --shard yet: run the comparison across \
-                 assumptions on one machine, or give --assumptions 0",
-            ));
-        }
-        let done = shard::run_shard(&job, k_of_n, out, &exec)?;
+        let done = match args.assumptions.filter(|&n| n > 0) {
+            Some(n) => shard::run_shard(&RobustCompareJob::plan(job, n)?, k_of_n, out, &exec)?,
+            None => shard::run_shard(&job, k_of_n, out, &exec)?,
+        };
         if !args.common.quiet {
             super::merge::say_shard(&done.partial, &done.dir);
         }
@@ -108,6 +107,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), Error> {
     if let Some(n) = args.assumptions.filter(|&n| n > 0) {
         let robust = RobustCompareJob::plan(job, n)?;
         let done = jobs::execute(&robust, out, &exec, &options)?;
+        super::warn_round_cap(&RoundCap::of_comparison(&done.results.comparison));
         if !args.common.quiet {
             print_comparison(
                 &done.results.comparison,
@@ -126,6 +126,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), Error> {
         return Ok(());
     }
     let done = jobs::execute(&job, out, &exec, &options)?;
+    super::warn_round_cap(&RoundCap::of_comparison(&done.results));
     if !args.common.quiet {
         print_comparison(&done.results, job.title(), &done.dir, done.wall);
     }

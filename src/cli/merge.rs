@@ -16,8 +16,9 @@ Examples:
   swapsim compare scenarios/mediator-configurations.toml --shard 2/3
   swapsim sensitivity --method sobol --shard 5/8
       Comparisons are sharded by trials, sensitivity designs by design
-      points; `swapsim merge` combines either kind (add --report for
-      report.html).";
+      points, runs and comparisons with --assumptions by parameter sets
+      (the central values count as the first); `swapsim merge` combines
+      any kind (add --report for report.html).";
 
 /// Says which part of the job a shard ran and where its result is.
 pub(super) fn say_shard(partial: &Partial, out: &Path) {
@@ -47,6 +48,7 @@ pub(super) fn merge(args: &MergeArgs) -> Result<(), Error> {
     };
     let (partials, target) = shard::prepare(&request)?;
     let merged = shard::merge(partials, &target, &options)?;
+    super::warn_round_cap(&merged.round_cap);
     if !args.quiet {
         say!(
             "merged {} shards ({} {}) into {}",

@@ -7,7 +7,7 @@ use std::path::Path;
 use swapsim::format;
 use swapsim::jobs::ensemble::{self, DEFAULT_ASSUMPTIONS, EnsembleJob, EnsembleResults};
 use swapsim::jobs::run::{DEFAULT_CONVERGENCE_CAP, RunJob, RunOptions};
-use swapsim::jobs::shard;
+use swapsim::jobs::shard::{self, RoundCap};
 use swapsim::jobs::{self, Exec, Job, RunInfo, WriteOptions};
 use swapsim::outcomes::Outcome;
 use swapsim::outputs::Staging;
@@ -134,6 +134,7 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Error> {
             (job, done)
         }
     };
+    super::warn_round_cap(&[RoundCap::of_run(&done.results.results)]);
     if !args.common.quiet {
         if let Some(se) = args.target_se {
             say!(
@@ -170,6 +171,7 @@ fn run_ensemble(job: &EnsembleJob, args: &RunArgs) -> Result<(), Error> {
         force: args.common.force,
     };
     let done = jobs::execute(job, out, &exec, &options)?;
+    super::warn_round_cap(&[RoundCap::of_run(&done.results.run.results)]);
     if !args.common.quiet {
         let central = job.central().scenario();
         print_summary(&done.results.run.results, central, &done.dir, done.wall);

@@ -11,6 +11,7 @@
 //! `robustness.json` besides the comparison's files.
 
 use super::compare::CompareJob;
+use super::shard::{ShardStats, Sharded, Spec};
 use super::{Exec, Job, Outputs, RunInfo, Silent, WriteOptions};
 use crate::engine::TrialSink;
 use crate::error::{Error, Result};
@@ -49,7 +50,8 @@ pub struct RobustCompareJob {
 }
 
 /// The statistics of a range of units.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RobustStats {
     /// The comparison at the central values, when the range holds unit 0.
     pub central: Option<CompareAccumulator>,
@@ -511,5 +513,130 @@ impl Job for RobustCompareJob {
 
     fn manifest(&self, run: &RunInfo, outputs: Vec<String>) -> ManifestFile {
         self.compare.manifest(run, outputs)
+    }
+}
+
+impl Sharded for RobustCompareJob {
+    fn spec(&self) -> Spec {
+        let Spec::Compare {
+            scenarios,
+            variants,
+            knockout,
+            seed,
+            trials,
+        } = self.compare.spec()
+        else {
+            unreachable!("a comparison records itself as one")
+        };
+        Spec::Robust {
+            scenarios,
+            variants,
+            knockout,
+            seed,
+            trials,
+            assumptions: self.sets.len() as u64,
+        }
+    }
+
+    fn from_spec(spec: &Spec) -> Result<Self> {
+        let Spec::Robust {
+            scenarios,
+            variants,
+            knockout,
+            seed,
+            trials,
+            assumptions,
+        } = spec
+        else {
+            return Err(Error::input(
+                "not the partial result of a comparison across assumptions",
+            ));
+        };
+        let assumptions = usize::try_from(*assumptions)
+            .ok()
+            .filter(|&n| (1..=crate::sensitivity::design::MAX_SOBOL_SAMPLES).contains(&n))
+            .ok_or_else(|| {
+                Error::input(format!(
+                    "job.assumptions: {assumptions} parameter sets is not a number a comparison \
+                     across assumptions holds (1 to {})",
+                    crate::sensitivity::design::MAX_SOBOL_SAMPLES
+                ))
+            })?;
+        let compare = CompareJob::from_spec(&Spec::Compare {
+            scenarios: scenarios.clone(),
+            variants: variants.clone(),
+            knockout: *knockout,
+            seed: *seed,
+            trials: *trials,
+        })?;
+        RobustCompareJob::plan(compare, assumptions)
+    }
+
+    fn to_shard(stats: RobustStats) -> ShardStats {
+        ShardStats::Robust(stats)
+    }
+
+    fn from_shard(stats: ShardStats) -> Option<RobustStats> {
+        match stats {
+            ShardStats::Robust(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn check(&self, stats: &RobustStats, range: Range<u64>) -> Result<()> {
+        let configs = self.compare.configs();
+        let trials = configs[0].scenario.simulation().trials;
+        let holds_central = range.start == 0 && range.end > 0;
+        match (&stats.central, holds_central) {
+            (Some(acc), true) => self
+                .compare
+                .check(acc, 0..trials)
+                .map_err(|e| e.context("statistics.robust.central"))?,
+            (None, false) => {}
+            (Some(_), false) => {
+                return Err(Error::input(
+                    "statistics.robust.central: the shard does not hold the central comparison",
+                ));
+            }
+            (None, true) => {
+                return Err(Error::input(
+                    "statistics.robust.central: missing, but the shard holds the central \
+                     comparison",
+                ));
+            }
+        }
+        let want = range.end - range.start - u64::from(holds_central);
+        if stats.sets.len() as u64 != want {
+            return Err(Error::input(format!(
+                "statistics.robust.sets: {} parameter sets, but the shard holds {want}",
+                stats.sets.len()
+            )));
+        }
+        let half = trials / 2;
+        let first_set = range.start.max(1);
+        for (i, set) in stats.sets.iter().enumerate() {
+            let set_no = first_set + i as u64;
+            if set.len() != configs.len() {
+                return Err(Error::input(format!(
+                    "statistics.robust.sets[{i}]: {} configurations, but the comparison has {} \
+                     (parameter set {set_no})",
+                    set.len(),
+                    configs.len()
+                )));
+            }
+            for (c, [a, b]) in set.iter().enumerate() {
+                for (h, sums, n) in [(0, a, half), (1, b, trials - half)] {
+                    sums.check_against(&configs[c].scenario, n)
+                        .map_err(|field| {
+                            Error::input(format!(
+                                "statistics.robust.sets[{i}][{c}][{h}].{field} (parameter set \
+                             {set_no}, configuration {:?})",
+                                configs[c].name
+                            ))
+                        })?;
+                }
+            }
+        }
+        Ok(())
     }
 }

@@ -146,6 +146,23 @@ pub enum Spec {
         /// Parameter sets (`--assumptions`).
         assumptions: u64,
     },
+    /// `swapsim compare --assumptions N --shard`: the comparison at the
+    /// central values, then the parameter sets, every configuration at
+    /// each.
+    Robust {
+        /// The files compared (one file with variants, or several files).
+        scenarios: Vec<SourceRecord>,
+        /// `--variants`, as given.
+        variants: Vec<String>,
+        /// `--knockout`.
+        knockout: bool,
+        seed: u64,
+        /// Trials of the central comparison and of every configuration at
+        /// every parameter set.
+        trials: u64,
+        /// Parameter sets (`--assumptions`).
+        assumptions: u64,
+    },
 }
 
 impl Spec {
@@ -156,6 +173,7 @@ impl Spec {
             Spec::Compare { .. } => "compare",
             Spec::Sensitivity { .. } => "sensitivity",
             Spec::Ensemble { .. } => "run",
+            Spec::Robust { .. } => "compare",
         }
     }
 
@@ -166,7 +184,9 @@ impl Spec {
             Spec::Run { trials, .. } | Spec::Compare { trials, .. } => *trials,
             Spec::Sensitivity { design_points, .. } => *design_points,
             // The central run is unit 0.
-            Spec::Ensemble { assumptions, .. } => assumptions.saturating_add(1),
+            Spec::Ensemble { assumptions, .. } | Spec::Robust { assumptions, .. } => {
+                assumptions.saturating_add(1)
+            }
         }
     }
 
@@ -174,7 +194,7 @@ impl Spec {
     pub fn unit_name(&self) -> &'static str {
         match self {
             Spec::Sensitivity { .. } => "design points",
-            Spec::Ensemble { .. } => "parameter sets",
+            Spec::Ensemble { .. } | Spec::Robust { .. } => "parameter sets",
             _ => "trials",
         }
     }
@@ -183,7 +203,7 @@ impl Spec {
     pub fn shard_range(&self, k: u64, n: u64) -> Range<u64> {
         match self {
             Spec::Sensitivity { design_points, .. } => point_range(*design_points, k, n),
-            Spec::Ensemble { .. } => point_range(self.units(), k, n),
+            Spec::Ensemble { .. } | Spec::Robust { .. } => point_range(self.units(), k, n),
             _ => engine::shard_range(self.units(), k, n),
         }
     }
@@ -196,7 +216,7 @@ impl Spec {
             | Spec::Ensemble { scenario, .. } => {
                 vec![scenario.sha256.as_str()]
             }
-            Spec::Compare { scenarios, .. } => {
+            Spec::Compare { scenarios, .. } | Spec::Robust { scenarios, .. } => {
                 scenarios.iter().map(|s| s.sha256.as_str()).collect()
             }
         }
@@ -207,7 +227,8 @@ impl Spec {
             Spec::Run { seed, .. }
             | Spec::Compare { seed, .. }
             | Spec::Sensitivity { seed, .. }
-            | Spec::Ensemble { seed, .. } => *seed,
+            | Spec::Ensemble { seed, .. }
+            | Spec::Robust { seed, .. } => *seed,
         }
     }
 
@@ -218,7 +239,12 @@ impl Spec {
             return None;
         }
         if std::mem::discriminant(self) != std::mem::discriminant(other) {
-            return Some("command (run, compare or sensitivity)");
+            // `run` and `run --assumptions N` are one command of two kinds.
+            return Some(if self.command() == other.command() {
+                "number of parameter sets (--assumptions)"
+            } else {
+                "command (run, compare or sensitivity)"
+            });
         }
         if self.scenario_hashes() != other.scenario_hashes() {
             return Some("scenario file");
@@ -247,12 +273,22 @@ impl Spec {
                     "design (--samples, --trajectories or --levels)"
                 }
             }
-            (Spec::Ensemble { trials: ta, .. }, Spec::Ensemble { trials: tb, .. }) => {
-                if ta != tb {
-                    "number of trials"
-                } else {
-                    "number of parameter sets (--assumptions)"
-                }
+            (Spec::Ensemble { trials: ta, .. }, Spec::Ensemble { trials: tb, .. })
+            | (Spec::Robust { trials: ta, .. }, Spec::Robust { trials: tb, .. })
+                if ta != tb =>
+            {
+                "number of trials"
+            }
+            (
+                Spec::Robust {
+                    assumptions: aa, ..
+                },
+                Spec::Robust {
+                    assumptions: ab, ..
+                },
+            ) if aa == ab => "set of configurations (--variants, --knockout or the files' names)",
+            (Spec::Ensemble { .. }, _) | (Spec::Robust { .. }, _) => {
+                "number of parameter sets (--assumptions)"
             }
             _ if self.units() != other.units() => "number of trials",
             (Spec::Compare { .. }, _) => {
@@ -275,6 +311,9 @@ pub enum ShardStats {
     /// The central run (in the shard holding unit 0) and each parameter
     /// set's sums, in set order.
     Ensemble(super::ensemble::EnsembleStats),
+    /// The central comparison (in the shard holding unit 0) and, per
+    /// parameter set in order, each configuration's sums.
+    Robust(super::robust::RobustStats),
 }
 
 /// The result of one shard, written as `partial.json`.
@@ -464,7 +503,20 @@ pub fn read_partial(path: &Path) -> Result<(PathBuf, Partial)> {
                 .map_or_else(|| "none".to_string(), |v| v.to_string())
         )));
     }
-    let partial: Partial = serde_json::from_str(&text).map_err(not_partial)?;
+    // Through serde_path_to_error, so that a damaged value (a float or a
+    // string where a count belongs, a number beyond its type) is named by
+    // its place in the file, as the checks after reading name theirs.
+    let partial: Partial = serde_path_to_error::deserialize(
+        &mut serde_json::Deserializer::from_str(&text),
+    )
+    .map_err(|e| {
+        Error::input(format!(
+            "{} is not a swapsim partial result: {}: {}",
+            file.display(),
+            e.path(),
+            e.inner()
+        ))
+    })?;
     Ok((file, partial))
 }
 
@@ -596,6 +648,44 @@ pub struct Merged {
     pub units: u64,
     pub unit_name: &'static str,
     pub dir: PathBuf,
+    /// Per simulated scenario (a configuration's name, or empty for a
+    /// run): trials in which a round reached the size cap, and trials.
+    pub round_cap: Vec<RoundCap>,
+}
+
+/// How often rounds of one scenario reached the size cap of
+/// `model::MAX_ROUND_PEOPLE` people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundCap {
+    /// A configuration's name; empty for the scenario of a run.
+    pub label: String,
+    /// Trials in which at least one round reached the cap.
+    pub trials_at_cap: u64,
+    /// Trials simulated.
+    pub trials: u64,
+}
+
+impl RoundCap {
+    /// The count of a run's results.
+    pub fn of_run(r: &crate::stats::Results) -> RoundCap {
+        RoundCap {
+            label: String::new(),
+            trials_at_cap: r.summary.trials_at_round_cap,
+            trials: r.summary.trials,
+        }
+    }
+
+    /// The counts of each configuration of a comparison.
+    pub fn of_comparison(c: &crate::stats::compare::Comparison) -> Vec<RoundCap> {
+        c.names
+            .iter()
+            .zip(&c.runs)
+            .map(|(name, r)| RoundCap {
+                label: name.clone(),
+                ..RoundCap::of_run(r)
+            })
+            .collect()
+    }
 }
 
 /// Merges checked shards of one kind of job into its outputs.
@@ -677,16 +767,26 @@ pub fn merge(partials: Vec<Partial>, target: &Path, options: &WriteOptions) -> R
         return Err(Error::input("no partial results given"));
     };
     let spec = first.job.clone();
-    let dir = match &spec {
-        Spec::Run { .. } => merge_as::<super::run::RunJob>(partials, target, options)?.dir,
+    let (dir, round_cap) = match &spec {
+        Spec::Run { .. } => {
+            let done = merge_as::<super::run::RunJob>(partials, target, options)?;
+            (done.dir, vec![RoundCap::of_run(&done.results.results)])
+        }
         Spec::Compare { .. } => {
-            merge_as::<super::compare::CompareJob>(partials, target, options)?.dir
+            let done = merge_as::<super::compare::CompareJob>(partials, target, options)?;
+            (done.dir, RoundCap::of_comparison(&done.results))
         }
         Spec::Sensitivity { .. } => {
-            merge_as::<super::sensitivity::SensitivityJob>(partials, target, options)?.dir
+            let done = merge_as::<super::sensitivity::SensitivityJob>(partials, target, options)?;
+            (done.dir, Vec::new())
         }
         Spec::Ensemble { .. } => {
-            merge_as::<super::ensemble::EnsembleJob>(partials, target, options)?.dir
+            let done = merge_as::<super::ensemble::EnsembleJob>(partials, target, options)?;
+            (done.dir, vec![RoundCap::of_run(&done.results.run.results)])
+        }
+        Spec::Robust { .. } => {
+            let done = merge_as::<super::robust::RobustCompareJob>(partials, target, options)?;
+            (done.dir, RoundCap::of_comparison(&done.results.comparison))
         }
     };
     Ok(Merged {
@@ -695,6 +795,7 @@ pub fn merge(partials: Vec<Partial>, target: &Path, options: &WriteOptions) -> R
         units: spec.units(),
         unit_name: spec.unit_name(),
         dir,
+        round_cap,
     })
 }
 

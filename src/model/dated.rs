@@ -535,6 +535,7 @@ impl DatedModel {
                         };
                         if happens(u_x, hx) {
                             let size = law.sizes.sample(e, &mut streams.sizes);
+                            out.note_round_size(size);
                             returned = match pool {
                                 Some(p) => returned.saturating_add(size).min(p),
                                 None => returned.saturating_add(size),

@@ -366,6 +366,7 @@ impl Exchange {
                         }
                         if next_x == d && rounds.accept(x_hazard(d)) {
                             let size = self.sizes.sample(es[d as usize], sizes);
+                            out.note_round_size(size);
                             returned = match self.pool {
                                 Some(pool) => returned.saturating_add(size).min(pool),
                                 None => returned.saturating_add(size),

@@ -143,6 +143,11 @@ pub struct TrialOutcome {
     pub collapse_day: Option<u32>,
     /// Phase at the end of the horizon.
     pub final_phase: Phase,
+    /// Rounds whose size reached the cap of
+    /// [`MAX_ROUND_PEOPLE`](super::MAX_ROUND_PEOPLE) people: the size law
+    /// asked for at least that many, so totals of this trial are lower
+    /// bounds.
+    pub capped_rounds: u32,
 }
 
 impl TrialOutcome {
@@ -163,6 +168,15 @@ impl TrialOutcome {
             days_suspended: 0,
             collapse_day: None,
             final_phase: phase,
+            capped_rounds: 0,
+        }
+    }
+
+    /// Counts a round of `size` people towards [`Self::capped_rounds`]
+    /// if it is at the cap.
+    pub(super) fn note_round_size(&mut self, size: u64) {
+        if size >= super::MAX_ROUND_PEOPLE {
+            self.capped_rounds = self.capped_rounds.saturating_add(1);
         }
     }
 }

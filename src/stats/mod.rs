@@ -201,6 +201,10 @@ pub struct Accumulator {
     target_by_deadline: u64,
     no_round_by_deadline: u64,
     collapsed: u64,
+    /// Trials in which a round reached the cap of `MAX_ROUND_PEOPLE`
+    /// people; absent from files when none did.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    trials_at_round_cap: u64,
     /// Trials whose first suspension fell on each day.
     first_suspension: Vec<u64>,
     /// Trials that completed the pool on each day.
@@ -244,6 +248,7 @@ impl Accumulator {
             target_by_deadline: 0,
             no_round_by_deadline: 0,
             collapsed: 0,
+            trials_at_round_cap: 0,
             first_suspension: vec![0; h],
             target_reached: vec![0; h],
             returned_steps: DailySteps::new(h),
@@ -351,6 +356,7 @@ impl TrialSink for Accumulator {
         let at = self.bounds();
         self.no_round_by_deadline += Measure::NoRoundByDeadline.value(o, at);
         self.collapsed += Measure::Collapse.value(o, at);
+        self.trials_at_round_cap += u64::from(o.capped_rounds > 0);
         if let Some(d) = o.first_suspension_day {
             self.first_suspension[d as usize] += 1;
         }
@@ -420,6 +426,7 @@ impl TrialSink for Accumulator {
         self.target_by_deadline += o.target_by_deadline;
         self.no_round_by_deadline += o.no_round_by_deadline;
         self.collapsed += o.collapsed;
+        self.trials_at_round_cap += o.trials_at_round_cap;
         add_into(&mut self.first_suspension, &o.first_suspension);
         add_into(&mut self.target_reached, &o.target_reached);
         self.returned_steps.merge(&o.returned_steps);
@@ -448,6 +455,12 @@ impl TrialSink for Accumulator {
             }
         }
     }
+}
+
+/// For `skip_serializing_if`: a count that is zero is left out of files,
+/// so outputs of runs where it never counted keep their bytes.
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn add_into(a: &mut [u64], b: &[u64]) {
@@ -557,6 +570,11 @@ pub struct Summary {
     /// The scenario's `name`.
     pub scenario: String,
     pub trials: u64,
+    /// Trials in which at least one round reached the cap of 10^9 people
+    /// (`model::MAX_ROUND_PEOPLE`): the size law asked for more, so the
+    /// people returned in those trials are lower bounds. Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub trials_at_round_cap: u64,
     pub seed: u64,
     pub horizon_days: u32,
     pub start_date: String,
@@ -706,6 +724,7 @@ impl Accumulator {
         let summary = Summary {
             scenario: scenario.name().to_string(),
             trials: n,
+            trials_at_round_cap: self.trials_at_round_cap,
             seed: scenario.simulation().seed,
             horizon_days: self.horizon,
             start_date: scenario.simulation().start_date.to_string(),
@@ -938,6 +957,7 @@ impl Accumulator {
             ("target_by_deadline", self.target_by_deadline),
             ("no_round_by_deadline", self.no_round_by_deadline),
             ("collapsed", self.collapsed),
+            ("trials_at_round_cap", self.trials_at_round_cap),
         ] {
             if count > trials {
                 return Err(format!(

@@ -2,30 +2,11 @@
 //! write outside where it was told, mix two analyses in one folder, hang,
 //! or fail without saying which file, line or field is wrong.
 
+use crate::common::{ok, stderr, swapsim};
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn swapsim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_swapsim"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 fn shipped(name: &str) -> String {
     fs::read_to_string(
@@ -609,4 +590,64 @@ fn variants_cannot_set_what_pairs_them_nor_leave_rounds_without_a_mediator() {
         assert!(stderr(&out).contains(message), "{}", stderr(&out));
         assert!(stderr(&out).contains("v.toml:"), "{}", stderr(&out));
     }
+}
+
+#[test]
+fn a_round_cap_that_binds_is_counted_warned_about_and_merged_exactly() {
+    // The extreme scenario of the test above: rounds reach the cap of a
+    // billion people in some trials.
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let text = long_run_with_size_coef("-15").replace("horizon_days = 730", "horizon_days = 3650");
+    fs::write(d.join("grow.toml"), text).unwrap();
+    let base = ["run", "grow.toml", "--trials", "300", "--assumptions", "0"];
+    let one = swapsim(d, &[&base[..], &["--out", "one", "--no-charts"]].concat());
+    ok(&one);
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(d.join("one/summary.json")).unwrap()).unwrap();
+    let capped = summary["trials_at_round_cap"]
+        .as_u64()
+        .expect("summary.json counts the trials at the cap");
+    assert!(
+        (1..=300).contains(&capped),
+        "the scenario must reach the cap to test it: {capped}"
+    );
+    let warning = format!("warning: in {capped} of 300 trials a round reached the cap");
+    assert!(stderr(&one).contains(&warning), "{}", stderr(&one));
+    // Shards count their own trials; the merge adds them exactly.
+    for k in ["1/3", "2/3", "3/3"] {
+        let out = format!("s{}", &k[..1]);
+        ok(&swapsim(
+            d,
+            &[&base[..], &["--shard", k, "--out", &out, "--quiet"]].concat(),
+        ));
+    }
+    let merged = swapsim(
+        d,
+        &["merge", "s1", "s2", "s3", "--out", "merged", "--no-charts"],
+    );
+    ok(&merged);
+    assert!(stderr(&merged).contains(&warning), "{}", stderr(&merged));
+    assert_eq!(
+        fs::read(d.join("one/summary.json")).unwrap(),
+        fs::read(d.join("merged/summary.json")).unwrap()
+    );
+    // A shipped scenario never reaches the cap: no warning, no field, so
+    // its summary.json keeps its bytes.
+    let plain = swapsim(
+        d,
+        &[
+            "run",
+            "--trials",
+            "200",
+            "--out",
+            "plain",
+            "--no-charts",
+            "--quiet",
+        ],
+    );
+    ok(&plain);
+    assert!(!stderr(&plain).contains("cap"), "{}", stderr(&plain));
+    let text = fs::read_to_string(d.join("plain/summary.json")).unwrap();
+    assert!(!text.contains("trials_at_round_cap"), "{text}");
 }

@@ -4,6 +4,7 @@ mod backtest;
 mod calibration;
 mod careless_input;
 mod cli;
+mod common;
 mod compare;
 mod determinism;
 mod ensemble;

@@ -1,25 +1,9 @@
 //! `compare --assumptions`: configurations across the scenario's
 //! assumptions, beside the comparison at the central values.
 
+use crate::common::{ok, swapsim};
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn swapsim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_swapsim"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn compare(dir: &Path, out: &str, extra: &[&str]) {
     let scenario =

@@ -1,9 +1,9 @@
 //! Shards, merging and convergence control: results must not depend on how
 //! a run is split.
 
+use crate::common::{ok, swapsim};
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
 use swapsim::engine::{self, StreamKeys};
 use swapsim::jobs::run::{RunJob, RunOptions};
 use swapsim::jobs::{Exec, Job, Silent};
@@ -11,22 +11,6 @@ use swapsim::model::Model;
 use swapsim::outcomes::Outcome;
 use swapsim::scenario::ScenarioSource;
 use swapsim::stats::Accumulator;
-
-fn swapsim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_swapsim"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 const TRIALS: &str = "6000";
 
@@ -380,4 +364,32 @@ fn report_and_shard_do_not_combine() {
             "{err}"
         );
     }
+}
+
+#[test]
+fn merged_shards_of_a_comparison_across_assumptions_give_the_same_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/mediator-configurations.toml");
+    // The central comparison and 6 parameter sets: 7 units, so 7 shards
+    // hold one each and 2 or 3 shards split the sets unevenly.
+    shards_merge_to_the_same_bytes(
+        tmp.path(),
+        &[
+            "compare",
+            scenario.to_str().unwrap(),
+            "--trials",
+            "300",
+            "--assumptions",
+            "6",
+        ],
+        &[
+            "comparison.json",
+            "comparison.csv",
+            "differences.csv",
+            "robustness.json",
+            "robustness.csv",
+        ],
+        &[1, 2, 3, 7],
+    );
 }

@@ -3,26 +3,10 @@
 //! before anything is written, and nothing the file says decides where
 //! results go.
 
+use crate::common::{ok, swapsim};
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn swapsim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_swapsim"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// Two shards of a 2,048-trial run in `output/x-shard-K-of-2` (two engine
 /// blocks, one per shard).
@@ -375,4 +359,140 @@ resumption = { base = 0.01 }
             "{file}"
         );
     }
+}
+
+/// Two shards of `compare --assumptions 4` of the shipped comparison in
+/// `output/x-compare-shard-K-of-2`: the first holds the central comparison
+/// and parameter sets 1 and 2, the second sets 3 and 4.
+fn robust_shards(d: &Path, extra: &[&str], k: &str) {
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/mediator-configurations.toml"),
+        d.join("x.toml"),
+    )
+    .unwrap();
+    let mut args = vec![
+        "compare",
+        "x.toml",
+        "--trials",
+        "64",
+        "--assumptions",
+        "4",
+        "--shard",
+        k,
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    ok(&swapsim(d, &args));
+}
+
+const ROBUST_FIRST: &str = "output/x-compare-shard-1-of-2";
+const ROBUST_SECOND: &str = "output/x-compare-shard-2-of-2";
+
+/// Both shards of a comparison across assumptions, the second edited by
+/// `change`; merging them must fail with exit 2 naming `field`, writing
+/// nothing.
+fn robust_refused(field: &str, change: impl FnOnce(&mut Value)) {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    robust_shards(d, &[], "1/2");
+    robust_shards(d, &[], "2/2");
+    edit(d, ROBUST_SECOND, change);
+    let out = swapsim(d, &["merge", ROBUST_FIRST, ROBUST_SECOND, "--quiet"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{field}: {err}");
+    assert!(
+        err.contains(field),
+        "the message does not name {field}: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!d.join("output/x-compare").exists(), "{field}: {err}");
+}
+
+fn robust_sets(v: &mut Value) -> &mut Vec<Value> {
+    v["statistics"]["robust"]["sets"].as_array_mut().unwrap()
+}
+
+#[test]
+fn a_robust_shard_with_counts_its_trials_cannot_give_is_named() {
+    robust_refused("statistics.robust.sets[0][1][0].trials", |v| {
+        robust_sets(v)[0][1][0]["trials"] = Value::from(33);
+    });
+    // A count of trials (a probability's sum) above the 32 trials of the
+    // second half.
+    robust_refused("statistics.robust.sets[1][0][1].", |v| {
+        let sums = robust_sets(v)[1][0][1].as_object_mut().unwrap();
+        let count = sums
+            .iter_mut()
+            .find(|(k, v)| v.is_u64() && *k != "trials" && *k != "deadline_day")
+            .expect("a probability's count")
+            .1;
+        *count = Value::from(1_000_000);
+    });
+}
+
+#[test]
+fn a_robust_shard_missing_sets_or_configurations_is_named() {
+    robust_refused("statistics.robust.sets", |v| {
+        robust_sets(v).pop();
+    });
+    robust_refused("statistics.robust.sets[0]", |v| {
+        robust_sets(v)[0].as_array_mut().unwrap().truncate(2);
+    });
+    robust_refused("statistics.robust.central", |v| {
+        v["statistics"]["robust"]["central"] = serde_json::json!({});
+    });
+}
+
+#[test]
+fn a_robust_shard_claiming_sets_out_of_its_range_is_named() {
+    robust_refused("first, end", |v| {
+        // One set short of its range: parameter sets 3 and 4 claimed as 4.
+        v["first"] = Value::from(v["first"].as_u64().unwrap() + 1);
+    });
+    robust_refused("number of parameter sets (--assumptions)", |v| {
+        v["job"]["robust"]["assumptions"] = Value::from(u64::MAX);
+    });
+}
+
+#[test]
+fn non_finite_and_out_of_type_values_in_a_robust_shard_are_named() {
+    for bad in [
+        Value::from(f64::MAX),
+        Value::from(-0.0),
+        Value::from(1.5),
+        Value::from("NaN"),
+        Value::from(""),
+        Value::Null,
+    ] {
+        robust_refused("statistics.robust.sets[0][0][0].trials", |v| {
+            robust_sets(v)[0][0][0]["trials"] = bad;
+        });
+    }
+}
+
+#[test]
+fn a_robust_shard_of_another_design_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    robust_shards(d, &[], "1/2");
+    robust_shards(d, &["--seed", "7"], "2/2");
+    let out = swapsim(d, &["merge", ROBUST_FIRST, ROBUST_SECOND, "--quiet"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("the seed differs"), "{err}");
+    // A shard of the plain comparison with one across assumptions.
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    robust_shards(d, &[], "1/2");
+    robust_shards(d, &[], "2/2");
+    ok(&swapsim(
+        d,
+        &[
+            "compare", "x.toml", "--trials", "64", "--shard", "2/2", "--out", "plain", "--quiet",
+        ],
+    ));
+    let out = swapsim(d, &["merge", ROBUST_FIRST, "plain", "--quiet"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--assumptions"), "{err}");
 }
