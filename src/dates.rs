@@ -77,12 +77,43 @@ pub fn last_day(first: NaiveDate, days: u32) -> Option<NaiveDate> {
     add_days(first, u64::from(days.max(1)) - 1)
 }
 
+/// 1970-01-01, from which [`day_number`] counts.
+const DAY_NUMBER_ORIGIN: NaiveDate = match NaiveDate::from_ymd_opt(1970, 1, 1) {
+    Some(d) => d,
+    None => panic!("1970-01-01 is a date"),
+};
+
+/// A date as a number of days since 1970-01-01, the form in which a date
+/// is varied like any other number (an uncertain event date). R reads it
+/// back with `as.Date(n)`, pandas with `pd.to_datetime(n, unit="D")`.
+pub fn day_number(date: NaiveDate) -> i64 {
+    days_between(DAY_NUMBER_ORIGIN, date)
+}
+
+/// The date of day number `n` (see [`day_number`]), or `None` outside the
+/// years 1 to 9999.
+pub fn from_day_number(n: i64) -> Option<NaiveDate> {
+    DAY_NUMBER_ORIGIN
+        .checked_add_signed(chrono::TimeDelta::try_days(n)?)
+        .filter(|d| YEARS.contains(&d.year()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn day_numbers_count_days_from_1970_and_read_back() {
+        assert_eq!(day_number(d(1970, 1, 1)), 0);
+        assert_eq!(day_number(d(2026, 2, 1)), 20485);
+        assert_eq!(from_day_number(20485), Some(d(2026, 2, 1)));
+        assert_eq!(from_day_number(day_number(d(1, 1, 1))), Some(d(1, 1, 1)));
+        assert_eq!(from_day_number(day_number(LAST_DATE) + 1), None);
+        assert_eq!(from_day_number(i64::MAX), None);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use super::Error;
 use clap::Args;
 use std::path::PathBuf;
 use swapsim::format;
-use swapsim::jobs::explain::{ExplainJob, Explanation, HazardAt, HazardExplained};
+use swapsim::jobs::explain::{ExplainJob, Explanation, HazardAt, HazardExplained, ValueChange};
 use swapsim::jobs::{self, Exec, WriteOptions};
 use swapsim::scenario::ScenarioSource;
 
@@ -191,13 +191,54 @@ pub fn explanation_text(r: &Explanation) -> String {
                 .until
                 .as_ref()
                 .map_or(String::new(), |u| format!(" to {u}"));
-            out.push_str(&format!("  {}{until}: {}\n", e.date, e.name));
+            wrapped(&mut out, &format!("{}{until}: {}", e.date, e.name), "  ");
             for c in &e.changes {
-                out.push_str(&format!("    {c}\n"));
+                wrapped(&mut out, c, "    ");
+            }
+            if !e.starts.is_empty() {
+                wrapped(&mut out, &format!("from {}:", e.date), "    ");
+                value_rows(&mut out, &e.starts);
+            }
+            if let (Some(u), false) = (&e.until, e.ends.is_empty()) {
+                wrapped(&mut out, &format!("after {u}:"), "    ");
+                value_rows(&mut out, &e.ends);
             }
         }
     }
     out
+}
+
+/// A reference value for a reader, in the units of the tables above: a
+/// daily probability with its mean wait, a share or a number.
+fn shown(v: Option<f64>, unit: &str) -> String {
+    let Some(v) = v else {
+        return "none".to_string();
+    };
+    match unit {
+        "probability per day" => {
+            let wait = (v > 0.0).then(|| swapsim::scenario::reference::mean_wait_days(v));
+            format!("{}%/day ({})", format::percent(v), days(wait))
+        }
+        "share of days" => format!("{}% open", format::percent(v)),
+        "people" => format::people(v),
+        _ => format::sig(v, 3),
+    }
+}
+
+/// One line per changed value: "what: before -> after".
+fn value_rows(out: &mut String, changes: &[ValueChange]) {
+    for c in changes {
+        wrapped(
+            out,
+            &format!(
+                "{}: {} -> {}",
+                c.what,
+                shown(c.before, &c.unit),
+                shown(c.after, &c.unit)
+            ),
+            "      ",
+        );
+    }
 }
 
 /// Width of the terminal the text is laid out for.

@@ -117,7 +117,36 @@ pub struct RoundSizes {
     pub mean_typical: f64,
 }
 
-/// A dated change and what it changes, once scenarios carry dated events.
+/// One value of the reference state (see [`EventChange`]) before and
+/// after a change of the values in force.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValueChange {
+    /// What it is ("suspension, while active", "UAE open share").
+    pub what: String,
+    /// Unit of `before` and `after`: `probability per day` (at typical
+    /// fighting and mediation of that day), `share of days`, `escalation
+    /// units`, `mediation strength` (0 to 1) or `people`.
+    pub unit: String,
+    /// On the day before; absent where it does not exist (a mediator not
+    /// yet added, no pool).
+    pub before: Option<f64>,
+    /// On the day of the change; absent where it does not exist.
+    pub after: Option<f64>,
+}
+
+/// A dated event and what it changes.
+///
+/// `starts` compares the reference state of the day before the event takes
+/// effect with that of its first day in force (the scenario as written, for
+/// an event in force from the start); `ends` compares its last day in force
+/// with the day after, when that day lies in the horizon. The reference
+/// state of a day is every hazard as a daily probability at that day's
+/// typical fighting and mediation, each channel's open share at that
+/// fighting (0 where removed), the typical escalation `E` and mediation
+/// `M`, the mean round size and the pool, all computed as for the scenario
+/// as a whole (docs/model.md, reference conditions) from the values in
+/// force that day. Events that take effect on the same day share one
+/// comparison.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventChange {
     /// The event's name.
@@ -128,6 +157,14 @@ pub struct EventChange {
     pub until: Option<String>,
     /// What it changes, in words.
     pub changes: Vec<String>,
+    /// Reference values that differ between the day before it takes
+    /// effect and its first day in force.
+    #[serde(default)]
+    pub starts: Vec<ValueChange>,
+    /// Reference values that differ between its last day in force and the
+    /// day after; empty when that day is past the horizon.
+    #[serde(default)]
+    pub ends: Vec<ValueChange>,
 }
 
 /// Everything `explain` reports: the contents of `explain.json`.
@@ -157,7 +194,8 @@ pub struct Explanation {
     /// Each mediator's channel, in file order.
     pub mediators: Vec<MediatorExplained>,
     pub round_sizes: RoundSizes,
-    /// Dated events in date order; empty while scenarios have none.
+    /// Dated events in date order (ties in file order); empty for a
+    /// scenario without events.
     pub events: Vec<EventChange>,
 }
 
@@ -355,8 +393,205 @@ pub fn explain(s: &Scenario, scenario_file: &str, given: [Option<Given>; 4]) -> 
             mean_calm: x.size_mean,
             mean_typical: 1.0 + (x.size_mean - 1.0) * (-x.size_escalation_coef * e).exp(),
         },
-        events: Vec::new(),
+        events: event_changes(s),
     }
+}
+
+/// A reference value: what, unit and value.
+type Reference = (String, &'static str, f64);
+
+/// The reference state of a day whose values in force are `values`, with
+/// `removed` channels closed and `forced_regime` held (see [`EventChange`]).
+fn reference_state(
+    s: &Scenario,
+    values: &Scenario,
+    removed: &[String],
+    forced_regime: Option<&str>,
+) -> Vec<Reference> {
+    let sim = s.simulation();
+    let esc = values.escalation();
+    let mut mediation = values.mediation().clone();
+    mediation.mediators.retain(|m| !removed.contains(&m.name));
+    let e = match forced_regime.and_then(|r| esc.regime_index(r)) {
+        // A forced regime's level, with shocks and seasons as usual.
+        Some(i) => {
+            esc.regimes[i].intensity
+                + reference::mean_shock_level(esc)
+                + reference::mean_seasonal_offset(esc, sim.start_date, sim.horizon_days)
+        }
+        None => reference::typical_escalation(esc, sim.start_date, sim.horizon_days),
+    };
+    let m = reference::typical_mediation(&mediation, e);
+    let c = Conditions {
+        escalation: e,
+        mediation: m,
+    };
+    let x = values.exchange();
+    let p = reference::daily_probability;
+    let mut out: Vec<Reference> = vec![
+        ("typical escalation E".to_string(), "escalation units", e),
+        ("typical mediation M".to_string(), "mediation strength", m),
+    ];
+    for (label, kind, h) in [
+        ("confirmation", HazardKind::Confirmation, &x.confirmation),
+        ("suspension", HazardKind::Suspension, &x.suspension),
+        ("resumption", HazardKind::Resumption, &x.resumption),
+    ] {
+        out.push((
+            label.to_string(),
+            "probability per day",
+            p(reference::hazard_at(kind, h, c)),
+        ));
+    }
+    out.push((
+        "collapse".to_string(),
+        "probability per day",
+        p(x.collapse_base),
+    ));
+    let rounds = if x.requires_mediator {
+        x.round_rate * m
+    } else {
+        x.round_rate
+    };
+    out.push(("rounds".to_string(), "probability per day", p(rounds)));
+    for md in &values.mediation().mediators {
+        let share = if removed.contains(&md.name) {
+            0.0
+        } else {
+            reference::open_share(md, e)
+        };
+        out.push((format!("{} open share", md.name), "share of days", share));
+    }
+    out.push((
+        "mean round size".to_string(),
+        "people",
+        1.0 + (x.size_mean - 1.0) * (-x.size_escalation_coef * e).exp(),
+    ));
+    if let Some(pool) = values.target().pool {
+        out.push(("pool".to_string(), "people", pool as f64));
+    }
+    out
+}
+
+/// The values of `before` and `after` that differ, in the order of
+/// `before` then the values only `after` has.
+fn differences(before: &[Reference], after: &[Reference]) -> Vec<ValueChange> {
+    let find = |list: &[Reference], what: &str| {
+        list.iter().find(|(w, _, _)| w == what).map(|(_, _, v)| *v)
+    };
+    let mut out = Vec::new();
+    for (what, unit, _) in before.iter().chain(after) {
+        if out.iter().any(|c: &ValueChange| &c.what == what) {
+            continue;
+        }
+        let (b, a) = (find(before, what), find(after, what));
+        let same = match (b, a) {
+            // Equal to a part in 10^9: the same values computed by
+            // different routes.
+            (Some(b), Some(a)) => (a - b).abs() <= 1e-9 * a.abs().max(b.abs()),
+            (None, None) => true,
+            _ => false,
+        };
+        if !same {
+            out.push(ValueChange {
+                what: what.clone(),
+                unit: unit.to_string(),
+                before: b,
+                after: a,
+            });
+        }
+    }
+    out
+}
+
+/// What an event does, in words.
+fn verbs_in_words(e: &crate::scenario::events::Event) -> Vec<String> {
+    let mut out = Vec::new();
+    if !e.add_mediators.is_empty() {
+        out.push(format!("adds mediator(s) {}", e.add_mediators.join(", ")));
+    }
+    if !e.remove_mediators.is_empty() {
+        out.push(format!(
+            "removes mediator(s) {}: their channels count as closed",
+            e.remove_mediators.join(", ")
+        ));
+    }
+    for (path, v) in &e.set {
+        out.push(format!("sets {path} = {v}"));
+    }
+    if let Some(r) = &e.regime {
+        out.push(format!("forces regime {r:?} on every day in force"));
+    }
+    if let Some(p) = e.phase {
+        let name = match p {
+            crate::scenario::raw::ForcedPhase::Suspended => "suspended",
+            crate::scenario::raw::ForcedPhase::Active => "active",
+            crate::scenario::raw::ForcedPhase::Collapsed => "collapsed",
+        };
+        out.push(format!(
+            "forces the phase to {name} at the start of its date (unless completed or collapsed)"
+        ));
+    }
+    out
+}
+
+/// Every event of `s` in date order, with what it changes when.
+fn event_changes(s: &Scenario) -> Vec<EventChange> {
+    let Some(dated) = s.dated() else {
+        return Vec::new();
+    };
+    let start = s.simulation().start_date;
+    let h = i64::from(s.simulation().horizon_days);
+    let state_of_day = |t: i64| {
+        let epoch = &dated.epochs[dated.epoch_of(t as u32)];
+        reference_state(
+            s,
+            &epoch.values,
+            &epoch.removed,
+            epoch.forced_regime.as_deref(),
+        )
+    };
+    let as_written = reference_state(s, s, &[], None);
+    let mut events: Vec<&crate::scenario::events::Event> = s.events().iter().collect();
+    events.sort_by_key(|e| e.date);
+    events
+        .into_iter()
+        .map(|e| {
+            let first = crate::dates::days_between(start, e.date);
+            let last = e.until.map(|u| crate::dates::days_between(start, u));
+            let mut changes = verbs_in_words(e);
+            let ignored = last.is_some_and(|l| l < 0);
+            if ignored {
+                changes.push("ends before the start: ignored".to_string());
+            } else if first < 0 {
+                changes.push("dated before the start: in force from the start".to_string());
+            }
+            let (starts, ends) = if ignored {
+                (Vec::new(), Vec::new())
+            } else {
+                let first = first.max(0);
+                let before = if first == 0 {
+                    as_written.clone()
+                } else {
+                    state_of_day(first - 1)
+                };
+                let starts = differences(&before, &state_of_day(first));
+                let ends = match last {
+                    Some(l) if l + 1 < h => differences(&state_of_day(l), &state_of_day(l + 1)),
+                    _ => Vec::new(),
+                };
+                (starts, ends)
+            };
+            EventChange {
+                name: e.name.clone(),
+                date: e.date.to_string(),
+                until: e.until.map(|u| u.to_string()),
+                changes,
+                starts,
+                ends,
+            }
+        })
+        .collect()
 }
 
 /// `explain` of one scenario file.

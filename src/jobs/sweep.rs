@@ -85,6 +85,17 @@ impl SweepJob {
         let tree = uncertainty::configuration_tree(&source.text).map_err(Error::input)?;
         let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if uncertainty::is_event_date(&options.param) {
+            // A sweep's values are numbers on a chart's axis; a date is
+            // varied through [uncertainties] instead, where it is written
+            // as dates.
+            return Err(Error::input(format!(
+                "--param {}: a sweep varies numbers, and this is a date; give the range of \
+                 dates in [uncertainties] (\"{}\" = {{ from = \"YYYY-MM-DD\", to = \
+                 \"YYYY-MM-DD\" }}) and run `swapsim sensitivity`",
+                options.param, options.param
+            )));
+        }
         let parameter = uncertainty::resolve(&tree, &options.param, [lo, hi])
             .map_err(|m| Error::input(format!("--param {}: {m}", options.param)))?;
         if parameter.kind == Kind::Whole

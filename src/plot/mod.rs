@@ -15,6 +15,7 @@
 
 pub mod compare;
 pub mod ensemble;
+mod events;
 pub mod prim;
 
 use std::ops::Range;
@@ -885,6 +886,17 @@ pub(crate) fn draw_fan<DB: DrawingBackend>(
             &s.bold(LABEL_SIZE).color(&VERMILLION),
         )?;
     }
+    // Below the deadline's label, which sits at the top of the plot.
+    let skip = s.px(LABEL_SIZE + 14.0);
+    events::draw_marks(
+        root,
+        s,
+        run,
+        &chart,
+        &y,
+        events::LabelEdge::Top { skip },
+        true,
+    )?;
     Ok(())
 }
 
@@ -984,6 +996,9 @@ pub(crate) fn draw_survival<DB: DrawingBackend>(
             &s.bold(LABEL_SIZE).color(&INK),
         )?;
     }
+    // The curve starts at the top; the bottom of the plot stays clear
+    // longest.
+    events::draw_marks(root, s, run, &chart, &y, events::LabelEdge::Bottom, false)?;
     Ok(())
 }
 
@@ -1048,6 +1063,15 @@ pub(crate) fn draw_phases<DB: DrawingBackend>(
         ("date (end of day)", "share of trials (%)"),
         &date_label,
         &|v| fmt_tick(*v),
+    )?;
+    events::draw_marks(
+        root,
+        s,
+        run,
+        &chart,
+        &y,
+        events::LabelEdge::Top { skip: 0 },
+        false,
     )
 }
 

@@ -317,7 +317,12 @@ pub(crate) fn whisker<DB: DrawingBackend>(
 /// "0.6 to 0.95, uniform": the range of an uncertainty under its label.
 fn range_label(u: &Uncertainty) -> String {
     let (lo, hi) = (u.value_at(0.0), u.value_at(1.0));
-    format!("{} to {}, {}", fmt_param(lo), fmt_param(hi), u.law.name())
+    let show = |v: f64| {
+        u.parameter
+            .date_of(v)
+            .map_or_else(|| fmt_param(v), |d| d.to_string())
+    };
+    format!("{} to {}, {}", show(lo), show(hi), u.law.name())
 }
 
 /// A dashed vertical line across the rows at value `v`, if it is on the

@@ -24,8 +24,9 @@ pub struct Event {
     /// Last day in force (inclusive); `None`: to the horizon.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub until: Option<NaiveDate>,
-    /// Values set while in force, by dotted path.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Values set while in force, by dotted path; written as a map of
+    /// path to value, as in the scenario file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "set_as_map")]
     pub set: Vec<(String, f64)>,
     /// Mediators whose channels count as closed while in force.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -39,6 +40,44 @@ pub struct Event {
     /// Phase forced at the start of `date`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phase: Option<ForcedPhase>,
+}
+
+/// An event's `set` as a map of dotted path to value, in its order, so
+/// that `manifest.json` and `summary.json` echo it as the file wrote it.
+mod set_as_map {
+    use serde::de::{Error, MapAccess, Visitor};
+    use serde::ser::SerializeMap;
+    use serde::{Deserializer, Serializer};
+    use std::fmt;
+
+    pub fn serialize<S: Serializer>(set: &[(String, f64)], s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(set.len()))?;
+        for (path, value) in set {
+            map.serialize_entry(path, value)?;
+        }
+        map.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, f64)>, D::Error> {
+        struct Pairs;
+        impl<'de> Visitor<'de> for Pairs {
+            type Value = Vec<(String, f64)>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map of dotted paths to numbers")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out: Vec<(String, f64)> = Vec::new();
+                while let Some((path, value)) = map.next_entry::<String, f64>()? {
+                    if out.iter().any(|(p, _)| *p == path) {
+                        return Err(A::Error::custom(format!("{path:?} is set twice")));
+                    }
+                    out.push((path, value));
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(Pairs)
+    }
 }
 
 /// A milestone: at least `people` returned by the end of `by`.
@@ -728,11 +767,16 @@ fn given_path(
     }
     let rows: Vec<(NaiveDate, f64)> = match path {
         RawPath::File(name) => {
+            // Reading a scenario file replaces the file name by its rows
+            // (`path_file::resolve`), so a name is left only in text that
+            // came without a file to read it next to.
             fail(
                 &esc.key("path"),
                 format!(
-                    "path = {name:?}: a path file is read next to the scenario file; give the \
-                     rows inline here (path = [ {{ date = \"YYYY-MM-DD\", level = 1.0 }}, ... ])"
+                    "path = {name:?} names a path file, but this scenario text was not read \
+                     from a file, so there is no folder to find it in: read the scenario from \
+                     its file, or give the rows inline (path = [ {{ date = \"YYYY-MM-DD\", \
+                     level = 1.0 }}, ... ])"
                 ),
             );
             return None;
@@ -800,7 +844,16 @@ pub fn compile_rows(
     for (i, w) in rows.windows(2).enumerate() {
         let ((d0, l0), (d1, _)) = (w[0], w[1]);
         let gap = crate::dates::days_between(d0, d1);
-        if gap <= 0 {
+        if gap == 0 {
+            return Err((
+                i + 1,
+                format!(
+                    "path row {}: {d1} is given twice: each day takes one level",
+                    i + 2
+                ),
+            ));
+        }
+        if gap < 0 {
             return Err((
                 i + 1,
                 format!(

@@ -123,7 +123,13 @@ pub struct RawVariant {
     /// Mediator tables to add, written like `[[mediation.mediators]]`.
     #[serde(default)]
     pub add_mediators: Vec<toml::Table>,
-    /// Values to set, by dotted path (mediators and regimes by name).
+    /// Names of dated events to drop.
+    #[serde(default)]
+    pub remove_events: Vec<String>,
+    /// Event tables to add, written like `[[events]]`.
+    #[serde(default)]
+    pub add_events: Vec<toml::Table>,
+    /// Values to set, by dotted path (mediators, regimes and events by name).
     #[serde(default)]
     pub set: toml::Table,
 }

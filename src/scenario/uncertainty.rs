@@ -43,12 +43,17 @@ pub const MIN_TRUNCATED_MASS: f64 = 1e-3;
 /// its 0.1st and 99.9th percentiles, `median * gsd^(-/+ Z999)`.
 pub const Z999: f64 = 3.090_232_306_167_813_5;
 
-/// Whether a parameter takes any number or only whole numbers (days).
+/// Whether a parameter takes any number, only whole numbers (days), or
+/// calendar dates (an event's `date` or `until`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Real,
     Whole,
+    /// A date, varied in whole days: its value is the day number
+    /// ([`crate::dates::day_number`], days since 1970-01-01), and the
+    /// scenario is given the date.
+    Date,
 }
 
 /// A number in a scenario addressed by a dotted path, as resolved against
@@ -58,8 +63,8 @@ pub struct Parameter {
     /// The dotted path, such as `exchange.suspension.base`.
     pub path: String,
     pub kind: Kind,
-    /// The value written in the scenario file; `None` where the file leaves
-    /// it to its default.
+    /// The value written in the scenario file (a date as its day number);
+    /// `None` where the file leaves it to its default.
     pub base: Option<f64>,
 }
 
@@ -244,11 +249,19 @@ impl Parameter {
         let (lo, hi) = (min.ceil(), max.floor());
         match (self.kind, law) {
             (Kind::Real, _) => law.quantile(u),
-            (Kind::Whole, Law::Uniform { .. }) => {
+            (Kind::Whole | Kind::Date, Law::Uniform { .. }) => {
                 (lo + (u.clamp(0.0, 1.0) * (hi - lo + 1.0)).floor()).min(hi)
             }
-            (Kind::Whole, _) => law.quantile(u).round().clamp(lo, hi.max(lo)),
+            (Kind::Whole | Kind::Date, _) => law.quantile(u).round().clamp(lo, hi.max(lo)),
         }
+    }
+
+    /// `v` as a reader should see it: a date for a date parameter, else
+    /// `None` (the caller formats the number).
+    pub fn date_of(&self, v: f64) -> Option<chrono::NaiveDate> {
+        (self.kind == Kind::Date && v.is_finite() && v == v.round())
+            .then(|| crate::dates::from_day_number(v as i64))
+            .flatten()
     }
 
     /// The TOML value that sets this parameter to `v`: an integer for a
@@ -264,6 +277,14 @@ impl Parameter {
                 "{v} is not allowed: {} takes whole numbers",
                 self.path
             )),
+            Kind::Date => match self.date_of(v) {
+                Some(d) => Ok(toml::Value::String(d.to_string())),
+                None => Err(format!(
+                    "{v} is not allowed: {} takes dates, given as whole day numbers since \
+                     1970-01-01 within the years 1 to 9999",
+                    self.path
+                )),
+            },
         }
     }
 
@@ -274,6 +295,7 @@ impl Parameter {
         let short = [
             "mediation.mediators.",
             "escalation.regimes.",
+            "events.",
             "exchange.",
             "escalation.",
             "mediation.",
@@ -296,6 +318,16 @@ impl Uncertainty {
         let (lo, hi) = self.law.swing_levels();
         (self.value_at(lo), self.value_at(hi))
     }
+
+    /// The law in words; a date range reads as dates
+    /// ("every day from 2026-01-15 to 2026-03-15").
+    pub fn describe(&self) -> String {
+        let (min, max) = self.law.bounds();
+        match (self.parameter.date_of(min), self.parameter.date_of(max)) {
+            (Some(from), Some(to)) => format!("every day from {from} to {to} equally likely"),
+            _ => self.law.describe(),
+        }
+    }
 }
 
 /// One entry of `[uncertainties]` as written.
@@ -310,6 +342,68 @@ struct RawUncertainty {
     sd: Option<f64>,
     median: Option<f64>,
     gsd: Option<f64>,
+    /// First and last date of a range of dates (an event's date).
+    from: Option<super::raw::RawDate>,
+    to: Option<super::raw::RawDate>,
+}
+
+/// Whether `path` names a date of an event (`events.NAME.date` or
+/// `events.NAME.until`).
+pub fn is_event_date(path: &str) -> bool {
+    path.starts_with("events.") && (path.ends_with(".date") || path.ends_with(".until"))
+}
+
+/// The law of a range of dates `{ from = "YYYY-MM-DD", to = "YYYY-MM-DD" }`:
+/// every whole day from `from` to `to` equally likely, as day numbers.
+fn date_law_of(path: &str, raw: &RawUncertainty) -> Result<Law, String> {
+    let example = "{ from = \"2026-01-15\", to = \"2026-03-15\" }";
+    if !is_event_date(path) {
+        return Err(
+            "`from` and `to` give a range of dates, which only an event's date takes \
+             (\"events.NAME.date\" or \"events.NAME.until\"); give a number range such as \
+             { min = 0.5, max = 2.0 }"
+                .to_string(),
+        );
+    }
+    let others = [
+        ("distribution", raw.distribution.is_some()),
+        ("min", raw.min.is_some()),
+        ("max", raw.max.is_some()),
+        ("mode", raw.mode.is_some()),
+        ("mean", raw.mean.is_some()),
+        ("sd", raw.sd.is_some()),
+        ("median", raw.median.is_some()),
+        ("gsd", raw.gsd.is_some()),
+    ];
+    if let Some((field, _)) = others.iter().find(|(_, given)| *given) {
+        return Err(format!(
+            "`{field}` is not allowed beside `from` and `to`: a range of dates takes every day \
+             from `from` to `to` as equally likely, written {example}"
+        ));
+    }
+    let date = |field: &str, value: &Option<super::raw::RawDate>| {
+        let text = value
+            .as_ref()
+            .map(super::raw::RawDate::as_text)
+            .ok_or_else(|| format!("missing `{field}`: a range of dates is written {example}"))?;
+        crate::dates::parse(&text).map_err(|_| {
+            format!(
+                "`{field}` = {text:?} is not a date: {}",
+                crate::dates::FORMAT_HINT
+            )
+        })
+    };
+    let (from, to) = (date("from", &raw.from)?, date("to", &raw.to)?);
+    if from >= to {
+        return Err(format!(
+            "from = {from} is not before to = {to}: a range of dates needs from < to (a fixed \
+             date is not uncertain; write it in the event instead)"
+        ));
+    }
+    Ok(Law::Uniform {
+        min: crate::dates::day_number(from) as f64,
+        max: crate::dates::day_number(to) as f64,
+    })
 }
 
 const DISTRIBUTIONS: [&str; 4] = ["uniform", "triangular", "normal", "lognormal"];
@@ -550,6 +644,39 @@ fn resolve_with(
     if matches!(first, "variants" | "uncertainties") {
         return Err(format!("{path} is not a parameter of the model"));
     }
+    if is_event_date(path) {
+        let base = match get_path(tree, path) {
+            Some(v) => {
+                let text = v
+                    .as_str()
+                    .map(str::to_string)
+                    .or_else(|| v.as_datetime().map(|d| d.to_string()))
+                    .unwrap_or_default();
+                let date = crate::dates::parse(&text)
+                    .map_err(|_| format!("{path} is {v} in the scenario, not a date"))?;
+                Some(crate::dates::day_number(date) as f64)
+            }
+            None => None,
+        };
+        let param = Parameter {
+            path: path.to_string(),
+            kind: Kind::Date,
+            base,
+        };
+        for v in probe(Kind::Date) {
+            if let Err(problems) = scenario_with(tree, &[(&param, v)]) {
+                let list: Vec<String> = problems
+                    .iter()
+                    .map(|p| format!("{}: {}", p.path, p.message))
+                    .collect();
+                let at = param
+                    .date_of(v)
+                    .map_or_else(|| v.to_string(), |d| d.to_string());
+                return Err(format!("at {at}: {}", list.join("; ")));
+            }
+        }
+        return Ok(param);
+    }
     // Whether a parameter takes whole numbers is the scenario's rule, not
     // how the file happens to write its value: `round_rate = 1` is still a
     // rate, so an integer literal is probed like an absent value.
@@ -647,7 +774,17 @@ fn check(
                 continue;
             }
         };
-        let law = match law_of(&entry) {
+        let law = if entry.from.is_some() || entry.to.is_some() {
+            date_law_of(path, &entry)
+        } else if is_event_date(path) {
+            Err(format!(
+                "{path} is a date: give a range of dates, such as {{ from = \"2026-01-15\", \
+                 to = \"2026-03-15\" }}"
+            ))
+        } else {
+            law_of(&entry)
+        };
+        let law = match law {
             Ok(l) => l,
             Err(m) => {
                 problems.push(locator.problem(&at(path), m));
@@ -678,7 +815,7 @@ fn check(
                 }
                 let u = Uncertainty { parameter, law };
                 let (lo, hi) = (u.value_at(0.0), u.value_at(1.0));
-                if u.parameter.kind == Kind::Whole && lo == hi {
+                if u.parameter.kind != Kind::Real && lo == hi {
                     problems.push(locator.problem(
                         &at(path),
                         format!(

@@ -98,6 +98,14 @@ pub fn parse_set(text: &str, source_name: &str) -> Result<ScenarioSet, ScenarioE
                 add_mediator(&mut t, m.clone()).map_err(|msg| here(&at.key("add_mediators"), msg)),
             );
         }
+        // Events as mediators: removed, then added, then set, so that a
+        // variant can replace an event by removing and re-adding its name.
+        for name in &v.remove_events {
+            changes.push(remove_event(&mut t, name).map_err(|m| here(&at.key("remove_events"), m)));
+        }
+        for ev in &v.add_events {
+            changes.push(add_event(&mut t, ev.clone()).map_err(|m| here(&at.key("add_events"), m)));
+        }
         for (path, value) in &v.set {
             let refused = refused_in_a_variant(path);
             changes.push(match refused {
@@ -235,6 +243,54 @@ pub fn add_mediator(tree: &mut toml::Table, mediator: toml::Table) -> Result<(),
         ));
     }
     list.push(toml::Value::Table(mediator));
+    Ok(())
+}
+
+fn events(tree: &mut toml::Table) -> &mut Vec<toml::Value> {
+    let list = tree
+        .entry("events")
+        .or_insert_with(|| toml::Value::Array(Vec::new()));
+    if !list.is_array() {
+        // Validation of the file made `events` an array of tables.
+        *list = toml::Value::Array(Vec::new());
+    }
+    list.as_array_mut().expect("made an array above")
+}
+
+/// Drops the dated event called `name`.
+pub fn remove_event(tree: &mut toml::Table, name: &str) -> Result<(), String> {
+    let list = events(tree);
+    match list.iter().position(|e| name_of(e) == Some(name)) {
+        Some(i) => {
+            list.remove(i);
+            if list.is_empty() {
+                tree.remove("events");
+            }
+            Ok(())
+        }
+        None if list.is_empty() => {
+            tree.remove("events");
+            Err(format!(
+                "no event is named {name:?}: the scenario has no [[events]]"
+            ))
+        }
+        None => Err(unknown_name("event", name, list)),
+    }
+}
+
+/// Appends a dated event table, checked with the others when the variant
+/// is validated.
+pub fn add_event(tree: &mut toml::Table, event: toml::Table) -> Result<(), String> {
+    let list = events(tree);
+    if let Some(name) = event.get("name").and_then(|n| n.as_str())
+        && list.iter().any(|e| name_of(e) == Some(name))
+    {
+        return Err(format!(
+            "an event named {name:?} already exists; remove it first (remove_events) to replace \
+             it, or move it with set = {{ \"events.{name}.date\" = ... }}"
+        ));
+    }
+    list.push(toml::Value::Table(event));
     Ok(())
 }
 

@@ -222,7 +222,7 @@ fn uncertainty_entries(u: &[Uncertainty]) -> Vec<UncertaintyEntry> {
             kind: u.parameter.kind,
             base: u.parameter.base,
             law: u.law.clone(),
-            description: u.law.describe(),
+            description: u.describe(),
         })
         .collect()
 }

@@ -656,7 +656,10 @@ fn shipped_scenarios_have_no_events_and_keep_the_model_without_them() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "toml") {
             let text = std::fs::read_to_string(&path).unwrap();
-            let s = parse(&text);
+            // Read as `swapsim run` reads it, so that a path file is found.
+            let s = swapsim::scenario::ScenarioSource::read(&path)
+                .and_then(|source| source.parse())
+                .unwrap_or_else(|e| panic!("{e}"));
             if !text.contains("[[events]]") && !text.contains("path =") {
                 assert!(s.dated().is_none(), "{}", path.display());
             }
@@ -769,4 +772,401 @@ fn a_bad_row_of_a_path_file_is_named_with_its_line_and_column() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("p.csv:3:12: level"), "{err}");
     assert!(err.contains("\"lots\""), "{err}");
+}
+
+/// A scenario whose escalation, channels and process all draw: shocks,
+/// a channel that closes, rounds and suspensions that are not certain.
+fn noisy_scenario(extra: &str) -> String {
+    scenario("", extra)
+        .replace(
+            "shock_daily_probability = 0.0\nshock_mean_size = 0.0",
+            "shock_daily_probability = 0.05\nshock_mean_size = 0.5",
+        )
+        .replace(&format!("round_rate = {CERTAIN}"), "round_rate = 0.2")
+        .replace(
+            "suspension = { base = 0.0 }",
+            "suspension = { base = 0.02 }",
+        )
+        .replace("availability = 1.0", "availability = 0.7")
+        .replace("trials = 2000", "trials = 500")
+}
+
+/// What a trial did before day `day`: escalation, mediation, rounds and
+/// phase changes.
+type Before = (Vec<f64>, Vec<f64>, Vec<TraceEvent>);
+
+fn before(tr: &TrialTrace, day: u32) -> Before {
+    let events = tr
+        .events
+        .iter()
+        .copied()
+        .filter(|e| match *e {
+            TraceEvent::Round { day: d, .. } | TraceEvent::PhaseChange { day: d, .. } => d < day,
+        })
+        .collect();
+    (
+        tr.escalation[..day as usize].to_vec(),
+        tr.mediation[..day as usize].to_vec(),
+        events,
+    )
+}
+
+#[test]
+fn a_variant_adds_and_removes_events_as_it_does_mediators() {
+    let text = scenario(
+        "",
+        "[[events]]\nname = \"Second deal\"\ndate = \"2026-02-15\"\nset = { \"target.pool\" = 50 }\n\
+         [[variants]]\nname = \"no deal\"\nremove_events = [\"Second deal\"]\n\
+         [[variants]]\nname = \"offensive too\"\n\
+         add_events = [ { name = \"Offensive\", date = \"2026-03-01\", until = \"2026-03-20\", regime = \"offensive\" } ]\n\
+         [[variants]]\nname = \"other deal\"\nremove_events = [\"Second deal\"]\n\
+         add_events = [ { name = \"Second deal\", date = \"2026-02-01\", set = { \"target.pool\" = 80 } } ]\n",
+    );
+    let set =
+        swapsim::scenario::variants::parse_set(&text, "v.toml").unwrap_or_else(|e| panic!("{e}"));
+    let names = |s: &Scenario| {
+        s.events()
+            .iter()
+            .map(|e| e.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&set.base), ["Second deal"]);
+    assert_eq!(names(&set.variants[0].scenario), Vec::<String>::new());
+    assert!(set.variants[0].scenario.dated().is_none());
+    assert_eq!(
+        names(&set.variants[1].scenario),
+        ["Second deal", "Offensive"]
+    );
+    let replaced = &set.variants[2].scenario.events()[0];
+    assert_eq!(replaced.date.to_string(), "2026-02-01");
+    assert_eq!(replaced.set, [("target.pool".to_string(), 80.0)]);
+
+    let bad = |variant: &str| {
+        swapsim::scenario::variants::parse_set(&scenario("", &format!(
+            "[[events]]\nname = \"Second deal\"\ndate = \"2026-02-15\"\nset = {{ \"target.pool\" = 50 }}\n\
+             [[variants]]\nname = \"bad\"\n{variant}\n"
+        )), "v.toml")
+        .expect_err("refused")
+        .to_string()
+    };
+    let e = bad("remove_events = [\"Second dea\"]");
+    assert!(
+        e.contains("remove_events")
+            && e.contains("no event is named \"Second dea\" (did you mean \"Second deal\"?)"),
+        "{e}"
+    );
+    let e = bad(
+        "add_events = [ { name = \"Second deal\", date = \"2026-03-01\", phase = \"active\" } ]",
+    );
+    assert!(
+        e.contains("add_events") && e.contains("an event named \"Second deal\" already exists"),
+        "{e}"
+    );
+    let e = bad("add_events = [ { name = \"Late\", date = \"2027-03-01\", phase = \"active\" } ]");
+    assert!(
+        e.contains("variant \"bad\"") && e.contains("lies after the last day of the horizon"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_variant_that_moves_an_event_changes_no_trial_before_the_earlier_date() {
+    let text = noisy_scenario(
+        "[[events]]\nname = \"Shift\"\ndate = \"2026-03-01\"\nuntil = \"2026-03-31\"\n\
+         regime = \"offensive\"\nset = { \"mediation.mediators.Turkey.availability\" = 0.9, \
+         \"exchange.round_rate\" = 0.5 }\n\
+         [[variants]]\nname = \"earlier\"\nset = { \"events.Shift.date\" = \"2026-02-10\" }\n",
+    );
+    let set =
+        swapsim::scenario::variants::parse_set(&text, "v.toml").unwrap_or_else(|e| panic!("{e}"));
+    let (late, early) = (simulate(&set.base), simulate(&set.variants[0].scenario));
+    // 2026-02-10 is day 40: trial n is the same trial up to then (paired
+    // by common random numbers), exactly.
+    let mut differ_later = 0;
+    for ((oa, a), (ob, b)) in early.iter().zip(&late) {
+        assert_eq!(before(a, 40), before(b, 40));
+        differ_later += usize::from(a.escalation[40..59] != b.escalation[40..59] || oa != ob);
+    }
+    // The move does matter from its earlier date on.
+    assert!(differ_later > 0);
+}
+
+#[test]
+fn a_variant_adding_a_mediator_event_keeps_every_trials_escalation_path() {
+    let text = noisy_scenario(
+        "[[variants]]\nname = \"Qatar joins\"\nadd_events = [ { name = \"Qatar joins\", \
+         date = \"2026-02-01\", add_mediators = [ { name = \"Qatar\", availability = 0.6, \
+         mean_outage_days = 20, escalation_sensitivity = 0.5, effectiveness = 0.5 } ] } ]\n\
+         [[variants]]\nname = \"Turkey leaves\"\nadd_events = [ { name = \"Turkey leaves\", \
+         date = \"2026-01-20\", until = \"2026-02-20\", remove_mediators = [\"Turkey\"] } ]\n",
+    );
+    let set =
+        swapsim::scenario::variants::parse_set(&text, "v.toml").unwrap_or_else(|e| panic!("{e}"));
+    let base = simulate(&set.base);
+    for v in &set.variants {
+        let with = simulate(&v.scenario);
+        let mut mediation_differs = 0;
+        for ((_, a), (_, b)) in base.iter().zip(&with) {
+            // Bit for bit: the escalation stream is untouched by mediators.
+            assert_eq!(
+                a.escalation.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                b.escalation.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                "{}",
+                v.name
+            );
+            mediation_differs += usize::from(a.mediation != b.mediation);
+        }
+        assert!(mediation_differs > 0, "{}", v.name);
+    }
+}
+
+/// Runs the program in `dir` and returns its standard output.
+fn swapsim_in(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_swapsim"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "swapsim {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn each_new_shipped_scenario_runs_and_echoes_its_events() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().unwrap();
+    for (file, event) in [
+        ("qatar-replaces-turkey", "Qatar joins"),
+        ("spring-offensive", "Spring offensive"),
+        ("uae-closes-in-february", "UAE channel closes"),
+        ("escalation-outlook", ""),
+    ] {
+        let scenario = repo.join("scenarios").join(format!("{file}.toml"));
+        let out = tmp.path().join(file);
+        swapsim_in(
+            tmp.path(),
+            &[
+                "run",
+                scenario.to_str().unwrap(),
+                "--trials",
+                "300",
+                "--quiet",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
+                .unwrap();
+        let names: Vec<&str> = summary["events"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|e| e["name"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            names.contains(&event),
+            !event.is_empty(),
+            "{file}: {names:?}"
+        );
+        for chart in ["fan", "survival", "phases"] {
+            assert!(
+                std::fs::read_dir(&out).unwrap().any(|e| e
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .contains(chart)),
+                "{file}: no {chart} chart"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_events_set_is_echoed_as_a_map_and_explained_before_and_after() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = scenario(
+        "",
+        "[target]\npool = 1000\n\
+         [[events]]\nname = \"Second deal\"\ndate = \"2026-02-15\"\n\
+         set = { \"target.pool\" = 1700, \"exchange.suspension.base\" = 0.01 }\n\
+         [[events]]\nname = \"Turkey out\"\ndate = \"2026-03-01\"\nuntil = \"2026-03-10\"\n\
+         remove_mediators = [\"Turkey\"]\n",
+    )
+    .replace(
+        "suspension = { base = 0.0 }",
+        "suspension = { base = 0.001 }",
+    );
+    std::fs::write(tmp.path().join("deal.toml"), &text).unwrap();
+    swapsim_in(
+        tmp.path(),
+        &[
+            "run",
+            "deal.toml",
+            "--trials",
+            "50",
+            "--quiet",
+            "--no-charts",
+        ],
+    );
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("output/deal/manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let events = manifest["scenario"]["events"]
+        .as_array()
+        .expect("events echoed");
+    assert_eq!(events[0]["set"]["target.pool"], 1700.0, "{}", events[0]);
+    assert_eq!(events[0]["set"]["exchange.suspension.base"], 0.01);
+
+    let shown = swapsim_in(tmp.path(), &["explain", "deal.toml"]);
+    assert!(shown.lines().all(|l| l.chars().count() <= 80), "{shown}");
+    let explained = swapsim::jobs::explain::read_explanation(
+        &tmp.path().join("output/deal-explain/explain.json"),
+    )
+    .unwrap();
+    let deal = &explained.events[0];
+    assert_eq!(
+        (deal.name.as_str(), deal.date.as_str()),
+        ("Second deal", "2026-02-15")
+    );
+    let change = |list: &[swapsim::jobs::explain::ValueChange], what: &str| {
+        list.iter()
+            .find(|c| c.what == what)
+            .map(|c| (c.before, c.after))
+    };
+    assert_eq!(
+        change(&deal.starts, "pool"),
+        Some((Some(1000.0), Some(1700.0)))
+    );
+    // Suspension at typical conditions (E = 1, M = 1 here: the channel never
+    // closes), exactly: 1 - exp(-base).
+    let (before, after) = change(&deal.starts, "suspension").expect("suspension changes");
+    assert!((before.unwrap() - -(-0.001f64).exp_m1()).abs() < 1e-15);
+    assert!((after.unwrap() - -(-0.01f64).exp_m1()).abs() < 1e-15);
+    assert!(deal.ends.is_empty());
+    let out = &explained.events[1];
+    assert_eq!(
+        change(&out.starts, "Turkey open share"),
+        Some((Some(1.0), Some(0.0)))
+    );
+    assert_eq!(
+        change(&out.starts, "typical mediation M"),
+        Some((Some(1.0), Some(0.0)))
+    );
+    assert_eq!(
+        change(&out.ends, "Turkey open share"),
+        Some((Some(0.0), Some(1.0)))
+    );
+    assert!(
+        shown.contains("Turkey open share: 0% open -> 100% open"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn an_uncertain_event_date_is_varied_in_whole_days_within_its_range() {
+    use swapsim::scenario::uncertainty::{self, Kind};
+    let text = scenario(
+        "",
+        "[[events]]\nname = \"Turkey out\"\ndate = \"2026-02-01\"\nremove_mediators = [\"Turkey\"]\n\
+         [uncertainties]\n\"events.Turkey out.date\" = { from = \"2026-01-15\", to = \"2026-03-15\" }\n",
+    );
+    let u = uncertainty::parse(&text, "u.toml").unwrap_or_else(|e| panic!("{e}"));
+    let p = &u[0].parameter;
+    assert_eq!(p.kind, Kind::Date);
+    let day = |d: &str| swapsim::dates::day_number(swapsim::dates::parse(d).unwrap()) as f64;
+    assert_eq!(p.base, Some(day("2026-02-01")));
+    assert_eq!(
+        (u[0].value_at(0.0), u[0].value_at(1.0)),
+        (day("2026-01-15"), day("2026-03-15"))
+    );
+    // 60 days, each equally likely: level k/60 gives the k-th day.
+    assert_eq!(u[0].value_at(10.0 / 60.0), day("2026-01-25"));
+    assert_eq!(
+        u[0].describe(),
+        "every day from 2026-01-15 to 2026-03-15 equally likely"
+    );
+    // Set on the scenario, the value moves the event.
+    let tree = uncertainty::configuration_tree(&text).unwrap();
+    let moved = uncertainty::scenario_with(&tree, &[(p, day("2026-03-01"))]).unwrap();
+    assert_eq!(moved.events()[0].date.to_string(), "2026-03-01");
+
+    let bad = |entry: &str| {
+        uncertainty::parse(
+            &scenario(
+                "",
+                &format!(
+                    "[[events]]\nname = \"Turkey out\"\ndate = \"2026-02-01\"\n\
+                     remove_mediators = [\"Turkey\"]\n[uncertainties]\n{entry}\n"
+                ),
+            ),
+            "u.toml",
+        )
+        .expect_err("refused")
+        .to_string()
+    };
+    let e = bad("\"events.Turkey out.date\" = { from = \"2026-03-15\", to = \"2026-01-15\" }");
+    assert!(
+        e.contains("from = 2026-03-15 is not before to = 2026-01-15"),
+        "{e}"
+    );
+    let e = bad("\"events.Turkey out.date\" = { from = \"2026-01-15\", to = \"2026-06-15\" }");
+    assert!(
+        e.contains("at 2026-06-15") && e.contains("lies after the last day"),
+        "{e}"
+    );
+    let e = bad("\"events.Turkey out.date\" = { min = 1, max = 2 }");
+    assert!(e.contains("is a date: give a range of dates"), "{e}");
+    let e = bad("\"exchange.round_rate\" = { from = \"2026-01-15\", to = \"2026-03-15\" }");
+    assert!(e.contains("only an event's date takes"), "{e}");
+}
+
+#[test]
+fn sensitivity_varies_when_an_event_happens() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = scenario(
+        "",
+        "[[events]]\nname = \"Turkey out\"\ndate = \"2026-02-01\"\nremove_mediators = [\"Turkey\"]\n\
+         [uncertainties]\n\"events.Turkey out.date\" = { from = \"2026-01-15\", to = \"2026-03-15\" }\n\
+         \"exchange.round_rate\" = { min = 0.1, max = 0.3 }\n",
+    )
+    .replace("requires_mediator = false", "requires_mediator = true");
+    std::fs::write(tmp.path().join("when.toml"), &text).unwrap();
+    swapsim_in(
+        tmp.path(),
+        &[
+            "sensitivity",
+            "when.toml",
+            "--method",
+            "tornado",
+            "--inner-trials",
+            "100",
+            "--quiet",
+            "--no-charts",
+        ],
+    );
+    let dir = tmp.path().join("output");
+    let found = walk(&dir);
+    let table = found
+        .iter()
+        .find(|p| p.file_name().is_some_and(|n| n == "tornado.csv"))
+        .unwrap_or_else(|| panic!("no tornado.csv in {found:?}"));
+    let csv = std::fs::read_to_string(table).unwrap();
+    assert!(csv.contains("events.Turkey out.date"), "{csv}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }

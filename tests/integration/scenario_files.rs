@@ -9,7 +9,7 @@
 
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use swapsim::scenario::{DEFAULT_SCENARIO_TOML, Scenario, ScenarioError};
+use swapsim::scenario::{DEFAULT_SCENARIO_TOML, Scenario, ScenarioError, path_file};
 
 /// Fewest bad fixtures accepted, so that a lost or renamed directory fails
 /// rather than passing with nothing to check.
@@ -44,6 +44,12 @@ fn file_name(path: &Path) -> String {
         .to_string()
 }
 
+/// The folder a file's path files are read from.
+fn folder_of(path: &Path) -> PathBuf {
+    path.parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
@@ -58,9 +64,15 @@ enum Outcome {
 
 /// Validates `text` under the bare file name, so that messages read
 /// `NAME:LINE:COL: ...` whatever the directory, and fixtures can state
-/// positions. A panic is caught so that the test can name the fixture.
-fn validate(name: &str, text: &str) -> Outcome {
-    match panic::catch_unwind(AssertUnwindSafe(|| Scenario::from_toml_str(text, name))) {
+/// positions. A path file it names is read from `folder`, as when the
+/// scenario is read from disk. A panic is caught so that the test can name
+/// the fixture.
+fn validate(name: &str, text: &str, folder: &Path) -> Outcome {
+    let read = || {
+        let (text, _) = path_file::resolve(text, folder, name)?;
+        Scenario::from_toml_str(&text, name)
+    };
+    match panic::catch_unwind(AssertUnwindSafe(read)) {
         Ok(Ok(scenario)) => Outcome::Valid(Box::new(scenario)),
         Ok(Err(error)) => Outcome::Invalid(error),
         Err(payload) => Outcome::Panicked(
@@ -96,7 +108,7 @@ fn every_good_fixture_validates() {
     let mut failures = Vec::new();
     for path in toml_files("tests/fixtures/good") {
         let name = file_name(&path);
-        match validate(&name, &read(&path)) {
+        match validate(&name, &read(&path), &folder_of(&path)) {
             Outcome::Valid(_) => {}
             Outcome::Invalid(error) => failures.push(format!("{name} was rejected:\n{error}")),
             Outcome::Panicked(message) => failures.push(format!("{name} panicked: {message}")),
@@ -118,7 +130,7 @@ fn every_bad_fixture_fails_with_its_stated_messages() {
             ));
             continue;
         }
-        match validate(&name, &text) {
+        match validate(&name, &text, &folder_of(&path)) {
             Outcome::Valid(_) => failures.push(format!(
                 "{name} validated, but it should fail with {expected:?}"
             )),
@@ -184,7 +196,7 @@ fn every_shipped_scenario_validates() {
     let mut failures = Vec::new();
     for path in files {
         let name = file_name(&path);
-        match validate(&name, &read(&path)) {
+        match validate(&name, &read(&path), &folder_of(&path)) {
             Outcome::Valid(_) => {}
             Outcome::Invalid(error) => failures.push(format!("{name} was rejected:\n{error}")),
             Outcome::Panicked(message) => failures.push(format!("{name} panicked: {message}")),
@@ -218,7 +230,7 @@ fn shipped_scenarios_have_distinct_names_and_seeds() {
     let mut failures = Vec::new();
     for path in toml_files("scenarios") {
         let file = file_name(&path);
-        let Outcome::Valid(scenario) = validate(&file, &read(&path)) else {
+        let Outcome::Valid(scenario) = validate(&file, &read(&path), &folder_of(&path)) else {
             // Reported by every_shipped_scenario_validates.
             continue;
         };
@@ -278,7 +290,8 @@ fn errors_name_the_line_of_the_bad_value() {
     // A value out of range, found by validation: located at the value.
     let (text, (line, col)) = default_with("effectiveness = 0.8", "effectiveness = 1.8");
     let value_col = col + "effectiveness = ".len();
-    let Outcome::Invalid(error) = validate("istanbul-2025.toml", &text) else {
+    let Outcome::Invalid(error) = validate("istanbul-2025.toml", &text, &crate_path("scenarios"))
+    else {
         panic!("an effectiveness of 1.8 was not rejected");
     };
     let expected = format!(
@@ -291,7 +304,8 @@ fn errors_name_the_line_of_the_bad_value() {
 
     // A misspelt key, found while reading the TOML: located at the key.
     let (text, (line, col)) = default_with("preparation_days = 7", "preparaton_days = 7");
-    let Outcome::Invalid(error) = validate("istanbul-2025.toml", &text) else {
+    let Outcome::Invalid(error) = validate("istanbul-2025.toml", &text, &crate_path("scenarios"))
+    else {
         panic!("a misspelt key was not rejected");
     };
     let expected = format!("istanbul-2025.toml:{line}:{col}: exchange.preparaton_days:");
@@ -313,8 +327,8 @@ fn bare_dates_mean_the_same_as_quoted_dates() {
         "bare_dates.toml no longer holds both bare dates this test quotes"
     );
     let (Outcome::Valid(from_bare), Outcome::Valid(from_quoted)) = (
-        validate("bare_dates.toml", &bare),
-        validate("quoted.toml", &quoted),
+        validate("bare_dates.toml", &bare, &crate_path("scenarios")),
+        validate("quoted.toml", &quoted, &crate_path("scenarios")),
     ) else {
         panic!("bare_dates.toml or its quoted twin was rejected");
     };
@@ -326,7 +340,8 @@ fn a_bad_horizon_is_reported_once_and_not_again_through_the_deadline() {
     // The deadline of zero_horizon.toml lies within any valid horizon; it
     // must not be reported against the 1-day horizon the 0 was clamped to.
     let path = crate_path("tests/fixtures/bad/zero_horizon.toml");
-    let Outcome::Invalid(error) = validate("zero_horizon.toml", &read(&path)) else {
+    let Outcome::Invalid(error) = validate("zero_horizon.toml", &read(&path), &folder_of(&path))
+    else {
         panic!("zero_horizon.toml was not rejected");
     };
     assert_eq!(error.problems.len(), 1, "{error}");
@@ -336,7 +351,9 @@ fn a_bad_horizon_is_reported_once_and_not_again_through_the_deadline() {
 #[test]
 fn all_problems_of_a_file_are_reported_at_once() {
     let path = crate_path("tests/fixtures/bad/several_problems.toml");
-    let Outcome::Invalid(error) = validate("several_problems.toml", &read(&path)) else {
+    let Outcome::Invalid(error) =
+        validate("several_problems.toml", &read(&path), &folder_of(&path))
+    else {
         panic!("several_problems.toml was not rejected");
     };
     assert_eq!(error.problems.len(), 5, "{error}");
@@ -349,8 +366,10 @@ fn every_value_of_every_shipped_scenario_states_its_basis() {
     assert!(files.len() >= 6, "found {} shipped scenarios", files.len());
     for path in files {
         let text = read(&path);
-        let scenario =
-            Scenario::from_toml_str(&text, &file_name(&path)).expect("a shipped scenario is valid");
+        let (resolved_text, _) = path_file::resolve(&text, &folder_of(&path), &file_name(&path))
+            .expect("a shipped scenario's path file is readable");
+        let scenario = Scenario::from_toml_str(&resolved_text, &file_name(&path))
+            .expect("a shipped scenario is valid");
         let resolved = serde_json::to_value(&scenario).expect("a scenario serialises");
         for row in swapsim::report::html::assumption_rows(&resolved, &text, None, None) {
             // Every model value must say whether it is fitted, taken from the
