@@ -1170,3 +1170,34 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn the_assumptions_table_lists_the_events_and_the_given_path() {
+    use swapsim::report::html::{assumption_rows, given_path_row};
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let source =
+        swapsim::scenario::ScenarioSource::read(&repo.join("scenarios/escalation-outlook.toml"))
+            .unwrap();
+    let row = given_path_row(&source.text, source.path_file.as_ref()).expect("a path row");
+    assert!(
+        row.value.starts_with(
+            "16 rows, 2025-11-16 to 2026-02-28 (file data/escalation-outlook.csv, SHA-256 "
+        ),
+        "{}",
+        row.value
+    );
+    assert_eq!(row.basis, "assumed");
+    assert!(given_path_row(&scenario("", ""), None).is_none());
+
+    let text = std::fs::read_to_string(repo.join("scenarios/qatar-replaces-turkey.toml")).unwrap();
+    let s = Scenario::from_toml_str(&text, "q.toml").unwrap();
+    let rows = assumption_rows(&serde_json::to_value(&s).unwrap(), &text, None, None);
+    let qatar = rows
+        .iter()
+        .find(|r| r.parameter == "events[Qatar joins].date")
+        .expect("the event's date is a row");
+    assert_eq!(
+        (qatar.value.as_str(), qatar.basis.as_str()),
+        ("2026-01-05", "assumed")
+    );
+}
