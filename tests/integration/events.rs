@@ -1201,3 +1201,57 @@ fn the_assumptions_table_lists_the_events_and_the_given_path() {
         ("2026-01-05", "assumed")
     );
 }
+
+#[test]
+fn a_path_that_ends_two_days_before_the_start_is_ignored() {
+    // Edge case 6: a path ending the day before the start joins on day 0
+    // (S = 5 - 1 = 4, so E_0 = 5); one ending earlier is ignored, so day 0
+    // starts as usual in "steady" with S = 0 (no shocks here): E_0 = 1.
+    let with_path = |last: &str| {
+        scenario("", "").replace(
+            "shock_half_life_days = 7\n",
+            &format!(
+                "shock_half_life_days = 7\npath = [ {{ date = \"2025-12-29\", level = 3.0 }}, \
+                 {{ date = \"{last}\", level = 5.0 }} ]\n"
+            ),
+        )
+    };
+    for (_, tr) in simulate(&parse(&with_path("2025-12-30"))) {
+        assert_eq!(tr.escalation[0], 1.0);
+    }
+    for (_, tr) in simulate(&parse(
+        &with_path("2025-12-31").replace("2025-12-29", "2025-12-30"),
+    )) {
+        assert_eq!(tr.escalation[0], 5.0);
+    }
+}
+
+#[test]
+fn sweep_refuses_an_event_date_and_points_to_sensitivity() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = scenario(
+        "",
+        "[[events]]\nname = \"Turkey out\"\ndate = \"2026-02-01\"\nremove_mediators = [\"Turkey\"]\n",
+    );
+    std::fs::write(tmp.path().join("when.toml"), &text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_swapsim"))
+        .current_dir(tmp.path())
+        .args([
+            "sweep",
+            "when.toml",
+            "--param",
+            "events.Turkey out.date",
+            "--values",
+            "1,2",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("a sweep varies numbers, and this is a date")
+            && err.contains("swapsim sensitivity"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("output").exists());
+}
