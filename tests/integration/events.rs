@@ -1135,27 +1135,34 @@ fn sensitivity_varies_when_an_event_happens() {
     )
     .replace("requires_mediator = false", "requires_mediator = true");
     std::fs::write(tmp.path().join("when.toml"), &text).unwrap();
-    swapsim_in(
-        tmp.path(),
-        &[
+    for (method, extra) in [
+        ("tornado", vec![]),
+        ("morris", vec!["--trajectories", "2"]),
+        ("sobol", vec!["--samples", "4"]),
+    ] {
+        let mut args = vec![
             "sensitivity",
             "when.toml",
             "--method",
-            "tornado",
+            method,
             "--inner-trials",
-            "100",
+            "50",
             "--quiet",
             "--no-charts",
-        ],
-    );
-    let dir = tmp.path().join("output");
-    let found = walk(&dir);
-    let table = found
-        .iter()
-        .find(|p| p.file_name().is_some_and(|n| n == "tornado.csv"))
-        .unwrap_or_else(|| panic!("no tornado.csv in {found:?}"));
-    let csv = std::fs::read_to_string(table).unwrap();
-    assert!(csv.contains("events.Turkey out.date"), "{csv}");
+        ];
+        args.extend(extra);
+        swapsim_in(tmp.path(), &args);
+        let dir = tmp.path().join("output/when-sensitivity").join(method);
+        let found = walk(&dir);
+        // Every table of the analysis names the date by its path.
+        let named = found.iter().any(|p| {
+            p.extension().is_some_and(|e| e == "csv")
+                && std::fs::read_to_string(p)
+                    .unwrap()
+                    .contains("events.Turkey out.date")
+        });
+        assert!(named, "{method}: no table names the date in {found:?}");
+    }
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
