@@ -1734,12 +1734,16 @@ fn assumptions(h: &mut String, manifest: &Manifest) {
          be varied to see how much it matters. The source is the comment next to the value in \
          the scenario file.</p>\n",
     );
-    let rows = assumption_rows(
+    let mut rows = assumption_rows(
         &manifest.scenario,
         &manifest.scenario_text,
         Some(manifest.trials),
         Some(manifest.seed),
     );
+    rows.extend(given_path_row(
+        &manifest.scenario_text,
+        manifest.path_file.as_deref(),
+    ));
     h.push_str(
         "<div class=\"table-wrap\"><table class=\"stack\">\n<thead><tr><th>parameter</th><th>value</th>\
          <th>unit</th><th>basis</th><th>source</th></tr></thead>\n<tbody>\n",
@@ -1839,6 +1843,47 @@ pub fn assumption_rows(
         });
     }
     rows
+}
+
+/// The assumptions row of a given escalation path (`[escalation] path`),
+/// which the resolved scenario does not hold as values: the days it covers
+/// and, for a path file, the file and its SHA-256. `None` without a path.
+pub fn given_path_row(
+    file_text: &str,
+    path_file: Option<&crate::scenario::path_file::PathFile>,
+) -> Option<Assumption> {
+    let tree: toml::Table = file_text.parse().ok()?;
+    let rows = tree.get("escalation")?.get("path")?.as_array()?;
+    let date = |row: &toml::Value| {
+        row.get("date").map(|d| match d {
+            toml::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+    };
+    let (first, last) = (date(rows.first()?)?, date(rows.last()?)?);
+    let mut value = format!("{} rows, {first} to {last}", rows.len());
+    if let Some(f) = path_file {
+        value.push_str(&format!(
+            " (file {}, SHA-256 {})",
+            f.file,
+            f.sha256.get(..12).unwrap_or(&f.sha256)
+        ));
+    }
+    let comments = file_comments(file_text);
+    let (basis, source) = comments
+        .iter()
+        .find(|(p, _)| p == "escalation.path")
+        .map_or_else(
+            || ("not stated".to_string(), String::new()),
+            |(_, c)| classify(c),
+        );
+    Some(Assumption {
+        parameter: "escalation.path".to_string(),
+        value,
+        unit: "escalation units by date",
+        basis,
+        source,
+    })
 }
 
 /// Splits a comment into its basis ("record", "assumed", "fitted") and the

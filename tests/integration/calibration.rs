@@ -340,8 +340,10 @@ fn the_shipped_scenarios_hold_what_calibrate_fits_to_the_record() {
         if path.extension().is_none_or(|x| x != "toml") {
             continue;
         }
-        let text = std::fs::read_to_string(&path).expect("readable");
-        let s = Scenario::from_toml_str(&text, &path.display().to_string()).expect("valid");
+        // Read as the program reads it, so that a path file is found.
+        let s = swapsim::scenario::ScenarioSource::read(&path)
+            .and_then(|source| source.parse())
+            .expect("valid");
         assert_eq!(
             calibrated_values(&s),
             fitted,

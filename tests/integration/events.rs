@@ -1135,27 +1135,34 @@ fn sensitivity_varies_when_an_event_happens() {
     )
     .replace("requires_mediator = false", "requires_mediator = true");
     std::fs::write(tmp.path().join("when.toml"), &text).unwrap();
-    swapsim_in(
-        tmp.path(),
-        &[
+    for (method, extra) in [
+        ("tornado", vec![]),
+        ("morris", vec!["--trajectories", "2"]),
+        ("sobol", vec!["--samples", "4"]),
+    ] {
+        let mut args = vec![
             "sensitivity",
             "when.toml",
             "--method",
-            "tornado",
+            method,
             "--inner-trials",
-            "100",
+            "50",
             "--quiet",
             "--no-charts",
-        ],
-    );
-    let dir = tmp.path().join("output");
-    let found = walk(&dir);
-    let table = found
-        .iter()
-        .find(|p| p.file_name().is_some_and(|n| n == "tornado.csv"))
-        .unwrap_or_else(|| panic!("no tornado.csv in {found:?}"));
-    let csv = std::fs::read_to_string(table).unwrap();
-    assert!(csv.contains("events.Turkey out.date"), "{csv}");
+        ];
+        args.extend(extra);
+        swapsim_in(tmp.path(), &args);
+        let dir = tmp.path().join("output/when-sensitivity").join(method);
+        let found = walk(&dir);
+        // Every table of the analysis names the date by its path.
+        let named = found.iter().any(|p| {
+            p.extension().is_some_and(|e| e == "csv")
+                && std::fs::read_to_string(p)
+                    .unwrap()
+                    .contains("events.Turkey out.date")
+        });
+        assert!(named, "{method}: no table names the date in {found:?}");
+    }
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -1169,4 +1176,89 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+#[test]
+fn the_assumptions_table_lists_the_events_and_the_given_path() {
+    use swapsim::report::html::{assumption_rows, given_path_row};
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let source =
+        swapsim::scenario::ScenarioSource::read(&repo.join("scenarios/escalation-outlook.toml"))
+            .unwrap();
+    let row = given_path_row(&source.text, source.path_file.as_ref()).expect("a path row");
+    assert!(
+        row.value.starts_with(
+            "16 rows, 2025-11-16 to 2026-02-28 (file data/escalation-outlook.csv, SHA-256 "
+        ),
+        "{}",
+        row.value
+    );
+    assert_eq!(row.basis, "assumed");
+    assert!(given_path_row(&scenario("", ""), None).is_none());
+
+    let text = std::fs::read_to_string(repo.join("scenarios/qatar-replaces-turkey.toml")).unwrap();
+    let s = Scenario::from_toml_str(&text, "q.toml").unwrap();
+    let rows = assumption_rows(&serde_json::to_value(&s).unwrap(), &text, None, None);
+    let qatar = rows
+        .iter()
+        .find(|r| r.parameter == "events[Qatar joins].date")
+        .expect("the event's date is a row");
+    assert_eq!(
+        (qatar.value.as_str(), qatar.basis.as_str()),
+        ("2026-01-05", "assumed")
+    );
+}
+
+#[test]
+fn a_path_that_ends_two_days_before_the_start_is_ignored() {
+    // Edge case 6: a path ending the day before the start joins on day 0
+    // (S = 5 - 1 = 4, so E_0 = 5); one ending earlier is ignored, so day 0
+    // starts as usual in "steady" with S = 0 (no shocks here): E_0 = 1.
+    let with_path = |last: &str| {
+        scenario("", "").replace(
+            "shock_half_life_days = 7\n",
+            &format!(
+                "shock_half_life_days = 7\npath = [ {{ date = \"2025-12-29\", level = 3.0 }}, \
+                 {{ date = \"{last}\", level = 5.0 }} ]\n"
+            ),
+        )
+    };
+    for (_, tr) in simulate(&parse(&with_path("2025-12-30"))) {
+        assert_eq!(tr.escalation[0], 1.0);
+    }
+    for (_, tr) in simulate(&parse(
+        &with_path("2025-12-31").replace("2025-12-29", "2025-12-30"),
+    )) {
+        assert_eq!(tr.escalation[0], 5.0);
+    }
+}
+
+#[test]
+fn sweep_refuses_an_event_date_and_points_to_sensitivity() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = scenario(
+        "",
+        "[[events]]\nname = \"Turkey out\"\ndate = \"2026-02-01\"\nremove_mediators = [\"Turkey\"]\n",
+    );
+    std::fs::write(tmp.path().join("when.toml"), &text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_swapsim"))
+        .current_dir(tmp.path())
+        .args([
+            "sweep",
+            "when.toml",
+            "--param",
+            "events.Turkey out.date",
+            "--values",
+            "1,2",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("a sweep varies numbers, and this is a date")
+            && err.contains("swapsim sensitivity"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("output").exists());
 }
