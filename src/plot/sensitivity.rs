@@ -99,7 +99,12 @@ pub fn fmt_param(v: f64) -> String {
     }
     let digits = (2 - v.abs().log10().floor() as i32).clamp(0, 12) as usize;
     let s = format!("{v:.digits$}");
-    let s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+    // Only zeros after a decimal point are trailing: 340 keeps its zero.
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
     if v.abs() >= 1000.0 {
         crate::format::grouped(v, digits)
     } else {
@@ -1001,6 +1006,15 @@ pub fn morris_charts(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parameter_values_keep_the_zeros_of_their_whole_part() {
+        assert_eq!(fmt_param(340.37366553107483), "340");
+        assert_eq!(fmt_param(209.31), "209");
+        assert_eq!(fmt_param(0.5098302960395813), "0.51");
+        assert_eq!(fmt_param(0.0523), "0.0523");
+        assert_eq!(fmt_param(1200.0), "1,200");
+    }
 
     #[test]
     fn ticks_are_round_and_cover_the_range() {
