@@ -16,7 +16,10 @@
 //! allowed: a missing day would shift every later day of the index, and a
 //! "1,157,400" misread as 1 would look like a ceasefire.
 
-use super::record::{MAX_PROBLEMS, RecordError, RecordProblem, parse_date, problem};
+use super::record::{
+    RecordError, RecordProblem, for_each_row, header_row, load_rows, parse_date, problem,
+    read_data_file,
+};
 use chrono::NaiveDate;
 use std::path::Path;
 
@@ -77,46 +80,27 @@ impl ClaimedLosses {
 
     /// Reads and checks a file.
     pub fn read(path: &Path) -> Result<ClaimedLosses, RecordError> {
-        let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| RecordError {
-            source_name: name.clone(),
-            file_kind: LOSSES_FILE,
-            problems: vec![problem(
-                None,
-                None,
-                format!("cannot read the claimed-losses file: {e}"),
-            )],
-        })?;
+        let (name, text) = read_data_file(path, LOSSES_FILE)?;
         ClaimedLosses::parse(&text, &name)
     }
 
     /// Checks CSV text; `source_name` names it in messages.
     pub fn parse(text: &str, source_name: &str) -> Result<ClaimedLosses, RecordError> {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut problems = Vec::new();
-        let days = parse_rows(text, &mut problems);
-        if problems.is_empty() && days.len() < 2 {
-            problems.push(problem(
-                None,
-                None,
-                "the file has fewer than two days: a daily claim is the difference of two consecutive totals"
-                    .to_string(),
-            ));
-        }
-        if problems.is_empty() {
-            Ok(ClaimedLosses {
-                source_name: source_name.to_string(),
-                sha256: crate::report::sha256_hex(text),
-                days,
-            })
-        } else {
-            problems.truncate(MAX_PROBLEMS);
-            Err(RecordError {
-                source_name: source_name.to_string(),
-                file_kind: LOSSES_FILE,
-                problems,
-            })
-        }
+        let (days, sha256) = load_rows(
+            text,
+            source_name,
+            LOSSES_FILE,
+            (
+                2,
+                "the file has fewer than two days: a daily claim is the difference of two consecutive totals",
+            ),
+            parse_rows,
+        )?;
+        Ok(ClaimedLosses {
+            source_name: source_name.to_string(),
+            sha256,
+            days,
+        })
     }
 
     /// First day of the series.
@@ -142,20 +126,12 @@ impl ClaimedLosses {
     }
 }
 
-fn parse_rows(text: &str, problems: &mut Vec<RecordProblem>) -> Vec<LossesDay> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let header = match reader.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => {
-            problems.push(problem(
-                Some(1),
-                None,
-                format!("cannot read the header: {e}"),
-            ));
-            return Vec::new();
-        }
+fn parse_rows(
+    reader: &mut csv::Reader<&[u8]>,
+    problems: &mut Vec<RecordProblem>,
+) -> Vec<LossesDay> {
+    let Some(header) = header_row(reader, problems) else {
+        return Vec::new();
     };
     let names: Vec<&str> = header.iter().map(str::trim).collect();
     if names != COLUMNS {
@@ -171,60 +147,43 @@ fn parse_rows(text: &str, problems: &mut Vec<RecordProblem>) -> Vec<LossesDay> {
         return Vec::new();
     }
     let mut out: Vec<LossesDay> = Vec::new();
-    for row in reader.records() {
-        if problems.len() >= MAX_PROBLEMS {
-            break;
-        }
-        let row = match row {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map(|p| p.line());
-                problems.push(problem(line, None, format!("this is not valid CSV: {e}")));
-                continue;
+    for_each_row(
+        reader,
+        COLUMNS.len(),
+        "",
+        problems,
+        |row, line, problems| {
+            let cell = |k: usize| row.get(k).map_or("", str::trim);
+            let before = problems.len();
+            let date = match parse_date(cell(0)) {
+                Ok(d) => Some(d),
+                Err(message) => {
+                    problems.push(problem(Some(line), Some("date"), message));
+                    None
+                }
+            };
+            let mut counts = [None; 10];
+            for (k, slot) in counts.iter_mut().enumerate() {
+                match parse_total(cell(k + 1)) {
+                    Ok(v) => *slot = v,
+                    Err(message) => {
+                        problems.push(problem(Some(line), Some(COLUMNS[k + 1]), message))
+                    }
+                }
             }
-        };
-        let line = row.position().map_or(0, |p| p.line());
-        if row.len() != COLUMNS.len() {
-            problems.push(problem(
-                Some(line),
-                None,
-                format!(
-                    "the row has {} fields but the header has {}",
-                    row.len(),
-                    COLUMNS.len()
-                ),
-            ));
-            continue;
-        }
-        let cell = |k: usize| row.get(k).map_or("", str::trim);
-        let before = problems.len();
-        let date = match parse_date(cell(0)) {
-            Ok(d) => Some(d),
-            Err(message) => {
-                problems.push(problem(Some(line), Some("date"), message));
-                None
-            }
-        };
-        let mut counts = [None; 10];
-        for (k, slot) in counts.iter_mut().enumerate() {
-            match parse_total(cell(k + 1)) {
-                Ok(v) => *slot = v,
-                Err(message) => problems.push(problem(Some(line), Some(COLUMNS[k + 1]), message)),
-            }
-        }
-        if problems.len() == before && counts[0].is_none() {
-            problems.push(problem(
+            if problems.len() == before && counts[0].is_none() {
+                problems.push(problem(
                 Some(line),
                 Some("personnel"),
                 "the cell is empty: every day needs its personnel total, which the escalation index is built from"
                     .to_string(),
             ));
-        }
-        if let (Some(date), Some(prev)) = (date, out.last())
-            && problems.len() == before
-            && date != prev.date + chrono::Days::new(1)
-        {
-            problems.push(problem(
+            }
+            if let (Some(date), Some(prev)) = (date, out.last())
+                && problems.len() == before
+                && date != prev.date + chrono::Days::new(1)
+            {
+                problems.push(problem(
                 Some(line),
                 Some("date"),
                 format!(
@@ -232,20 +191,21 @@ fn parse_rows(text: &str, problems: &mut Vec<RecordProblem>) -> Vec<LossesDay> {
                     prev.date, prev.line
                 ),
             ));
-        }
-        if problems.len() == before
-            && let (Some(date), Some(personnel)) = (date, counts[0])
-        {
-            let mut equipment = [None; 9];
-            equipment.copy_from_slice(&counts[1..]);
-            out.push(LossesDay {
-                line,
-                date,
-                personnel,
-                equipment,
-            });
-        }
-    }
+            }
+            if problems.len() == before
+                && let (Some(date), Some(personnel)) = (date, counts[0])
+            {
+                let mut equipment = [None; 9];
+                equipment.copy_from_slice(&counts[1..]);
+                out.push(LossesDay {
+                    line,
+                    date,
+                    personnel,
+                    equipment,
+                });
+            }
+        },
+    );
     out
 }
 

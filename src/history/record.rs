@@ -133,47 +133,28 @@ impl Record {
 
     /// Reads and checks a record file.
     pub fn read(path: &Path) -> Result<Record, RecordError> {
-        let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| RecordError {
-            source_name: name.clone(),
-            file_kind: HISTORY_FILE,
-            problems: vec![RecordProblem {
-                line: None,
-                column: None,
-                message: format!("cannot read the history file: {e}"),
-            }],
-        })?;
+        let (name, text) = read_data_file(path, HISTORY_FILE)?;
         Record::parse(&text, &name)
     }
 
     /// Checks CSV text; `source_name` names it in messages.
     pub fn parse(text: &str, source_name: &str) -> Result<Record, RecordError> {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut problems = Vec::new();
-        let exchanges = parse_rows(text, &mut problems);
-        if problems.is_empty() && exchanges.is_empty() {
-            problems.push(RecordProblem {
-                line: None,
-                column: None,
-                message: "the file has a header but no rows: a record needs at least one exchange"
-                    .to_string(),
-            });
-        }
-        if problems.is_empty() {
-            Ok(Record {
-                source_name: source_name.to_string(),
-                sha256: crate::report::sha256_hex(text),
-                exchanges,
-                covered_until: None,
-            })
-        } else {
-            problems.truncate(MAX_PROBLEMS);
-            Err(RecordError {
-                source_name: source_name.to_string(),
-                file_kind: HISTORY_FILE,
-                problems,
-            })
-        }
+        let (exchanges, sha256) = load_rows(
+            text,
+            source_name,
+            HISTORY_FILE,
+            (
+                1,
+                "the file has a header but no rows: a record needs at least one exchange",
+            ),
+            parse_rows,
+        )?;
+        Ok(Record {
+            source_name: source_name.to_string(),
+            sha256,
+            exchanges,
+            covered_until: None,
+        })
     }
 
     /// First and last dates of the rows.
@@ -271,21 +252,122 @@ pub(crate) fn problem(line: Option<u64>, column: Option<&str>, message: String) 
     }
 }
 
-fn read_header(
+/// Reads a data file named `path` whole; a failure is reported as a
+/// problem of the file (`file_kind`, e.g. [`HISTORY_FILE`]). Returns the
+/// name messages use for it and its text.
+pub(crate) fn read_data_file(
+    path: &Path,
+    file_kind: &'static str,
+) -> Result<(String, String), RecordError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| RecordError {
+        source_name: name.clone(),
+        file_kind,
+        problems: vec![problem(
+            None,
+            None,
+            format!("cannot read the {file_kind}: {e}"),
+        )],
+    })?;
+    Ok((name, text))
+}
+
+/// Checks the CSV `text` of a data file row by row with `rows`, which
+/// reads the header and every row from the reader it is given and adds
+/// what is wrong to the problems. A byte-order mark left by a spreadsheet
+/// is ignored; fewer than `min_rows.0` rows is the problem `min_rows.1`.
+/// Returns the rows and the SHA-256 of the text, or every problem found
+/// (at most [`MAX_PROBLEMS`]) with the file named.
+pub(crate) fn load_rows<T>(
+    text: &str,
+    source_name: &str,
+    file_kind: &'static str,
+    min_rows: (usize, &str),
+    rows: impl FnOnce(&mut csv::Reader<&[u8]>, &mut Vec<RecordProblem>) -> Vec<T>,
+) -> Result<(Vec<T>, String), RecordError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut problems = Vec::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let out = rows(&mut reader, &mut problems);
+    if problems.is_empty() && out.len() < min_rows.0 {
+        problems.push(problem(None, None, min_rows.1.to_string()));
+    }
+    if problems.is_empty() {
+        Ok((out, crate::report::sha256_hex(text)))
+    } else {
+        problems.truncate(MAX_PROBLEMS);
+        Err(RecordError {
+            source_name: source_name.to_string(),
+            file_kind,
+            problems,
+        })
+    }
+}
+
+/// The header of a data file, or the problem that it cannot be read.
+pub(crate) fn header_row(
     reader: &mut csv::Reader<&[u8]>,
     problems: &mut Vec<RecordProblem>,
-) -> Option<Layout> {
-    let header = match reader.headers() {
-        Ok(h) => h.clone(),
+) -> Option<csv::StringRecord> {
+    match reader.headers() {
+        Ok(h) => Some(h.clone()),
         Err(e) => {
             problems.push(problem(
                 Some(1),
                 None,
                 format!("cannot read the header: {e}"),
             ));
-            return None;
+            None
         }
-    };
+    }
+}
+
+/// Calls `each` with every row of `reader` that is valid CSV and has
+/// `width` fields, and its 1-based line; other rows become problems (a
+/// row of the wrong width with `width_hint` appended to the message).
+/// Stops once [`MAX_PROBLEMS`] problems are known.
+pub(crate) fn for_each_row(
+    reader: &mut csv::Reader<&[u8]>,
+    width: usize,
+    width_hint: &str,
+    problems: &mut Vec<RecordProblem>,
+    mut each: impl FnMut(&csv::StringRecord, u64, &mut Vec<RecordProblem>),
+) {
+    for row in reader.records() {
+        if problems.len() >= MAX_PROBLEMS {
+            break;
+        }
+        let row = match row {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line());
+                problems.push(problem(line, None, format!("this is not valid CSV: {e}")));
+                continue;
+            }
+        };
+        let line = row.position().map_or(0, |p| p.line());
+        if row.len() != width {
+            problems.push(problem(
+                Some(line),
+                None,
+                format!(
+                    "the row has {} fields but the header has {width}{width_hint}",
+                    row.len()
+                ),
+            ));
+            continue;
+        }
+        each(&row, line, problems);
+    }
+}
+
+fn read_header(
+    reader: &mut csv::Reader<&[u8]>,
+    problems: &mut Vec<RecordProblem>,
+) -> Option<Layout> {
+    let header = header_row(reader, problems)?;
     let allowed = COLUMNS
         .iter()
         .map(|c| format!("`{c}`"))
@@ -334,61 +416,40 @@ fn read_header(
     })
 }
 
-fn parse_rows(text: &str, problems: &mut Vec<RecordProblem>) -> Vec<Exchange> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let Some(layout) = read_header(&mut reader, problems) else {
+fn parse_rows(reader: &mut csv::Reader<&[u8]>, problems: &mut Vec<RecordProblem>) -> Vec<Exchange> {
+    let Some(layout) = read_header(reader, problems) else {
         return Vec::new();
     };
     let mut out: Vec<Exchange> = Vec::new();
     let mut previous: Option<(NaiveDate, u64)> = None;
-    for row in reader.records() {
-        if problems.len() >= MAX_PROBLEMS {
-            break;
-        }
-        let row = match row {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map(|p| p.line());
-                problems.push(problem(line, None, format!("this is not valid CSV: {e}")));
-                continue;
+    for_each_row(
+        reader,
+        layout.width,
+        "; a value containing a comma must be quoted",
+        problems,
+        |row, line, problems| {
+            let before = problems.len();
+            let exchange = parse_row(row, line, &layout, problems);
+            if let Some(ex) = exchange {
+                if let Some((prev, prev_line)) = previous
+                    && ex.date < prev
+                {
+                    problems.push(problem(
+                        Some(line),
+                        Some("date"),
+                        format!(
+                            "{} comes before {prev} on line {prev_line}: rows must be in date order (earliest first)",
+                            ex.date
+                        ),
+                    ));
+                }
+                previous = Some((ex.date, line));
+                if problems.len() == before {
+                    out.push(ex);
+                }
             }
-        };
-        let line = row.position().map_or(0, |p| p.line());
-        if row.len() != layout.width {
-            problems.push(problem(
-                Some(line),
-                None,
-                format!(
-                    "the row has {} fields but the header has {}; a value containing a comma must be quoted",
-                    row.len(),
-                    layout.width
-                ),
-            ));
-            continue;
-        }
-        let before = problems.len();
-        let exchange = parse_row(&row, line, &layout, problems);
-        if let Some(ex) = exchange {
-            if let Some((prev, prev_line)) = previous
-                && ex.date < prev
-            {
-                problems.push(problem(
-                    Some(line),
-                    Some("date"),
-                    format!(
-                        "{} comes before {prev} on line {prev_line}: rows must be in date order (earliest first)",
-                        ex.date
-                    ),
-                ));
-            }
-            previous = Some((ex.date, line));
-            if problems.len() == before {
-                out.push(ex);
-            }
-        }
-    }
+        },
+    );
     out
 }
 
