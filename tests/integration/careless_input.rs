@@ -777,3 +777,76 @@ fn every_command_writes_numbers_with_at_most_twelve_significant_digits() {
         }
     }
 }
+
+#[test]
+fn discover_names_every_kind_of_bad_number_in_an_ensemble_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    ok(&swapsim(
+        d,
+        &[
+            "run",
+            "--trials",
+            "100",
+            "--assumptions",
+            "20",
+            "--out",
+            "ens",
+            "--quiet",
+            "--no-charts",
+        ],
+    ));
+    let pristine = fs::read_to_string(d.join("ens/ensemble.csv")).unwrap();
+    let header: Vec<&str> = pristine.lines().next().unwrap().split(',').collect();
+    let param = header
+        .iter()
+        .position(|h| h.starts_with("exchange."))
+        .unwrap();
+    let outcome = header
+        .iter()
+        .position(|h| *h == "no_round_by_deadline")
+        .unwrap();
+    for column in [param, outcome] {
+        for bad in [
+            "NaN",
+            "inf",
+            "-inf",
+            "1e308",
+            "",
+            "abc",
+            "99999999999999999999999",
+            "-1.5e13",
+        ] {
+            let text: String = pristine
+                .lines()
+                .enumerate()
+                .map(|(i, line)| {
+                    let mut f: Vec<&str> = line.split(',').collect();
+                    if i == 3 {
+                        f[column] = bad;
+                    }
+                    f.join(",") + "\n"
+                })
+                .collect();
+            fs::write(d.join("ens/ensemble.csv"), text).unwrap();
+            let out = swapsim(
+                d,
+                &[
+                    "discover",
+                    "ens",
+                    "--outcome",
+                    "no_round_by_deadline",
+                    "--above",
+                    "0.2",
+                    "--quiet",
+                ],
+            );
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{bad:?}: {err}");
+            assert!(
+                err.contains("line 4") && err.contains(header[column]),
+                "{bad:?}: {err}"
+            );
+        }
+    }
+}
