@@ -850,3 +850,34 @@ fn discover_names_every_kind_of_bad_number_in_an_ensemble_table() {
         }
     }
 }
+
+#[test]
+fn history_names_every_kind_of_bad_count_in_a_record_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    for bad in [
+        "NaN",
+        "inf",
+        "1e308",
+        "-0",
+        "247.5",
+        "99999999999999999999999",
+        "18446744073709551616",
+    ] {
+        fs::write(
+            d.join("r.csv"),
+            format!(
+                "date,returned_to_ukraine,returned_to_russia,mediator,kind,confidence,source_url\n\
+                 2025-07-23,250,{bad},Turkey,pow,medium,https://example.org/a\n"
+            ),
+        )
+        .unwrap();
+        let out = swapsim(d, &["history", "--record", "r.csv", "--quiet"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {err}");
+        assert!(
+            err.contains("r.csv:2: returned_to_russia") && err.contains(bad),
+            "{bad}: {err}"
+        );
+    }
+}
