@@ -17,6 +17,13 @@ pub fn round_sig(v: f64, digits: i32) -> f64 {
     }
     let places = digits - 1 - v.abs().log10().floor() as i32;
     let scale = 10f64.powi(places);
+    if !scale.is_finite() || scale == 0.0 || !(v * scale).is_finite() {
+        // Beyond about 1e296 or below 1e-296 the power of ten leaves f64:
+        // round the decimal mantissa instead (exact, in Rust's formatting).
+        return format!("{:.*e}", (digits - 1).max(0) as usize, v)
+            .parse()
+            .unwrap_or(v);
+    }
     let r = (v * scale).round() / scale;
     // Dividing by a power of ten leaves noise in the last bits; reparsing
     // the decimal text of the intended precision removes it.
@@ -36,6 +43,44 @@ pub const DATA_DIGITS: i32 = 12;
 /// below any Monte Carlo error.
 pub fn data(v: f64) -> f64 {
     round_sig(v, DATA_DIGITS)
+}
+
+/// Significant digits of a decimal number as text ("242.95000000000005":
+/// 17; "0.0702": 3; "1.5e-7": 2), leading and trailing zeros not counted.
+pub fn significant_digits(text: &str) -> usize {
+    let mantissa = text.split(['e', 'E']).next().unwrap_or_default();
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    digits.trim_start_matches('0').trim_end_matches('0').len()
+}
+
+/// A field of a CSV file as [`data`] writes it: the text of a decimal
+/// fraction with more than [`DATA_DIGITS`] significant digits, rounded;
+/// `None` for any other field (integers, text, numbers already short),
+/// which is then written as it is.
+pub fn data_field(text: &str) -> Option<String> {
+    if !text.contains(['.', 'e', 'E']) || significant_digits(text) <= DATA_DIGITS as usize {
+        return None;
+    }
+    let v: f64 = text.parse().ok().filter(|v: &f64| v.is_finite())?;
+    // serde_json and csv both print an f64 as its shortest round-trip
+    // decimal (ryu), so the rounded field reads as one written directly.
+    serde_json::to_string(&data(v)).ok()
+}
+
+/// Every floating-point number in `value` rounded by [`data`]; integers,
+/// text and the structure are untouched.
+pub fn data_json(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(r) = n.as_f64().map(data).and_then(serde_json::Number::from_f64) {
+                *n = r;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(data_json),
+        Value::Object(map) => map.values_mut().for_each(data_json),
+        _ => {}
+    }
 }
 
 /// Decimal places that show `v` to `digits` significant digits (none for
@@ -276,5 +321,45 @@ mod tests {
         assert_eq!(percent(1.0), "100");
         assert_eq!(percent_bound(0.999_6), "99.96");
         assert_eq!(percent_bound(1.0), "100");
+    }
+
+    #[test]
+    fn data_fields_lose_only_digits_beyond_the_twelfth() {
+        assert_eq!(data_field("242.95000000000005").as_deref(), Some("242.95"));
+        assert_eq!(
+            data_field("0.33333333333333331").as_deref(),
+            Some("0.333333333333")
+        );
+        // Integers, text and numbers already short are written as they are.
+        for kept in ["12345678901234567", "Qatar", "0.0702", "1.5e-7", "", "NaN"] {
+            assert_eq!(data_field(kept), None, "{kept}");
+        }
+        assert_eq!(significant_digits("242.95000000000005"), 17);
+        assert_eq!(significant_digits("0.0702"), 3);
+        assert_eq!(significant_digits("1.5e-7"), 2);
+    }
+
+    #[test]
+    fn data_rounds_every_float_of_a_json_tree_and_no_integer() {
+        let mut v = serde_json::json!({
+            "mean": 242.95000000000005,
+            "rows": [[0.1, 0.30000000000000004], {"n": 12345678901234567u64}],
+        });
+        data_json(&mut v);
+        assert_eq!(
+            v.to_string(),
+            r#"{"mean":242.95,"rows":[[0.1,0.3],{"n":12345678901234567}]}"#
+        );
+    }
+
+    #[test]
+    fn data_keeps_numbers_at_the_ends_of_the_f64_range_finite() {
+        for v in [1e-300, 4.9e-324, 1.7e308, -1e-310] {
+            let r = data(v);
+            assert!(
+                r.is_finite() && (r - v).abs() <= 1e-11 * v.abs(),
+                "{v}: {r}"
+            );
+        }
     }
 }

@@ -25,6 +25,10 @@ const LABELS: [&str; 6] = [
     "configuration",
 ];
 
+/// Largest magnitude of a parameter value read from a table: far above
+/// every parameter a scenario allows (pools stop at 10^9 people).
+const MAX_PARAMETER_MAGNITUDE: f64 = 1e12;
+
 /// Which side of the threshold is the event.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -222,8 +226,47 @@ pub fn discover(dir: &Path, options: &DiscoverOptions) -> Result<DiscoverResult>
                 .unwrap_or_default()
                 .to_string()
         };
-        let row: Vec<f64> = params.iter().map(|&i| number(i)).collect::<Result<_>>()?;
-        rows.push((row, number(outcome_col)?, text(point_col), text(config_col)));
+        let row: Vec<f64> = params
+            .iter()
+            .map(|&i| {
+                let v = number(i)?;
+                // No scenario parameter reaches this far (pools stop at
+                // 10^9 people); a larger value is a damaged table, and would
+                // otherwise become the edge of a box.
+                if v.abs() > MAX_PARAMETER_MAGNITUDE {
+                    return Err(bad(
+                        line,
+                        format!(
+                            "{}: {v} is beyond any parameter's range (at most \
+                             {MAX_PARAMETER_MAGNITUDE:e} in size)",
+                            header[i]
+                        ),
+                    ));
+                }
+                Ok(v)
+            })
+            .collect::<Result<_>>()?;
+        let v = number(outcome_col)?;
+        let (low, high) = if outcome.is_probability() {
+            (0.0, 1.0)
+        } else {
+            (0.0, f64::MAX)
+        };
+        if !(low..=high).contains(&v) {
+            return Err(bad(
+                line,
+                format!(
+                    "{}: {v} is not a value this outcome takes ({})",
+                    header[outcome_col],
+                    if outcome.is_probability() {
+                        "a probability from 0 to 1"
+                    } else {
+                        "a number of at least 0"
+                    }
+                ),
+            ));
+        }
+        rows.push((row, v, text(point_col), text(config_col)));
     }
     let (x, values, difference) = match &target {
         Target::Outcome(_) => {

@@ -128,6 +128,7 @@ impl HistoryJob {
             w.serialize(row).map_err(Error::other)?;
         }
         let bytes = w.into_inner().map_err(Error::other)?;
+        let bytes = crate::outputs::data_csv(bytes).map_err(Error::other)?;
         crate::outputs::write_file_atomically(path, &bytes)?;
         Ok(Some(path))
     }

@@ -106,7 +106,17 @@ pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError 
 
 /// Writes `value` as pretty JSON with a final newline.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), OutputError> {
-    let mut bytes = serde_json::to_vec_pretty(value).map_err(|e| OutputError::Io {
+    // Every number at the precision data have (`format::data`), whatever
+    // the command; a value serde_json cannot hold as a tree (an integer
+    // beyond 64 bits) is written as it is.
+    let bytes = match serde_json::to_value(value) {
+        Ok(mut tree) => {
+            crate::format::data_json(&mut tree);
+            serde_json::to_vec_pretty(&tree)
+        }
+        Err(_) => serde_json::to_vec_pretty(value),
+    };
+    let mut bytes = bytes.map_err(|e| OutputError::Io {
         path: path.to_path_buf(),
         source: e.into(),
     })?;
@@ -134,11 +144,51 @@ pub fn write_csv<T: Serialize>(
         path: path.to_path_buf(),
         source,
     };
-    let mut w = csv::Writer::from_path(path).map_err(csv_err)?;
+    let mut w = csv::Writer::from_writer(Vec::new());
     for row in rows {
         w.serialize(row).map_err(csv_err)?;
     }
-    w.flush().map_err(io_err(path))
+    let bytes = w.into_inner().map_err(|e| OutputError::Io {
+        path: path.to_path_buf(),
+        source: e.into_error(),
+    })?;
+    let bytes = data_csv(bytes).map_err(csv_err)?;
+    fs::write(path, bytes).map_err(io_err(path))
+}
+
+/// CSV text with every decimal field rounded by `format::data_field`, the
+/// same bytes when no field needs it.
+pub fn data_csv(bytes: Vec<u8>) -> Result<Vec<u8>, csv::Error> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes.as_slice());
+    let mut records = Vec::new();
+    let mut changed = false;
+    for record in reader.records() {
+        let record = record?;
+        let fields: Vec<String> = record
+            .iter()
+            .map(|f| match crate::format::data_field(f) {
+                Some(r) => {
+                    changed = true;
+                    r
+                }
+                None => f.to_string(),
+            })
+            .collect();
+        records.push(fields);
+    }
+    if !changed {
+        return Ok(bytes);
+    }
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
+    for r in &records {
+        w.write_record(r)?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 
 /// SHA-256 of a text, as lower-case hex.

@@ -227,13 +227,17 @@ fn write_daily_with_channels(path: &Path, results: &Results) -> Result<(), Repor
     });
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
-        .from_path(path)
-        .map_err(|e| io_error(path, e))?;
+        .from_writer(Vec::new());
     w.write_record(&header).map_err(|e| io_error(path, e))?;
     for row in rows {
         w.serialize(row).map_err(|e| io_error(path, e))?;
     }
-    w.flush().map_err(|source| ReportError::Io {
+    let bytes = w.into_inner().map_err(|e| ReportError::Io {
+        path: path.to_path_buf(),
+        source: e.into_error(),
+    })?;
+    let bytes = crate::outputs::data_csv(bytes).map_err(|e| io_error(path, e))?;
+    std::fs::write(path, bytes).map_err(|source| ReportError::Io {
         path: path.to_path_buf(),
         source,
     })

@@ -651,3 +651,233 @@ fn a_round_cap_that_binds_is_counted_warned_about_and_merged_exactly() {
     let text = fs::read_to_string(d.join("plain/summary.json")).unwrap();
     assert!(!text.contains("trials_at_round_cap"), "{text}");
 }
+
+/// Every `.csv` and `.json` file under `dir` (shards' `partial.json`
+/// aside: exact sums for machines, not data for people).
+fn data_files(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
+    for entry in fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            data_files(&path, found);
+        } else if path.extension().is_some_and(|e| e == "csv" || e == "json")
+            && path.file_name().is_some_and(|n| n != "partial.json")
+        {
+            found.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_command_writes_numbers_with_at_most_twelve_significant_digits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let mediators = shipped("mediator-configurations.toml");
+    fs::write(d.join("m.toml"), mediators).unwrap();
+    let commands: &[&[&str]] = &[
+        &["run", "--trials", "500", "--assumptions", "0"],
+        &[
+            "run",
+            "--trials",
+            "200",
+            "--assumptions",
+            "8",
+            "--out",
+            "ens",
+        ],
+        &["compare", "m.toml", "--trials", "300"],
+        &[
+            "compare",
+            "m.toml",
+            "--trials",
+            "200",
+            "--assumptions",
+            "6",
+            "--out",
+            "robust",
+        ],
+        &[
+            "sweep",
+            "--param",
+            "exchange.round_rate",
+            "--values",
+            "0.05,0.0927,0.15",
+            "--trials",
+            "200",
+        ],
+        &[
+            "sensitivity",
+            "--method",
+            "tornado",
+            "--inner-trials",
+            "100",
+        ],
+        &[
+            "sensitivity",
+            "--method",
+            "sobol",
+            "--samples",
+            "8",
+            "--inner-trials",
+            "100",
+        ],
+        &[
+            "sensitivity",
+            "--method",
+            "morris",
+            "--trajectories",
+            "4",
+            "--inner-trials",
+            "100",
+        ],
+        &["history"],
+        &[
+            "calibrate",
+            "--sizes-from",
+            "2024-01-01",
+            "--out",
+            "mine.toml",
+        ],
+        &[
+            "backtest",
+            "--rolling",
+            "--from",
+            "2024-07-01",
+            "--to",
+            "2024-10-01",
+            "--sizes-from",
+            "2024-01-01",
+            "--trials",
+            "300",
+        ],
+        &["explain", "--out", "explained"],
+    ];
+    for args in commands {
+        // `explain` draws no charts and prints what it writes.
+        let quiet: &[&str] = if args[0] == "explain" {
+            &[]
+        } else {
+            &["--no-charts", "--quiet"]
+        };
+        ok(&swapsim(d, &[*args, quiet].concat()));
+    }
+    let mut files = Vec::new();
+    data_files(d, &mut files);
+    assert!(files.len() > 20, "too few outputs found: {files:?}");
+    for file in &files {
+        let text = fs::read_to_string(file).unwrap();
+        let numbers = text
+            .split(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+')))
+            .filter(|w| w.contains('.') && w.parse::<f64>().is_ok());
+        for word in numbers {
+            assert!(
+                swapsim::format::significant_digits(word) <= 12,
+                "{}: {word} has more than 12 significant digits",
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn discover_names_every_kind_of_bad_number_in_an_ensemble_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    ok(&swapsim(
+        d,
+        &[
+            "run",
+            "--trials",
+            "100",
+            "--assumptions",
+            "20",
+            "--out",
+            "ens",
+            "--quiet",
+            "--no-charts",
+        ],
+    ));
+    let pristine = fs::read_to_string(d.join("ens/ensemble.csv")).unwrap();
+    let header: Vec<&str> = pristine.lines().next().unwrap().split(',').collect();
+    let param = header
+        .iter()
+        .position(|h| h.starts_with("exchange."))
+        .unwrap();
+    let outcome = header
+        .iter()
+        .position(|h| *h == "no_round_by_deadline")
+        .unwrap();
+    for column in [param, outcome] {
+        for bad in [
+            "NaN",
+            "inf",
+            "-inf",
+            "1e308",
+            "",
+            "abc",
+            "99999999999999999999999",
+            "-1.5e13",
+        ] {
+            let text: String = pristine
+                .lines()
+                .enumerate()
+                .map(|(i, line)| {
+                    let mut f: Vec<&str> = line.split(',').collect();
+                    if i == 3 {
+                        f[column] = bad;
+                    }
+                    f.join(",") + "\n"
+                })
+                .collect();
+            fs::write(d.join("ens/ensemble.csv"), text).unwrap();
+            let out = swapsim(
+                d,
+                &[
+                    "discover",
+                    "ens",
+                    "--outcome",
+                    "no_round_by_deadline",
+                    "--above",
+                    "0.2",
+                    "--quiet",
+                ],
+            );
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{bad:?}: {err}");
+            assert!(
+                err.contains("line 4") && err.contains(header[column]),
+                "{bad:?}: {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn history_names_every_kind_of_bad_count_in_a_record_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    for bad in [
+        "NaN",
+        "inf",
+        "1e308",
+        "-0",
+        "247.5",
+        "99999999999999999999999",
+        "18446744073709551616",
+    ] {
+        fs::write(
+            d.join("r.csv"),
+            format!(
+                "date,returned_to_ukraine,returned_to_russia,mediator,kind,confidence,source_url\n\
+                 2025-07-23,250,{bad},Turkey,pow,medium,https://example.org/a\n"
+            ),
+        )
+        .unwrap();
+        let out = swapsim(d, &["history", "--record", "r.csv", "--quiet"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {err}");
+        assert!(
+            err.contains("r.csv:2: returned_to_russia") && err.contains(bad),
+            "{bad}: {err}"
+        );
+    }
+}

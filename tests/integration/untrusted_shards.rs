@@ -496,3 +496,37 @@ fn a_robust_shard_of_another_design_is_named() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("--assumptions"), "{err}");
 }
+
+#[test]
+fn every_kind_of_bad_number_in_a_run_shard_is_named_by_its_field() {
+    // NaN and infinity cannot be written in JSON; a tool that tried writes
+    // null or a string. Each value below is refused with the field's path.
+    let bad = [
+        Value::Null,
+        Value::from("NaN"),
+        Value::from(""),
+        Value::from(f64::MAX),
+        Value::from(-0.0),
+        Value::from(-1),
+        // 2^64, beyond every count's 64 bits.
+        serde_json::from_str("18446744073709551616").unwrap(),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    run_shards(d, "scenarios/long-run.toml");
+    let pristine = fs::read(d.join(SECOND).join("partial.json")).unwrap();
+    for field in ["trials", "collapsed", "no_round_by_deadline", "horizon"] {
+        for value in &bad {
+            fs::write(d.join(SECOND).join("partial.json"), &pristine).unwrap();
+            edit(d, SECOND, |v| run_stats(v)[field] = value.clone());
+            refused(d, &format!("statistics.run.{field}"));
+        }
+    }
+    for field in ["shard", "shards", "first", "end"] {
+        for value in &bad {
+            fs::write(d.join(SECOND).join("partial.json"), &pristine).unwrap();
+            edit(d, SECOND, |v| v[field] = value.clone());
+            refused(d, field);
+        }
+    }
+}
