@@ -132,7 +132,7 @@ pub struct ModelArgs {
     pub intensity: Option<bool>,
     /// Where a two-state forecast starts: `filtered` (the state the record
     /// suggests on the last day) or `long-run` (the chain's long-run mix)
-    /// [default: filtered].
+    /// [default: long-run, which scored better].
     #[arg(long, value_name = "START")]
     pub start: Option<Start>,
 }
