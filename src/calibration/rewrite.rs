@@ -193,11 +193,26 @@ pub fn update_uncertainties(doc: &mut toml_edit::DocumentMut, values: &MappedVal
     let Some(table) = doc.get_mut("uncertainties").and_then(|t| t.as_table_mut()) else {
         return;
     };
-    // A fit that is never suspended leaves nothing to vary in the
-    // suspension baseline: a range around a value it excludes would put
-    // suspensions back into the ensemble.
-    if values.suspension_base.value == 0.0 {
-        table.remove(values.suspension_base.path);
+    // A fit that is never suspended cannot say how rare a suspension might
+    // still be: the entry becomes an assumption from never (the fit) up to
+    // the upper end the file gave it.
+    if values.suspension_base.value == 0.0
+        && let Some(max) = table
+            .get(values.suspension_base.path)
+            .and_then(|v| v.as_inline_table())
+            .and_then(|t| t.get("max"))
+            .and_then(|v| v.as_float())
+    {
+        let mut law = toml_edit::InlineTable::new();
+        law.insert("min", 0.0.into());
+        law.insert("max", max.into());
+        if let Some((mut key, _)) = table.remove_entry(values.suspension_base.path) {
+            key.leaf_decor_mut().set_prefix(
+                "# Assumed: the fitted model is never suspended, so how often a suspension could\n\
+                 # still come is a judgement, from never to the upper end given before.\n",
+            );
+            table.insert_formatted(&key, toml_edit::value(law));
+        }
     }
     for m in values.all() {
         let [lo, hi] = m.ci95;
