@@ -19,9 +19,11 @@ pub mod score;
 use crate::calibration::CalibrateError;
 use crate::calibration::conditions::Conditions;
 use crate::calibration::mapping::point_values;
-use crate::calibration::window::{window_rounds, window_sizes};
+use crate::calibration::variant::{self, Variant, VariantError};
+use crate::calibration::window::{index_over, window_rounds, window_sizes};
 use crate::calibration::{hmm, negbin};
 use crate::engine::{self, StreamKeys, TrialSink};
+use crate::history::intensity::IndexDay;
 use crate::history::record::Record;
 use crate::history::rounds::{Round, Window};
 use crate::model::{Model, TraceEvent, TrialOutcome, TrialTrace};
@@ -199,29 +201,7 @@ pub fn naive_forecast(rate: f64, sizes: &[u64], days: u32, trials: u64, seed: u6
     weighted_naive_forecast(rate, sizes, &vec![1.0; sizes.len()], days, trials, seed)
 }
 
-/// Exponential recency weight (no unit) of a day `age` days before the
-/// origin (0 = the origin itself) for a half-life of `half_life` days:
-/// `2^(-age / half_life)`, exactly 1 for an infinite half-life.
-pub fn recency_weight(age: u32, half_life: f64) -> f64 {
-    0.5f64.powf(f64::from(age) / half_life)
-}
-
-/// Rounds per day in a fitting window, each day weighted by
-/// [`recency_weight`] of its distance from the window's last day (the
-/// origin): `sum_t w_t d_t / sum_t w_t`, with `d_t` 1 on a day a round
-/// started. For an infinite half-life it is the plain share of round days.
-pub fn weighted_rate(days: &[bool], half_life: f64) -> f64 {
-    let n = days.len();
-    let (mut rounds, mut total) = (0.0, 0.0);
-    for (t, &d) in days.iter().enumerate() {
-        let w = recency_weight((n - 1 - t) as u32, half_life);
-        total += w;
-        if d {
-            rounds += w;
-        }
-    }
-    if total > 0.0 { rounds / total } else { 0.0 }
-}
+pub use crate::calibration::variant::{recency_weight, weighted_rate};
 
 /// The size draws of a naive forecast: with equal weights a uniform index
 /// (the plain naive forecast's draw), otherwise an index drawn in
@@ -365,8 +345,11 @@ pub struct ObservedRound {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Backtest {
     pub spec: Spec,
-    /// Probability that the process was suspended at the end of the origin
-    /// day, given the record up to it.
+    /// How the timing of rounds was fitted.
+    pub model: Variant,
+    /// Probability with which the forecast starts suspended: the filtered
+    /// probability at the end of the origin day given the record up to it,
+    /// the long-run share, or 0 for a one-state model, as the model says.
     pub p_suspended_at_origin: f64,
     pub suspended_trials: u64,
     /// The fitted daily probabilities and size law.
@@ -449,19 +432,37 @@ pub fn check(record: &Record, spec: &Spec) -> Result<(Window, Window), BacktestE
     Ok((window, sizes_window))
 }
 
-/// Runs one back-test.
+/// Runs one back-test with the classic two-state model
+/// ([`variant::CLASSIC`]).
 pub fn run(setup: &Setup, spec: Spec) -> Result<Backtest, BacktestError> {
+    run_with(setup, spec, &variant::CLASSIC, None)
+}
+
+/// Runs one back-test with the timing fitted by `model`; `index` is the
+/// escalation index by day (needed by a model with the covariate).
+pub fn run_with(
+    setup: &Setup,
+    spec: Spec,
+    model: &Variant,
+    index: Option<&[IndexDay]>,
+) -> Result<Backtest, BacktestError> {
     let (window, sizes_window) = check(setup.record, &spec)?;
     let horizon = spec.horizon_days();
 
     let (_, days) = window_rounds(setup.record, window);
-    let (params, _) = hmm::fit_point(&days).map_err(|source| CalibrateError::Timing {
-        from: window.from,
-        to: window.to,
-        source,
+    let levels = index.and_then(|i| index_over(i, window));
+    let fit = variant::fit_point(&days, levels.as_deref(), model).map_err(|e| match e {
+        VariantError::Fit(source) => BacktestError::Calibrate(CalibrateError::Timing {
+            from: window.from,
+            to: window.to,
+            source,
+        }),
+        VariantError::NoIndex => {
+            BacktestError::Input(format!("origin {}: {}", window.to, VariantError::NoIndex))
+        }
     })?;
-    let (filtered, _) = hmm::forward(&params, &days);
-    let p_suspended = filtered.last().map_or(0.0, |s| s[1]);
+    let params = fit.params;
+    let p_suspended = fit.p_suspended_start;
     let (sizes, _, _) = window_sizes(setup.record, sizes_window);
     let nb = negbin::fit(&sizes).map_err(|source| CalibrateError::Sizes {
         from: sizes_window.from,
@@ -587,6 +588,7 @@ pub fn run(setup: &Setup, spec: Spec) -> Result<Backtest, BacktestError> {
     }
     Ok(Backtest {
         spec,
+        model: *model,
         p_suspended_at_origin: p_suspended,
         suspended_trials,
         fitted: params,
@@ -757,6 +759,58 @@ pub fn mean_scores(tests: &[Backtest], every: Every, seed: u64) -> Vec<MeanScore
         }
     }
     out
+}
+
+/// Half-lives (days) a model comparison tries; `None` weighs every day
+/// alike. A small grid: the choice among them is made on the same origins
+/// it is scored on, so the winner's score is itself in-sample for the grid.
+pub const HALF_LIFE_GRID: [Option<f64>; 5] =
+    [Some(90.0), Some(180.0), Some(365.0), Some(730.0), None];
+
+/// The models a comparison scores: one state or two (the latter started
+/// from the filtered state or the long-run mix), each half-life of
+/// [`HALF_LIFE_GRID`], with and without the escalation index.
+pub fn model_grid() -> Vec<Variant> {
+    use variant::{Start, States};
+    let mut out = Vec::new();
+    for (states, start) in [
+        (States::TwoState, Start::Filtered),
+        (States::TwoState, Start::LongRun),
+        (States::OneState, Start::Filtered),
+    ] {
+        for intensity in [false, true] {
+            for half_life_days in HALF_LIFE_GRID {
+                out.push(Variant {
+                    states,
+                    half_life_days,
+                    intensity,
+                    start,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The mean scores of one model over the origins of a rolling back-test.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelScore {
+    pub model: Variant,
+    pub label: String,
+    pub means: Vec<MeanScore>,
+}
+
+/// Mean CRPS of people and rounds at 90 and 180 days, each relative to the
+/// naive forecast's (`mean CRPS / mean CRPS naive`) and averaged over the
+/// four: the one number by which models are ranked (lower is better; 1 is
+/// the naive forecast).
+pub fn relative_crps(means: &[MeanScore]) -> f64 {
+    let n = means.len().max(1) as f64;
+    means
+        .iter()
+        .map(|m| m.mean_crps_swapsim / m.mean_crps_naive)
+        .sum::<f64>()
+        / n
 }
 
 #[cfg(test)]

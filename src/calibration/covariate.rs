@@ -34,8 +34,8 @@ use serde::Serialize;
 /// The linear predictors are kept within these bounds: below, the daily
 /// probability is about `1e-13` ("never"); above, it is 1 to within
 /// `1e-23`.
-const ETA_MIN: f64 = -30.0;
-const ETA_MAX: f64 = 4.0;
+pub const ETA_MIN: f64 = -30.0;
+pub const ETA_MAX: f64 = 4.0;
 /// A standard error (of a log hazard ratio per unit index) beyond this
 /// means the window cannot tell the effect from zero or from a huge one.
 const UNIDENTIFIED_SE: f64 = 5.0;

@@ -34,8 +34,10 @@ use super::conditions::{ConditionSummary, Conditions};
 use super::fit::Estimate;
 use super::hmm::{self, HmmFit, HmmParams};
 use super::negbin::{self, NbFit};
-use super::window::{window_rounds, window_sizes};
+use super::variant::{self, ModelFit, Variant, VariantError};
+use super::window::{index_over, window_rounds, window_sizes};
 use crate::format;
+use crate::history::intensity::IndexDay;
 use crate::history::record::Record;
 use crate::history::rounds::Window;
 use crate::scenario::Scenario;
@@ -98,7 +100,12 @@ pub struct Calibration {
     /// person).
     pub sizes_without_figure: usize,
     pub sizes_of_zero: usize,
+    /// The two-state fit of the timing (every day alike, no covariate),
+    /// with its test against one state: how the record reads whatever
+    /// model is chosen.
     pub timing: HmmFit,
+    /// The fit of the model chosen, whose estimates are mapped.
+    pub model: ModelFit,
     pub sizes: NbFit,
     /// Fitted round probability per eligible day (corrected for the gap
     /// after each round; see the module documentation).
@@ -125,8 +132,13 @@ the record is best described by a one-state process (rounds at a constant daily 
 valid answer, not a failure; exchange.suspension.base is set to 0 and exchange.resumption.base, \
 which the window cannot identify, keeps the base scenario's value";
 
-const METHOD: &str = "timing: two-state hidden Markov model of the days on which rounds began, \
-maximum likelihood by the scaled forward algorithm; sizes: 1 + negative binomial, maximum \
+/// What a one-state model means, as `calibrate` reports it.
+pub const ONE_STATE_NOTE: &str = "the one-state model is never suspended by construction: \
+exchange.suspension.base is set to 0 and exchange.resumption.base, which it cannot identify, keeps \
+the base scenario's value";
+
+const METHOD: &str = "timing: the model chosen (see model), maximum likelihood by the scaled \
+forward algorithm; sizes: 1 + negative binomial, maximum \
 likelihood; baselines: daily probabilities averaged over the base scenario's simulated \
 escalation and mediation set equal to the fitted ones; coefficients: the base scenario's \
 assumptions";
@@ -210,7 +222,8 @@ impl<'a> Mapper<'a> {
     }
 }
 
-/// Fits the record and maps the fit onto `base`.
+/// Fits the record with the classic two-state model and maps the fit onto
+/// `base`.
 pub fn calibrate(
     record: &Record,
     window: Window,
@@ -218,11 +231,44 @@ pub fn calibrate(
     base: &Scenario,
     conditions: &Conditions,
 ) -> Result<Calibration, CalibrateError> {
+    calibrate_with(
+        record,
+        window,
+        sizes_window,
+        base,
+        conditions,
+        &variant::CLASSIC,
+        None,
+    )
+}
+
+/// Fits the record with `model` and maps the fit onto `base`; `index` is
+/// the escalation index by day (needed by a model with the covariate).
+pub fn calibrate_with(
+    record: &Record,
+    window: Window,
+    sizes_window: Window,
+    base: &Scenario,
+    conditions: &Conditions,
+    model: &Variant,
+    index: Option<&[IndexDay]>,
+) -> Result<Calibration, CalibrateError> {
     let (_, days) = window_rounds(record, window);
-    let timing = hmm::fit(&days).map_err(|source| CalibrateError::Timing {
+    let timing_error = |source| CalibrateError::Timing {
         from: window.from,
         to: window.to,
         source,
+    };
+    let timing = hmm::fit(&days).map_err(timing_error)?;
+    let levels = index.and_then(|i| index_over(i, window));
+    let fitted = variant::fit(&days, levels.as_deref(), model, &timing).map_err(|e| match e {
+        VariantError::Fit(source) => timing_error(source),
+        VariantError::NoIndex => CalibrateError::Mapping(format!(
+            "{} to {}: {}",
+            window.from,
+            window.to,
+            VariantError::NoIndex
+        )),
     })?;
     let (sizes, without, zero) = window_sizes(record, sizes_window);
     let size_fit = negbin::fit(&sizes).map_err(|source| CalibrateError::Sizes {
@@ -248,24 +294,24 @@ pub fn calibrate(
             base_value,
         })
     };
-    let never_suspended = timing.params().never_suspended();
+    let never_suspended = fitted.params().never_suspended();
     let gap = x.min_days_between_rounds;
     let eligible = |v: f64| per_eligible_day(v, gap).unwrap_or(1.0);
     let round_per_eligible_day = Estimate {
-        estimate: eligible(timing.round.estimate),
+        estimate: eligible(fitted.round.estimate),
         se: None,
         ci95: [
-            eligible(timing.round.ci95[0]),
-            eligible(timing.round.ci95[1]),
+            eligible(fitted.round.ci95[0]),
+            eligible(fitted.round.ci95[1]),
         ],
     };
     let values = MappedValues {
-        round_rate: carried("exchange.round_rate", &timing.round, x.round_rate, &|p| {
+        round_rate: carried("exchange.round_rate", &fitted.round, x.round_rate, &|p| {
             map.round_rate(p)
         })?,
         suspension_base: carried(
             "exchange.suspension.base",
-            &timing.suspend,
+            &fitted.suspend,
             x.suspension.base,
             &|p| map.suspension_base(p),
         )?,
@@ -282,7 +328,7 @@ pub fn calibrate(
         } else {
             carried(
                 "exchange.resumption.base",
-                &timing.resume,
+                &fitted.resume,
                 x.resumption.base,
                 &|p| map.resumption_base(p),
             )?
@@ -322,8 +368,12 @@ pub fn calibrate(
             value: x.size_escalation_coef,
         },
     ];
-    let boundary = never_suspended.then(|| BOUNDARY_NOTE.to_string());
+    let boundary = never_suspended.then(|| match model.states {
+        variant::States::TwoState => BOUNDARY_NOTE.to_string(),
+        variant::States::OneState => ONE_STATE_NOTE.to_string(),
+    });
     Ok(Calibration {
+        model: fitted,
         boundary,
         escalation: None,
         record: record.source_name.clone(),

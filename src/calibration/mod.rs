@@ -9,6 +9,8 @@
 //! - [`hmm`] and [`negbin`] fit the timing and the sizes of rounds by
 //!   maximum likelihood, with the optimisers of [`optimize`] and the
 //!   estimates and errors of [`fit`];
+//! - [`variant`] fits the timing by the model chosen (two states or one,
+//!   recency weights, the escalation index as a covariate);
 //! - [`covariate`] fits the timing with the observed escalation index as
 //!   a covariate and tests whether escalation suspends exchanges;
 //! - [`conditions`] simulates the base scenario's escalation and mediation
@@ -31,6 +33,7 @@ pub mod mapping;
 pub mod negbin;
 pub mod optimize;
 pub mod rewrite;
+pub mod variant;
 pub mod window;
 
 use fit::FitError;

@@ -20,9 +20,19 @@ use crate::format;
 /// scenario file. A block left by an earlier calibration is replaced.
 pub const BLOCK_START: &str = "# ---- calibrated by `swapsim calibrate` ----";
 pub const BLOCK_END: &str = "# ---- end of calibration ----";
+/// First and last lines of the block `swapsim forecast` puts above the
+/// calibration block; calibrating a forecast replaces both.
+pub const FORECAST_START: &str = "# ---- forecast by `swapsim forecast` ----";
+pub const FORECAST_END: &str = "# ---- end of forecast ----";
 
-/// `text` without a calibration block at its top.
+/// `text` without a forecast block and a calibration block at its top.
 fn strip_block(text: &str) -> &str {
+    let text = match text.find(FORECAST_END) {
+        Some(end) if text.starts_with(FORECAST_START) => {
+            text[end + FORECAST_END.len()..].trim_start_matches(['\n', '\r'])
+        }
+        _ => text,
+    };
     if text.starts_with(BLOCK_START)
         && let Some(end) = text.find(BLOCK_END)
     {
@@ -35,6 +45,7 @@ fn strip_block(text: &str) -> &str {
 /// intervals, and what was assumed.
 pub fn header_block(c: &Calibration) -> String {
     let t = &c.timing;
+    let f = &c.model;
     let v = &c.values;
     let line = |what: &str, e: &Estimate, m: &Mapped| {
         format!(
@@ -57,18 +68,25 @@ pub fn header_block(c: &Calibration) -> String {
             "# Timing of rounds, {} to {}: {} days, {} rounds (exchanges on consecutive",
             c.window.from, c.window.to, t.days, t.rounds
         ),
-        "# days count as one round). Two-state hidden Markov model, maximum likelihood,"
+        "# days count as one round). Maximum likelihood, 95% profile-likelihood intervals;"
             .to_string(),
-        "# 95% profile-likelihood intervals:".to_string(),
-        line("suspended, per active day", &t.suspend, &v.suspension_base),
-        line("resumes, per suspended day", &t.resume, &v.resumption_base),
-        line("round, per active day", &t.round, &v.round_rate),
+    ];
+    lines.extend(wrap_comment(&format!("Model: {}.", f.model)));
+    lines.extend([
+        line("suspended, per active day", &f.suspend, &v.suspension_base),
+        line("resumes, per suspended day", &f.resume, &v.resumption_base),
+        line("round, per active day", &f.round, &v.round_rate),
         format!(
             "#   two states against one: likelihood ratio {:.2}, p = {:.3} (chi-square, 2 df; approximate)",
             t.lr_test.statistic, t.lr_test.p_value
         ),
-    ];
-    if c.boundary.is_some() {
+    ]);
+    if c.boundary.is_some() && f.variant.states == super::variant::States::OneState {
+        lines.push(
+            "#   one state: never suspended by construction; the resumption base is".to_string(),
+        );
+        lines.push("#   not identified and is kept from the base scenario".to_string());
+    } else if c.boundary.is_some() {
         lines.push(
             "#   boundary fit: never suspended (a one-state process); the resumption base is"
                 .to_string(),
@@ -111,6 +129,23 @@ pub fn header_block(c: &Calibration) -> String {
     lines.join("\n") + "\n"
 }
 
+/// `text` as comment lines of at most about 80 characters.
+pub fn wrap_comment(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut line = String::from("#");
+    for word in text.split_whitespace() {
+        if line.len() + 1 + word.len() > 80 && line.len() > 1 {
+            out.push(std::mem::replace(&mut line, String::from("#")));
+        }
+        line.push(' ');
+        line.push_str(word);
+    }
+    if line.len() > 1 {
+        out.push(line);
+    }
+    out
+}
+
 /// The base scenario's text with the calibrated values set (comments and
 /// layout kept; the comment of each changed value says it was fitted) and
 /// the calibration block on top.
@@ -128,10 +163,18 @@ pub fn calibrated_text(base_text: &str, c: &Calibration) -> Result<String, Calib
         (&c.values.size_mean, &sizes_window),
         (&c.values.size_dispersion, &sizes_window),
     ] {
-        let comment = format!(
-            "fitted to the record {span} (95% CI {}); see the header",
-            format::sig4_interval(m.ci95)
-        );
+        let comment = if c.boundary.is_some() && m.path == c.values.resumption_base.path {
+            // Never suspended: nothing resumes, and the record says nothing
+            // of this hazard.
+            "assumed: not identified by the record over this window (the fit is never \
+             suspended); kept from the base scenario"
+                .to_string()
+        } else {
+            format!(
+                "fitted to the record {span} (95% CI {}); see the header",
+                format::sig4_interval(m.ci95)
+            )
+        };
         set_value(&mut doc, m.path, m.value, &comment)?;
     }
     update_uncertainties(&mut doc, &c.values);
@@ -150,6 +193,27 @@ pub fn update_uncertainties(doc: &mut toml_edit::DocumentMut, values: &MappedVal
     let Some(table) = doc.get_mut("uncertainties").and_then(|t| t.as_table_mut()) else {
         return;
     };
+    // A fit that is never suspended cannot say how rare a suspension might
+    // still be: the entry becomes an assumption from never (the fit) up to
+    // the upper end the file gave it.
+    if values.suspension_base.value == 0.0
+        && let Some(max) = table
+            .get(values.suspension_base.path)
+            .and_then(|v| v.as_inline_table())
+            .and_then(|t| t.get("max"))
+            .and_then(|v| v.as_float())
+    {
+        let mut law = toml_edit::InlineTable::new();
+        law.insert("min", 0.0.into());
+        law.insert("max", max.into());
+        if let Some((mut key, _)) = table.remove_entry(values.suspension_base.path) {
+            key.leaf_decor_mut().set_prefix(
+                "# Assumed: the fitted model is never suspended, so how often a suspension could\n\
+                 # still come is a judgement, from never to the upper end given before.\n",
+            );
+            table.insert_formatted(&key, toml_edit::value(law));
+        }
+    }
     for m in values.all() {
         let [lo, hi] = m.ci95;
         let usable = lo.is_finite() && hi.is_finite() && lo < m.value && m.value < hi;

@@ -8,6 +8,7 @@
 //! other than the one `swapsim calibrate` reports; so the cutting is
 //! defined here, once.
 
+use crate::history::intensity::IndexDay;
 use crate::history::record::Record;
 use crate::history::rounds::{Round, Window, in_window, round_days, rounds};
 
@@ -36,4 +37,16 @@ pub fn window_sizes(record: &Record, window: Window) -> (Vec<u64>, usize, usize)
         .filter(|&s| s > 0)
         .collect();
     (sizes, without, zero)
+}
+
+/// The index on every day of `window`, or `None` if it misses one.
+pub fn index_over(index: &[IndexDay], window: Window) -> Option<Vec<f64>> {
+    let first = index.first()?.date;
+    let start = usize::try_from(window.day_of(first).checked_neg()?).ok()?;
+    let levels: Vec<f64> = index
+        .get(start..start + window.days())?
+        .iter()
+        .map(|d| d.level)
+        .collect();
+    Some(levels)
 }

@@ -2,12 +2,13 @@
 //! against what the record then shows.
 
 use super::Error;
+use super::calibrate::ModelArgs;
 use super::history::{RecordArgs, parse_date};
 use super::run::Bar;
 use chrono::NaiveDate;
 use clap::Args;
 use std::path::PathBuf;
-use swapsim::backtest::{self, Backtest, Every, MeanScore};
+use swapsim::backtest::{self, Backtest, Every, MeanScore, ModelScore};
 use swapsim::jobs::backtest::{BacktestJob, BacktestOptions, Origins};
 use swapsim::jobs::{self, Exec, WriteOptions};
 
@@ -78,7 +79,14 @@ pub struct BacktestArgs {
     /// weights, which reproduces the plain naive forecast).
     #[arg(long, value_name = "DAYS", default_value_t = backtest::DEFAULT_HALF_LIFE_DAYS,
           value_parser = parse_half_life)]
-    pub half_life: f64,
+    pub benchmark_half_life: f64,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Also score every model of the comparison grid (one or two states,
+    /// half-lives 90, 180, 365, 730 days and none, with and without the
+    /// escalation index) and write models.csv, best first.
+    #[arg(long, requires = "rolling")]
+    pub compare_models: bool,
     /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
@@ -123,7 +131,9 @@ pub(super) fn run(args: &BacktestArgs) -> Result<(), Error> {
             base: args.base.clone(),
             trials: args.trials,
             seed: args.seed,
-            half_life_days: args.half_life,
+            half_life_days: args.benchmark_half_life,
+            model: args.model.variant(),
+            compare_models: args.compare_models,
         },
     )?;
     let bar = Bar::new(args.quiet);
@@ -143,7 +153,12 @@ pub(super) fn run(args: &BacktestArgs) -> Result<(), Error> {
     if !args.quiet {
         let r = &done.results;
         let text = if job.is_rolling() {
-            rolling_table(&r.tests, &r.means, &r.skipped) + &coverage_table(&r.coverage)
+            let mut t =
+                rolling_table(&r.tests, &r.means, &r.skipped) + &coverage_table(&r.coverage);
+            if !r.models.is_empty() {
+                t.push_str(&models_table(&r.models));
+            }
+            t
         } else {
             r.tests.first().map(backtest_table).unwrap_or_default()
         };
@@ -175,12 +190,13 @@ fn opt(v: Option<f64>, decimals: usize) -> String {
 fn backtest_table(b: &Backtest) -> String {
     let s = &b.spec;
     let mut out = format!(
-        "Back-test: calibrated on the record from {} to {} (sizes from {}), forecast {} to {}\n",
+        "Back-test: calibrated on the record from {} to {} (sizes from {}), forecast {} to {}; model {}\n",
         s.fit_from,
         s.fit_until,
         s.sizes_from,
         s.date_of(0),
-        s.until
+        s.until,
+        b.model.label()
     );
     out.push_str(&format!(
         "  P(suspended at the origin) = {:.2}: {} of {} trials start suspended; seed {}\n",
@@ -235,12 +251,44 @@ fn backtest_table(b: &Backtest) -> String {
     out
 }
 
+/// The models compared, best first.
+fn models_table(models: &[ModelScore]) -> String {
+    let mut out = String::from(
+        "\nModels compared (best first by mean CRPS relative to the naive forecast's over people and rounds at 90 and 180 days;\n  cells: skill against the naive / the recency-weighted naive forecast)\n",
+    );
+    out.push_str(&format!(
+        "  {:<58}{:>8}{:>14}{:>14}{:>14}{:>14}\n",
+        "model", "rel CRPS", "people 90d", "people 180d", "rounds 90d", "rounds 180d"
+    ));
+    for m in models {
+        let cell = |q: &str, h: u32| {
+            m.means
+                .iter()
+                .find(|s| s.quantity == q && s.horizon_days == h)
+                .map_or("-".to_string(), |s| {
+                    format!("{:.2}/{:.2}", s.skill, s.skill_recent)
+                })
+        };
+        out.push_str(&format!(
+            "  {:<58}{:>8.3}{:>14}{:>14}{:>14}{:>14}\n",
+            m.label,
+            backtest::relative_crps(&m.means),
+            cell("people", 90),
+            cell("people", 180),
+            cell("rounds", 90),
+            cell("rounds", 180)
+        ));
+    }
+    out
+}
+
 /// A rolling back-test as a plain-text table.
 fn rolling_table(tests: &[Backtest], means: &[MeanScore], skipped: &[String]) -> String {
     let mut out = format!(
-        "Rolling back-test: {} origins, {} trials each\n",
+        "Rolling back-test: {} origins, {} trials each; model {}\n",
         tests.len(),
-        tests.first().map_or(0, |t| t.spec.trials)
+        tests.first().map_or(0, |t| t.spec.trials),
+        tests.first().map_or(String::new(), |t| t.model.label())
     );
     out.push_str(&format!(
         "  {:<12}{:>6}{:>14}{:>14}{:>14}{:>14}\n",

@@ -9,6 +9,7 @@ use clap::Args;
 use std::path::PathBuf;
 use swapsim::calibration::fit::Estimate;
 use swapsim::calibration::mapping::{Calibration, Mapped};
+use swapsim::calibration::variant::{self, Start, States, Variant};
 use swapsim::format;
 use swapsim::jobs::calibrate::{CALIBRATED_TOML, CalibrateJob, CalibrateOptions};
 use swapsim::jobs::{self, Exec, WriteOptions};
@@ -51,6 +52,8 @@ pub struct CalibrateArgs {
     pub dir: Option<PathBuf>,
     #[command(flatten)]
     pub record: RecordArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Skip the charts.
     #[arg(long)]
     pub no_charts: bool,
@@ -72,6 +75,7 @@ pub(super) fn run(args: &CalibrateArgs) -> Result<(), Error> {
             sizes_from: args.sizes_from,
             base: args.base.clone(),
             copy_to: args.out.clone(),
+            model: args.model.variant(),
         },
     )?;
     let bar = Bar::new(args.quiet);
@@ -107,6 +111,70 @@ pub(super) fn run(args: &CalibrateArgs) -> Result<(), Error> {
     Ok(())
 }
 
+/// How the timing of rounds is fitted: the options shared by `calibrate`,
+/// `backtest` and `forecast`. Each defaults to the best-scoring model of
+/// the rolling back-test (docs/calibration.md).
+#[derive(Debug, Clone, Args)]
+pub struct ModelArgs {
+    /// Model of the timing of rounds: `one-state` (rounds at one daily
+    /// probability, never suspended) or `two-state` (running or suspended)
+    /// [default: one-state].
+    #[arg(long, value_name = "STATES")]
+    pub model: Option<States>,
+    /// Half-life in days of the recency weights of the likelihood (each
+    /// day's term weighted by 2^(-age/half-life)), or `none` to weigh every
+    /// day alike [default: 90].
+    #[arg(long, value_name = "DAYS|none", value_parser = parse_model_half_life)]
+    pub half_life: Option<HalfLife>,
+    /// `on`: the round probability depends on the observed escalation
+    /// index (read at its last level); `off`: it does not [default: off].
+    #[arg(long, value_name = "on|off", value_parser = parse_on_off)]
+    pub intensity: Option<bool>,
+    /// Where a two-state forecast starts: `filtered` (the state the record
+    /// suggests on the last day) or `long-run` (the chain's long-run mix)
+    /// [default: long-run, which scored better].
+    #[arg(long, value_name = "START")]
+    pub start: Option<Start>,
+}
+
+/// A half-life in days, or none.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HalfLife(pub Option<f64>);
+
+impl ModelArgs {
+    /// The model asked for, each option not given taken from the default.
+    pub fn variant(&self) -> Variant {
+        let d = variant::DEFAULT;
+        Variant {
+            states: self.model.unwrap_or(d.states),
+            half_life_days: self.half_life.map_or(d.half_life_days, |h| h.0),
+            intensity: self.intensity.unwrap_or(d.intensity),
+            start: self.start.unwrap_or(d.start),
+        }
+    }
+}
+
+fn parse_model_half_life(text: &str) -> Result<HalfLife, String> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("none") || t.eq_ignore_ascii_case("inf") {
+        return Ok(HalfLife(None));
+    }
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 1.0 => Ok(HalfLife(Some(v))),
+        _ => Err(format!(
+            "'{text}': the half-life must be a number of days of at least 1, or none"
+        )),
+    }
+}
+
+fn parse_on_off(text: &str) -> Result<bool, String> {
+    match text.trim() {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(format!("'{text}': give on or off")),
+    }
+}
+
 /// The calibration as a plain-text table.
 pub fn calibration_table(c: &Calibration, scenario_name: &str, base_file: &str) -> String {
     let t = &c.timing;
@@ -115,9 +183,15 @@ pub fn calibration_table(c: &Calibration, scenario_name: &str, base_file: &str) 
         "Calibration of \"{scenario_name}\" ({base_file})\n  to {}\n",
         c.record
     );
+    let f = &c.model;
     out.push_str(&format!(
-        "  timing of rounds: {} to {}, {} days, {} rounds; two-state hidden Markov model, 95% profile-likelihood intervals\n",
-        c.window.from, c.window.to, t.days, t.rounds
+        "  timing of rounds: {} to {}, {} days, {} rounds; model {} (effective days {:.0}), 95% profile-likelihood intervals\n",
+        c.window.from,
+        c.window.to,
+        t.days,
+        t.rounds,
+        f.variant.label(),
+        f.effective_days
     ));
     let line = |what: &str, e: &Estimate, m: &Mapped| {
         format!(
@@ -132,17 +206,22 @@ pub fn calibration_table(c: &Calibration, scenario_name: &str, base_file: &str) 
     };
     out.push_str(&line(
         "P(suspended) per active day",
-        &t.suspend,
+        &f.suspend,
         &v.suspension_base,
     ));
     out.push_str(&line(
         "P(resumes) per suspended day",
-        &t.resume,
+        &f.resume,
         &v.resumption_base,
     ));
-    out.push_str(&line("P(round) per active day", &t.round, &v.round_rate));
+    out.push_str(&line("P(round) per active day", &f.round, &v.round_rate));
+    if let (Some(b), Some(e)) = (f.intensity_coef, f.index_at_end) {
+        out.push_str(&format!(
+            "    round log hazard ratio per unit of escalation index {b:.3}; index on the last day {e:.2}\n"
+        ));
+    }
     out.push_str(&format!(
-        "    two states against one: log-likelihood {:.2} against {:.2}; likelihood ratio {:.2}, p = {:.3} ({}; approximate)\n",
+        "    two states against one (every day alike): log-likelihood {:.2} against {:.2}; likelihood ratio {:.2}, p = {:.3} ({}; approximate)\n",
         t.log_likelihood, t.one_state.log_likelihood, t.lr_test.statistic, t.lr_test.p_value, t.lr_test.reference
     ));
     if let Some(note) = &c.boundary {

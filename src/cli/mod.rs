@@ -42,6 +42,7 @@ mod calibrate;
 mod compare;
 mod discover;
 mod explain;
+mod forecast;
 mod history;
 mod merge;
 mod new;
@@ -138,6 +139,11 @@ pub enum Command {
     /// Forecast from a past date and score the forecast against the record.
     #[command(after_help = backtest::EXAMPLES)]
     Backtest(backtest::BacktestArgs),
+    /// Write and run the scenario a researcher would want on a date:
+    /// calibrated on the record up to it and conditioned on what the record
+    /// shows by then.
+    #[command(after_help = forecast::EXAMPLES)]
+    Forecast(forecast::ForecastArgs),
     /// Write report.html, one self-contained page for readers who never run
     /// swapsim, from the outputs of `run`, `compare`, `sweep` or
     /// `sensitivity`.
@@ -342,6 +348,7 @@ fn run_command(command: Command) -> Result<(), Error> {
         Command::History(args) => history::run(&args),
         Command::Calibrate(args) => calibrate::run(&args),
         Command::Backtest(args) => backtest::run(&args),
+        Command::Forecast(args) => forecast::run(&args),
         Command::Report(args) => report(&args),
         Command::Sweep(args) => sweep::run(&args),
         Command::Sensitivity(args) => sensitivity::run(&args),

@@ -183,7 +183,7 @@ fn run_ensemble(job: &EnsembleJob, args: &RunArgs) -> Result<(), Error> {
 /// The headline of each key outcome across the assumptions: "P(all 1,200
 /// by 31 Dec): 2.1% at the central values; 0.2%-8.0% across the
 /// scenario's assumptions (90% of draws)".
-fn print_assumptions(r: &EnsembleResults, scenario: &Scenario) {
+pub(super) fn print_assumptions(r: &EnsembleResults, scenario: &Scenario) {
     let a = r.assumptions();
     say!(
         "  the 95% intervals above measure simulation noise only; the scenario's assumptions \
@@ -304,7 +304,7 @@ impl jobs::Progress for Bar {
 }
 
 /// The headline numbers of a run, each with its uncertainty.
-fn print_summary(results: &Results, scenario: &Scenario, out: &Path, wall: f64) {
+pub(super) fn print_summary(results: &Results, scenario: &Scenario, out: &Path, wall: f64) {
     let s = &results.summary;
     let o = &s.outcomes;
     let pct = |p: f64| format!("{:.1}%", 100.0 * p);

@@ -14,11 +14,14 @@
 
 use super::calibrate::{base_scenario, sizes_window};
 use super::{Exec, Job, Outputs, RunInfo, WriteOptions};
-use crate::backtest::{self, Backtest, Every, MeanScore, Setup, Spec};
+use crate::backtest::{self, Backtest, Every, MeanScore, ModelScore, Setup, Spec};
 use crate::calibration::conditions::Conditions;
 use crate::calibration::mapping;
 use crate::calibration::rewrite::calibrated_text;
+use crate::calibration::variant::Variant;
 use crate::error::{Error, Result};
+use crate::history::intensity::{self, IndexDay};
+use crate::history::losses::ClaimedLosses;
 use crate::history::record::Record;
 use crate::history::rounds::Window;
 use crate::outputs::CommandManifest;
@@ -63,6 +66,10 @@ pub struct BacktestOptions {
     pub seed: Option<u64>,
     /// Half-life (days) of the recency-weighted naive forecast's weights.
     pub half_life_days: f64,
+    /// How the timing of rounds is fitted.
+    pub model: Variant,
+    /// Also score every model of [`backtest::model_grid`] (rolling only).
+    pub compare_models: bool,
 }
 
 /// A back-test from one or several origins.
@@ -77,6 +84,11 @@ pub struct BacktestJob {
     specs: Vec<Spec>,
     /// Origins of a rolling back-test left out, with the reason.
     skipped: Vec<String>,
+    model: Variant,
+    /// The models compared (empty unless asked).
+    grid: Vec<Variant>,
+    /// The escalation index from the shipped claimed losses.
+    index: Vec<IndexDay>,
 }
 
 /// One origin's back-test, and for a single back-test the calibrated
@@ -84,6 +96,8 @@ pub struct BacktestJob {
 #[derive(Debug, Clone)]
 pub struct OriginResult {
     pub backtest: Backtest,
+    /// The same origin under every model compared.
+    pub models: Vec<Backtest>,
     pub calibrated: Option<String>,
 }
 
@@ -101,6 +115,9 @@ pub struct BacktestResults {
     pub skipped: Vec<String>,
     /// The calibrated scenario behind the forecast (single back-tests).
     pub calibrated: Option<String>,
+    /// Mean scores of every model compared, best first (by
+    /// [`backtest::relative_crps`]).
+    pub models: Vec<ModelScore>,
 }
 
 impl BacktestJob {
@@ -169,6 +186,11 @@ impl BacktestJob {
                 }
             }
         }
+        if options.compare_models && !rolling {
+            return Err(Error::input(
+                "--compare-models scores models over many origins: give --rolling",
+            ));
+        }
         Ok(BacktestJob {
             record,
             source,
@@ -177,6 +199,13 @@ impl BacktestJob {
             every,
             specs,
             skipped,
+            model: options.model,
+            grid: if options.compare_models {
+                backtest::model_grid()
+            } else {
+                Vec::new()
+            },
+            index: intensity::escalation_index(&ClaimedLosses::shipped()?),
         })
     }
 
@@ -225,18 +254,33 @@ impl Job for BacktestJob {
         let mut out = Vec::new();
         for (done, i) in range.enumerate() {
             let spec = self.specs[i as usize];
-            let backtest = backtest::run(&setup, spec)?;
+            let index = Some(self.index.as_slice());
+            let backtest = backtest::run_with(&setup, spec, &self.model, index)?;
+            let models = self
+                .grid
+                .iter()
+                .map(|m| backtest::run_with(&setup, spec, m, index))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
             let calibrated = if self.rolling {
                 None
             } else {
                 // The calibrated scenario behind the forecast, with its
                 // intervals.
                 let (timing, sizes) = backtest::check(&self.record, &spec)?;
-                let cal = mapping::calibrate(&self.record, timing, sizes, &self.base, &conditions)?;
+                let cal = mapping::calibrate_with(
+                    &self.record,
+                    timing,
+                    sizes,
+                    &self.base,
+                    &conditions,
+                    &self.model,
+                    index,
+                )?;
                 Some(calibrated_text(&self.source.text, &cal)?)
             };
             out.push(OriginResult {
                 backtest,
+                models,
                 calibrated,
             });
             exec.progress.advance(done as u64 + 1);
@@ -258,12 +302,31 @@ impl Job for BacktestJob {
         }
         let mut calibrated = None;
         let mut tests = Vec::with_capacity(stats.len());
+        let mut by_model: Vec<Vec<Backtest>> = vec![Vec::new(); self.grid.len()];
         for r in stats {
             calibrated = calibrated.or(r.calibrated);
             tests.push(r.backtest);
+            for (k, b) in r.models.into_iter().enumerate() {
+                if let Some(v) = by_model.get_mut(k) {
+                    v.push(b);
+                }
+            }
         }
+        let seed = self.specs.first().map_or(0, |s| s.seed);
+        let mut models: Vec<ModelScore> = self
+            .grid
+            .iter()
+            .zip(&by_model)
+            .map(|(m, t)| ModelScore {
+                model: *m,
+                label: m.label(),
+                means: backtest::mean_scores(t, self.every, seed),
+            })
+            .collect();
+        models.sort_by(|a, b| {
+            backtest::relative_crps(&a.means).total_cmp(&backtest::relative_crps(&b.means))
+        });
         let (means, coverage) = if self.rolling {
-            let seed = self.specs.first().map_or(0, |s| s.seed);
             (
                 backtest::mean_scores(&tests, self.every, seed),
                 backtest::score::coverage_rows(&tests),
@@ -277,6 +340,7 @@ impl Job for BacktestJob {
             coverage,
             skipped: self.skipped.clone(),
             calibrated,
+            models,
         })
     }
 
@@ -307,6 +371,9 @@ impl Job for BacktestJob {
                     )
                     .map_err(Error::other)?,
                 );
+            }
+            if !r.models.is_empty() {
+                out.csv("models.csv", model_rows(&r.models))?;
             }
             return Ok(());
         }
@@ -497,6 +564,65 @@ const METHODS: Methods = Methods {
     coverage: "share of origins whose outcome lies within the central 50% (25th to 75th percentile) or 90% (5th to 95th) band, ends included, with a 95% Wilson score interval that treats origins as independent",
     naive: "rounds as a homogeneous Poisson process at the fitting window's rate; sizes drawn with replacement from the window's rounds with a figure",
     recent: "the naive forecast with every day of the fitting window weighted by 2^(-age/half_life) days before the origin: the rate is the weighted share of days a round started, sizes are drawn with probability proportional to the weight of their round's first day",
-    start: "trials split between a Suspended and an Active start in proportion to the filtered probability of each state at the origin",
+    start: "a two-state model splits its trials between a Suspended and an Active start in proportion to the filtered probability of each state at the origin (or the chain's long-run share, as the model says); a one-state model starts Active",
     quantiles: "Hyndman-Fan type 7",
 };
+
+/// One row of `models.csv`: one model's mean scores of one quantity at one
+/// horizon.
+#[derive(Serialize)]
+struct ModelRow {
+    /// Rank by [`backtest::relative_crps`] (1 = best).
+    rank: usize,
+    model: String,
+    states: crate::calibration::variant::States,
+    /// Half-life of the likelihood weights (days); empty for none.
+    half_life_days: Option<f64>,
+    intensity: bool,
+    start: crate::calibration::variant::Start,
+    /// Mean over the four scores of CRPS relative to the naive forecast's.
+    relative_crps: f64,
+    quantity: &'static str,
+    horizon_days: u32,
+    origins: usize,
+    mean_crps: f64,
+    mean_crps_naive: f64,
+    mean_crps_recent: f64,
+    skill: f64,
+    skill_ci95_low: Option<f64>,
+    skill_ci95_high: Option<f64>,
+    skill_recent: f64,
+    skill_recent_ci95_low: Option<f64>,
+    skill_recent_ci95_high: Option<f64>,
+}
+
+fn model_rows(models: &[ModelScore]) -> Vec<ModelRow> {
+    let mut rows = Vec::new();
+    for (i, m) in models.iter().enumerate() {
+        let rel = backtest::relative_crps(&m.means);
+        for s in &m.means {
+            rows.push(ModelRow {
+                rank: i + 1,
+                model: m.label.clone(),
+                states: m.model.states,
+                half_life_days: m.model.half_life_days,
+                intensity: m.model.intensity,
+                start: m.model.start,
+                relative_crps: rel,
+                quantity: s.quantity,
+                horizon_days: s.horizon_days,
+                origins: s.origins,
+                mean_crps: s.mean_crps_swapsim,
+                mean_crps_naive: s.mean_crps_naive,
+                mean_crps_recent: s.mean_crps_recent,
+                skill: s.skill,
+                skill_ci95_low: s.skill_ci95_low,
+                skill_ci95_high: s.skill_ci95_high,
+                skill_recent: s.skill_recent,
+                skill_recent_ci95_low: s.skill_recent_ci95_low,
+                skill_recent_ci95_high: s.skill_recent_ci95_high,
+            });
+        }
+    }
+    rows
+}

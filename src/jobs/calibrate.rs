@@ -19,6 +19,7 @@ use crate::calibration::diagnostics::{
 };
 use crate::calibration::mapping::{self, Calibration};
 use crate::calibration::rewrite::calibrated_text;
+use crate::calibration::variant::Variant;
 use crate::calibration::window::{window_rounds, window_sizes};
 use crate::error::{Error, Result};
 use crate::history::intensity::{self, IndexDay};
@@ -39,7 +40,7 @@ const GAP_CHART_MARGIN: u32 = 20;
 pub const CALIBRATED_TOML: &str = "calibrated.toml";
 
 /// What the command line can change in `calibrate`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CalibrateOptions {
     /// First day of the timing window [default: the record's first row].
     pub from: Option<NaiveDate>,
@@ -51,6 +52,8 @@ pub struct CalibrateOptions {
     pub base: Option<PathBuf>,
     /// A file to which the calibrated scenario is also written.
     pub copy_to: Option<PathBuf>,
+    /// How the timing of rounds is fitted.
+    pub model: Variant,
 }
 
 /// A calibration of one base scenario on one window of the record.
@@ -64,6 +67,7 @@ pub struct CalibrateJob {
     copy_to: Option<PathBuf>,
     /// The escalation index from the shipped claimed losses.
     index: Vec<IndexDay>,
+    model: Variant,
 }
 
 /// What a calibration found and writes.
@@ -133,6 +137,7 @@ impl CalibrateJob {
             base,
             copy_to: options.copy_to.clone(),
             index: intensity::escalation_index(&ClaimedLosses::shipped()?),
+            model: options.model,
         })
     }
 
@@ -209,12 +214,14 @@ impl Job for CalibrateJob {
             )));
         }
         let conditions = stats.into_conditions();
-        let mut cal = mapping::calibrate(
+        let mut cal = mapping::calibrate_with(
             &self.record,
             self.window,
             self.sizes_window,
             &self.base,
             &conditions,
+            &self.model,
+            Some(&self.index),
         )?;
         let (_, days) = window_rounds(&self.record, self.window);
         if let Some(e) = index_over(&self.index, self.window) {
@@ -282,17 +289,7 @@ impl Job for CalibrateJob {
     }
 }
 
-/// The index on every day of `window`, or `None` if it misses one.
-pub fn index_over(index: &[IndexDay], window: Window) -> Option<Vec<f64>> {
-    let first = index.first()?.date;
-    let start = usize::try_from(window.day_of(first).checked_neg()?).ok()?;
-    let levels: Vec<f64> = index
-        .get(start..start + window.days())?
-        .iter()
-        .map(|d| d.level)
-        .collect();
-    Some(levels)
-}
+pub use crate::calibration::window::index_over;
 
 /// The calibration as (quantity, statistic, value) rows.
 fn tidy(c: &Calibration) -> Vec<TidyRow> {
@@ -310,6 +307,9 @@ fn tidy(c: &Calibration) -> Vec<TidyRow> {
         ("p_round_per_active_day", &c.timing.round),
         ("p_round_per_eligible_day", &c.round_per_eligible_day),
         ("p_round_one_state", &c.timing.one_state.round),
+        ("model_p_suspend_per_active_day", &c.model.suspend),
+        ("model_p_resume_per_suspended_day", &c.model.resume),
+        ("model_p_round_per_active_day", &c.model.round),
         ("size_minus_one_mean", &c.sizes.mean_extra),
         ("size_dispersion_k", &c.sizes.dispersion),
     ] {

@@ -20,6 +20,7 @@ pub mod compare;
 pub mod discover;
 pub mod ensemble;
 pub mod explain;
+pub mod forecast;
 pub mod history;
 pub mod robust;
 pub mod run;

@@ -1387,7 +1387,13 @@ mod tests {
 
     #[test]
     fn default_scenario_gives_eight_readable_charts_with_data_drawn() -> TestResult {
-        let s = default_scenario()?;
+        // The default scenario is a forecast that starts Active and is never
+        // suspended; a pending start and a suspension hazard are put back
+        // so that every phase, and so every phase colour, is drawn.
+        let s = default_scenario()?.rebuilt(|r| {
+            r.exchange.initial_phase = crate::scenario::InitialPhase::Pending;
+            r.exchange.suspension.base = Some(0.001824);
+        })?;
         let results = run_engine(&s, 500)?;
         let drawn = draw_and_check(&results, &s)?;
 

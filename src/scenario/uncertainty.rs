@@ -1083,8 +1083,8 @@ mod tests {
         // `round_rate = 1` is written as an integer, but a rate takes any
         // number: its range is not rounded to whole numbers.
         let text = with(r#""exchange.round_rate" = { min = 0.5, max = 1.5 }"#).replacen(
-            "round_rate = 0.",
-            "round_rate = 1 # was 0.",
+            "\nround_rate = 0.",
+            "\nround_rate = 1 # was 0.",
             1,
         );
         let u = parse(&text, "t.toml").unwrap();

@@ -215,6 +215,8 @@ fn a_rolling_backtest_split_into_parts_gives_the_same_scores() {
             trials: 200,
             seed: Some(5),
             half_life_days: swapsim::backtest::DEFAULT_HALF_LIFE_DAYS,
+            model: Default::default(),
+            compare_models: true,
         },
     )
     .expect("planned");
@@ -229,6 +231,9 @@ fn a_rolling_backtest_split_into_parts_gives_the_same_scores() {
     assert_eq!(parts.tests, whole.tests);
     assert_eq!(parts.means, whole.means);
     assert_eq!(parts.coverage, whole.coverage);
+    // Every model compared, too, and the grid is scored in full.
+    assert_eq!(parts.models, whole.models);
+    assert_eq!(whole.models.len(), swapsim::backtest::model_grid().len());
     // A part that lost an origin is refused, not finished.
     let short = job.simulate(0..2, &exec).expect("simulated");
     assert!(job.finish(short).is_err());

@@ -369,7 +369,7 @@ fn a_target_precision_out_of_reach_stops_at_the_cap_and_says_so() {
             "--target-se",
             "1e-9",
             "--metric",
-            "p_collapse",
+            "p_no_round_by_deadline",
             "--trials",
             "20000",
             "--quiet",

@@ -465,8 +465,12 @@ fn the_starter_holds_the_defaults_values() {
     // confirmation hazard, written there as a waiting time.
     let starter = swapsim::scenario::starter::starter_text("x");
     let s = Scenario::from_toml_str(&starter, "x.toml").unwrap();
+    // The default is a forecast starting from the observed fighting; the
+    // starter leaves that path out.
     let d = swapsim::scenario::ScenarioSource::builtin()
         .parse()
+        .unwrap()
+        .rebuilt(|r| r.escalation.path = None)
         .unwrap();
     assert_eq!(s.escalation(), d.escalation());
     assert_eq!(s.mediation(), d.mediation());

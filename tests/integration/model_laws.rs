@@ -1096,9 +1096,13 @@ fn pool_breach(
 
 #[test]
 fn the_pool_caps_people_returned_and_completes_the_process() {
+    // The default forecast is never suspended; a suspension hazard is put
+    // back so that every kind of trial the checks need occurs.
     let scenario = ScenarioSource::builtin()
         .parse()
-        .expect("the default scenario is valid");
+        .expect("the default scenario is valid")
+        .rebuilt(|r| r.exchange.suspension.base = Some(0.001824))
+        .expect("still valid");
     let pool = scenario
         .target()
         .pool
