@@ -767,3 +767,94 @@ pub fn outcomes(r: &EnsembleResults) -> impl Iterator<Item = &OutcomeLayers> {
 pub fn layers_of(r: &EnsembleResults, outcome: Outcome) -> Option<&OutcomeLayers> {
     outcomes(r).find(|l| l.outcome == outcome)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{StreamKeys, run_serial};
+    use crate::model::Model;
+
+    fn job(trials: u64, assumptions: usize) -> EnsembleJob {
+        EnsembleJob::plan(
+            ScenarioSource::builtin(),
+            &RunOptions {
+                trials: Some(trials),
+                seed: Some(11),
+                per_trial: false,
+            },
+            assumptions,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_pooled_statistics_are_one_run_of_every_sets_trials_for_any_split() {
+        // 40 sets cross a pooling chunk (32): the pooled statistics must be
+        // those of one accumulator fed every trial of every set, whichever
+        // way the sets are split between calls, shards and threads.
+        let job = job(60, 40);
+        let exec = |threads| Exec {
+            threads,
+            progress: &Silent,
+        };
+        let whole = job.simulate(0..job.units(), &exec(2)).unwrap();
+        let mut want = Accumulator::new(job.central().scenario());
+        for set in job.sets() {
+            let s = job.evaluator().scenario(set).unwrap();
+            let model = Model::new(&s);
+            let keys = StreamKeys::new(s.mediator_names());
+            // In the two halves a set runs in: the fixed-point daily means
+            // of escalation and mediation are summed per block of trials.
+            for range in [0..30, 30..60] {
+                want.merge(run_serial(&model, &keys, 11, range, Accumulator::new(&s)));
+            }
+        }
+        // The daily changes may be laid out differently after merges in
+        // another order (a zero kept in place, for one); the estimates
+        // drawn from them must not differ.
+        let central = job.central().scenario();
+        let finished = |stats: &EnsembleStats| stats.pooled.as_ref().unwrap().finish(central);
+        assert_eq!(whole.pooled.as_ref().unwrap().trials(), 60 * 40);
+        assert!(finished(&whole) == want.finish(central));
+        let mut split = job.simulate(0..7, &exec(1)).unwrap();
+        EnsembleJob::merge(&mut split, job.simulate(7..30, &exec(2)).unwrap());
+        EnsembleJob::merge(&mut split, job.simulate(30..job.units(), &exec(1)).unwrap());
+        assert!(finished(&split) == finished(&whole));
+        assert_eq!(split.sets, whole.sets);
+        assert_eq!(split.medians, whole.medians);
+        assert_eq!(split.groups, whole.groups);
+        job.check(&whole, 0..job.units()).unwrap();
+        let r = job.finish(whole).unwrap();
+        assert_eq!(r.daily.len(), central.simulation().horizon_days as usize);
+    }
+
+    #[test]
+    fn each_sets_medians_are_those_of_its_own_run() {
+        let job = job(200, 3);
+        let stats = job
+            .simulate(
+                0..job.units(),
+                &Exec {
+                    threads: 1,
+                    progress: &Silent,
+                },
+            )
+            .unwrap();
+        let s = job.evaluator().scenario(&job.sets()[1]).unwrap();
+        let model = Model::new(&s);
+        let keys = StreamKeys::new(s.mediator_names());
+        let acc = run_serial(&model, &keys, 11, 0..200, Accumulator::new(&s));
+        let results = acc.finish(&s);
+        let m = &stats.medians[1];
+        assert_eq!(
+            m.outcomes[0].median,
+            results.summary.outcomes.returned_by_deadline.p50
+        );
+        assert_eq!(
+            m.outcomes[1].median,
+            results.summary.outcomes.returned_by_horizon.p50
+        );
+        let daily: Vec<f64> = results.daily.iter().map(|r| r.returned_p50).collect();
+        assert_eq!(m.daily, daily);
+    }
+}
