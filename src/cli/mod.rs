@@ -222,6 +222,12 @@ pub struct RunArgs {
     /// and --per-trial run the central values only.
     #[arg(long, value_name = "N")]
     pub assumptions: Option<usize>,
+    /// The fan chart of a run over assumptions: `predictive`, the
+    /// percentiles of people returned over every trial of every parameter
+    /// set; or `median-across`, the 5th to 95th percentile across sets of
+    /// each set's median. A run at the central values draws its trials.
+    #[arg(long, value_enum, default_value = "predictive")]
+    pub fan: swapsim::jobs::ensemble::Fan,
     #[command(flatten)]
     pub common: CommonArgs,
 }

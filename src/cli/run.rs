@@ -74,7 +74,10 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Error> {
             && !uncertainty::parse(&source.text, &source.display_name)?.is_empty());
     if ensemble {
         let n = asked.unwrap_or(DEFAULT_ASSUMPTIONS);
-        return run_ensemble(&EnsembleJob::plan(source, &options, n)?, args);
+        return run_ensemble(
+            &EnsembleJob::plan(source, &options, n)?.with_fan(args.fan),
+            args,
+        );
     }
     let job = RunJob::plan(source, &options)?;
     if args.per_trial {

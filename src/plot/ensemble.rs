@@ -274,3 +274,174 @@ pub fn draw_regret_charts(
     }
     Ok(out)
 }
+
+/// The fan chart of an ensemble: people returned over time, over the
+/// scenario's assumptions.
+struct EnsembleFan<'a> {
+    run: super::Run<'a>,
+    days: &'a [crate::jobs::ensemble::EnsembleDay],
+    fan: crate::jobs::ensemble::Fan,
+    sets: usize,
+}
+
+/// Draws the fan chart of an ensemble (`fan_chart.png` and `.svg`, in place
+/// of the run's at the central values): the predictive bands over every
+/// trial of every parameter set, or the band across sets of each set's
+/// median. `central` gives the axis, the footer and the target.
+pub fn draw_ensemble_fan(
+    central: &crate::stats::Results,
+    days: &[crate::jobs::ensemble::EnsembleDay],
+    fan: crate::jobs::ensemble::Fan,
+    sets: usize,
+    scenario: &Scenario,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, PlotError> {
+    let chart = EnsembleFan {
+        run: super::Run {
+            results: central,
+            scenario,
+        },
+        days,
+        fan,
+        sets,
+    };
+    write_chart(dir, &chart)
+}
+
+impl ChartSpec for EnsembleFan<'_> {
+    fn stem(&self) -> String {
+        "fan_chart".to_string()
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        s: Scale,
+    ) -> DrawResult<(), DB> {
+        use crate::jobs::ensemble::{EnsembleDay, Fan};
+        let run = &self.run;
+        let deadline = run.deadline();
+        let outer = tint(BLUE, 0.2);
+        let inner = tint(BLUE, 0.45);
+        let deadline_day = run.scenario.target().deadline_day;
+        let at_deadline = self.days.get(deadline_day as usize).or(self.days.last());
+        let people = crate::format::people;
+        let (notes, legend) = match self.fan {
+            Fan::Predictive => (
+                format!(
+                    "People returned so far over all {} parameter sets of the scenario's \
+                     assumptions and all their trials (assumptions and chance together), at the \
+                     end of each day.{}",
+                    self.sets,
+                    at_deadline.map_or(String::new(), |d| format!(
+                        " By {deadline}: median {}, and 90% of draws between {} and {}.",
+                        people(d.predictive_p50),
+                        people(d.predictive_p5),
+                        people(d.predictive_p95)
+                    ))
+                ),
+                vec![
+                    ("median".to_string(), Key::Line(BLUE)),
+                    ("middle 50% of draws".to_string(), Key::Fill(inner)),
+                    ("middle 90% of draws".to_string(), Key::Fill(outer)),
+                ],
+            ),
+            Fan::MedianAcross => (
+                format!(
+                    "Median people returned so far within each of {} parameter sets of the \
+                     scenario's assumptions, at the end of each day: the spread of the typical \
+                     outcome across the assumptions, not of single trials.{}",
+                    self.sets,
+                    at_deadline.map_or(String::new(), |d| format!(
+                        " By {deadline}: {} for the middle set, {} to {} for 90% of sets.",
+                        people(d.median_across_p50),
+                        people(d.median_across_p5),
+                        people(d.median_across_p95)
+                    ))
+                ),
+                vec![
+                    ("median across sets".to_string(), Key::Line(BLUE)),
+                    ("90% of sets' medians".to_string(), Key::Fill(outer)),
+                ],
+            ),
+        };
+        let f = Frame {
+            title: "People returned over time, across the assumptions".to_string(),
+            notes: vec![notes],
+            legend,
+        };
+        let area = frame(root, s, &f, &run.footer())?;
+        let x_axis = run.day_axis();
+        let top = |d: &EnsembleDay| match self.fan {
+            Fan::Predictive => d.predictive_p95,
+            Fan::MedianAcross => d.median_across_p95,
+        };
+        let highest = self
+            .days
+            .iter()
+            .map(|d| finite(top(d)))
+            .fold(0.0, f64::max)
+            .max(run.scenario.target().pool.map_or(0.0, |p| p as f64));
+        let y = guard_range(0.0, highest * 1.12, 10.0);
+        let mut chart = plot_builder(&area, s).build_cartesian_2d(x_axis.clone(), y.clone())?;
+        let date_label = |v: &f64| x_axis.label(*v);
+        draw_mesh(
+            &mut chart,
+            s,
+            GRID_UNDER,
+            ("date (end of day)", "people returned (cumulative)"),
+            &date_label,
+            &|v| fmt_tick(*v),
+        )?;
+        let band = |lo: fn(&EnsembleDay) -> f64, hi: fn(&EnsembleDay) -> f64, colour: RGBColor| {
+            let upper = self.days.iter().map(|d| (f64::from(d.day), finite(hi(d))));
+            let lower = self
+                .days
+                .iter()
+                .rev()
+                .map(|d| (f64::from(d.day), finite(lo(d))));
+            Polygon::new(upper.chain(lower).collect::<Vec<_>>(), colour.filled())
+        };
+        let line: fn(&EnsembleDay) -> f64 = match self.fan {
+            Fan::Predictive => {
+                chart.draw_series(std::iter::once(band(
+                    |d| d.predictive_p5,
+                    |d| d.predictive_p95,
+                    outer,
+                )))?;
+                chart.draw_series(std::iter::once(band(
+                    |d| d.predictive_p25,
+                    |d| d.predictive_p75,
+                    inner,
+                )))?;
+                |d| d.predictive_p50
+            }
+            Fan::MedianAcross => {
+                chart.draw_series(std::iter::once(band(
+                    |d| d.median_across_p5,
+                    |d| d.median_across_p95,
+                    outer,
+                )))?;
+                |d| d.median_across_p50
+            }
+        };
+        chart.draw_series(LineSeries::new(
+            self.days
+                .iter()
+                .map(|d| (f64::from(d.day), finite(line(d)))),
+            s.line(BLUE, 2.0),
+        ))?;
+        let day = f64::from(deadline_day);
+        if x_axis.contains(day) {
+            let a = chart.backend_coord(&(day, y.end));
+            let b = chart.backend_coord(&(day, y.start));
+            root.draw(&PathElement::new(vec![a, b], s.line(super::INK, 1.0)))?;
+        }
+        if let Some(pool) = run.scenario.target().pool {
+            let left = chart.backend_coord(&(x_axis.first, pool as f64));
+            let right = chart.backend_coord(&(x_axis.last, pool as f64));
+            dashed(root, s, left, right, s.line(VERMILLION, 2.0))?;
+        }
+        Ok(())
+    }
+}

@@ -21,7 +21,7 @@ use crate::outcomes::{DESIGN, Outcome, TitleStyle, TitleWords, Unit};
 use crate::outputs::manifest::{self, Manifest, ManifestFile};
 use crate::outputs::{OutputError as ReportError, files, io_err, write_file_atomically};
 use crate::scenario::uncertainty::Law;
-use crate::sensitivity::ensemble::{AssumptionsSummary, OutcomeLayers};
+use crate::sensitivity::ensemble::{AssumptionsSummary, MedianLayers, OutcomeLayers};
 use crate::sensitivity::tables::{
     AnalysisKind, IntervalEstimate, MorrisFile, MorrisOutcome, PointEstimate, SobolFile,
     SobolOutcome, SweepFile, TornadoFile, UncertaintyEntry,
@@ -941,6 +941,9 @@ fn across_assumptions(h: &mut String, a: &AssumptionsSummary, scenario: &Value) 
     for o in &a.outcomes {
         layer_card(h, o, scenario);
     }
+    for m in &a.medians {
+        median_card(h, m);
+    }
     h.push_str(
         "</ul>\n<p class=\"note\"><strong>How to read it.</strong> \"Across the scenario's \
          assumptions\" is the range that 90% of the parameter sets fall in (5th to 95th \
@@ -1000,6 +1003,52 @@ fn layer_card(h: &mut String, o: &OutcomeLayers, scenario: &Value) {
          <span class=\"interval\">{}</span></li>",
         esc(key),
         esc(&capitalise(&outcome_label(key, scenario))),
+        esc(&headline),
+        esc(&detail)
+    );
+}
+
+/// A median outcome's two layers: the median over all draws and the spread
+/// of the per-set median. A day at or beyond the horizon reads "none within
+/// the horizon".
+fn median_card(h: &mut String, m: &MedianLayers) {
+    let o = m.outcome;
+    let day = o.censored();
+    let v = |x: Option<f64>| match (x, day) {
+        (None, true) => "none within the horizon".to_string(),
+        (x, true) => format!("day {}", people(x)),
+        (x, false) => people(x),
+    };
+    let pair = |[lo, hi]: [Option<f64>; 2]| format!("{} to {}", v(lo), v(hi));
+    let across = &m.across;
+    let headline = format!(
+        "{} at the central values; {}–{} across the scenario's assumptions (90% of parameter \
+         sets)",
+        v(m.central.estimate),
+        v(across.p5.estimate),
+        v(across.p95.estimate)
+    );
+    let detail = format!(
+        "Central values: 95% interval {}. Median of each parameter set: 5th percentile {} (95% \
+         interval {}), median {} (95% interval {}), 95th percentile {} (95% interval {}). Over \
+         all draws (every future of every set) {} (95% interval {}).",
+        pair(m.central.ci95),
+        v(across.p5.estimate),
+        pair(across.p5.ci95),
+        v(across.p50.estimate),
+        pair(across.p50.ci95),
+        v(across.p95.estimate),
+        pair(across.p95.ci95),
+        v(m.predictive.estimate),
+        pair(m.predictive.ci95),
+    );
+    let label = o.compared().map_or(o.id(), |c| c.label);
+    let _ = writeln!(
+        h,
+        "<li id=\"layers-{}\"><span class=\"what\">{}</span><span class=\"value\">{}</span>\
+         <span class=\"interval\">{}</span></li>",
+        esc(o.id()),
+        esc(&capitalise(label)),
         esc(&headline),
         esc(&detail)
     );

@@ -142,6 +142,9 @@ pub struct LayerMethods {
     pub percentile_interval: Cow<'static, str>,
     pub variance_share: Cow<'static, str>,
     pub share_interval: Cow<'static, str>,
+    /// How the `medians` rows are estimated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub medians: Option<Cow<'static, str>>,
 }
 
 pub const LAYER_METHODS: LayerMethods = LayerMethods {
@@ -165,6 +168,13 @@ pub const LAYER_METHODS: LayerMethods = LayerMethods {
                      noise), E[Var(Y|theta)] from the mean within-set variance",
     ),
     share_interval: Cow::Borrowed("percentile bootstrap over parameter sets, 1000 replicates, 95%"),
+    medians: Some(Cow::Borrowed(
+        "predictive: Hyndman-Fan type 7 median of all trials of all sets, standard error from \
+         the medians of 8 groups of sets (set k in group k mod 8), Student t 95% interval; \
+         across: type 7 percentiles of the per-set medians with order-statistic intervals; \
+         a set's standard error is the width of its distribution-free median interval / 3.92; \
+         a day at or beyond the horizon is null (not within it)",
+    )),
 };
 
 impl OutcomeLayers {
@@ -202,7 +212,205 @@ pub struct AssumptionsSummary {
     /// The uncertain parameters' paths, in the order of `ensemble.csv`.
     pub uncertainties: Vec<String>,
     pub outcomes: Vec<OutcomeLayers>,
+    /// The median outcomes of the catalogue, in its order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub medians: Vec<MedianLayers>,
     pub methods: LayerMethods,
+}
+
+/// Groups of parameter sets (set `k` in group `k mod MEDIAN_BATCHES`)
+/// whose pooled medians give the Monte Carlo error of the predictive
+/// median.
+pub const MEDIAN_BATCHES: usize = 8;
+
+/// 97.5% points of Student's t with 1 to `MEDIAN_BATCHES - 1` degrees of
+/// freedom.
+const T_975: [f64; MEDIAN_BATCHES - 1] = [
+    12.706_204_736,
+    4.302_652_730,
+    3.182_446_305,
+    2.776_445_105,
+    2.570_581_836,
+    2.446_911_851,
+    2.364_624_252,
+];
+
+/// A median outcome at one parameter set.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SetMedian {
+    /// Hyndman–Fan type 7 median of the set's trials, in the outcome's
+    /// unit; for a censored outcome the horizon stands for "not within
+    /// it".
+    pub median: f64,
+    /// Its Monte Carlo standard error, from the width of the
+    /// distribution-free 95% interval of the median (`width / (2 x 1.96)`).
+    pub se: f64,
+}
+
+/// A median that may be unknown (at or beyond the horizon of a censored
+/// outcome), with its interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MaybeEstimated {
+    pub estimate: Option<f64>,
+    pub se: Option<f64>,
+    pub ci95: [Option<f64>; 2],
+}
+
+/// A percentile of the per-set medians, unknown where it reaches the
+/// horizon of a censored outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MaybePercentile {
+    /// Hyndman–Fan type 7 percentile of the per-set medians.
+    pub estimate: Option<f64>,
+    /// Order-statistic interval, as for [`Percentile`].
+    pub ci95: [Option<f64>; 2],
+}
+
+/// The spread of the per-set median across parameter sets.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MedianAcross {
+    pub p5: MaybePercentile,
+    pub p50: MaybePercentile,
+    pub p95: MaybePercentile,
+    /// Root mean square Monte Carlo standard error of a set's median.
+    pub set_se: Option<f64>,
+}
+
+/// The two layers of a median outcome, as `summary.json`'s `assumptions`
+/// block holds them in `medians`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MedianLayers {
+    pub outcome: Outcome,
+    /// `people` or `days`: every number of the entry is in it.
+    pub unit: Cow<'static, str>,
+    /// The median at the central values, with its distribution-free 95%
+    /// interval (as the run's own section states it); `se` is null.
+    pub central: MaybeEstimated,
+    /// The median over all trials of all sets (the pooled histogram), with
+    /// a standard error from the spread of the medians of
+    /// [`MEDIAN_BATCHES`] groups of sets and a Student t interval.
+    pub predictive: MaybeEstimated,
+    /// Percentiles of the per-set median.
+    pub across: MedianAcross,
+}
+
+/// The central median of a histogram: its type 7 median and
+/// distribution-free 95% interval, unknown at or beyond `censored_at`.
+pub fn central_median(
+    hist: &crate::stats::histogram::IntHistogram,
+    censored_at: Option<f64>,
+) -> MaybeEstimated {
+    let known = known_below(censored_at);
+    let ci = hist
+        .median_ci95()
+        .map_or([None, None], |[lo, hi]| [known(lo), known(hi)]);
+    MaybeEstimated {
+        estimate: hist.quantile(0.5).and_then(known),
+        se: None,
+        ci95: ci,
+    }
+}
+
+fn known_below(censored_at: Option<f64>) -> impl Fn(f64) -> Option<f64> {
+    move |v: f64| match censored_at {
+        Some(h) if v >= h => None,
+        _ => v.is_finite().then_some(v),
+    }
+}
+
+/// The two layers of a median outcome: the predictive median from the
+/// histogram of all sets' trials (`pooled`) with its batch error from the
+/// histograms of the groups of sets (`groups`, empty groups ignored), and
+/// the percentiles of the per-set medians. Values at or beyond
+/// `censored_at` are reported as unknown.
+pub fn median_layers(
+    pooled: &crate::stats::histogram::IntHistogram,
+    groups: &[crate::stats::histogram::IntHistogram],
+    sets: &[SetMedian],
+    censored_at: Option<f64>,
+) -> (MaybeEstimated, MedianAcross) {
+    let known = known_below(censored_at);
+    let median = pooled.quantile(0.5);
+    // Groups of sets, not trials: the trials of different sets share
+    // their random numbers, so only the sets are independent draws.
+    let batch: Vec<f64> = groups.iter().filter_map(|g| g.quantile(0.5)).collect();
+    let se = (batch.len() >= 2).then(|| {
+        let b = batch.len() as f64;
+        let m = mean(&batch);
+        (batch.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (b - 1.0) / b).sqrt()
+    });
+    let (se, ci95) = match (median, se) {
+        (Some(m), Some(se)) if known(m).is_some() => {
+            let t = T_975[(batch.len() - 2).min(T_975.len() - 1)];
+            // A median lies within the values observed.
+            let highest = pooled
+                .order_statistic(pooled.count().saturating_sub(1))
+                .unwrap_or(f64::INFINITY);
+            (
+                Some(se),
+                [
+                    known((m - t * se).max(0.0)),
+                    known((m + t * se).min(highest)),
+                ],
+            )
+        }
+        _ => (None, [None, None]),
+    };
+    let predictive = MaybeEstimated {
+        estimate: median.and_then(&known),
+        se,
+        ci95,
+    };
+    let mut values: Vec<f64> = sets.iter().map(|s| s.median).collect();
+    values.sort_by(f64::total_cmp);
+    let at = |p: f64| {
+        if values.is_empty() {
+            return MaybePercentile {
+                estimate: None,
+                ci95: [None, None],
+            };
+        }
+        let q = percentile(&values, p);
+        MaybePercentile {
+            estimate: known(q.estimate),
+            ci95: [known(q.ci95[0]), known(q.ci95[1])],
+        }
+    };
+    let ses: Vec<f64> = sets
+        .iter()
+        .map(|s| s.se)
+        .filter(|v| v.is_finite())
+        .collect();
+    let set_se = (!ses.is_empty())
+        .then(|| (ses.iter().map(|v| v * v).sum::<f64>() / ses.len() as f64).sqrt());
+    (
+        predictive,
+        MedianAcross {
+            p5: at(0.05),
+            p50: at(0.5),
+            p95: at(0.95),
+            set_se,
+        },
+    )
+}
+
+impl MedianLayers {
+    /// The same numbers to the precision they have (`format::data`).
+    pub fn rounded(mut self) -> Self {
+        let d = |v: Option<f64>| v.map(crate::format::data);
+        for e in [&mut self.central, &mut self.predictive] {
+            e.estimate = d(e.estimate);
+            e.se = d(e.se);
+            e.ci95 = e.ci95.map(d);
+        }
+        let a = &mut self.across;
+        for p in [&mut a.p5, &mut a.p50, &mut a.p95] {
+            p.estimate = d(p.estimate);
+            p.ci95 = p.ci95.map(d);
+        }
+        a.set_se = d(a.set_se);
+        self
+    }
 }
 
 /// Sample covariance (divisor `n - 1`) of two equal-length series.

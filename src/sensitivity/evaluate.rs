@@ -184,10 +184,15 @@ pub fn simulate_sums(s: &Scenario) -> KeySums {
 /// given the parameters: what an ensemble needs to tell the spread of the
 /// parameters' effect from the noise of the trials.
 pub fn simulate_halves(s: &Scenario) -> [KeySums; 2] {
+    simulate_halves_with(s, || KeySums::new(s))
+}
+
+/// Like [`simulate_halves`], into any sink `empty` makes (each half starts
+/// from a new one).
+pub fn simulate_halves_with<S: TrialSink>(s: &Scenario, empty: impl Fn() -> S) -> [S; 2] {
     let model = Model::new(s);
     let keys = StreamKeys::new(s.mediator_names());
     let (seed, trials) = (s.simulation().seed, s.simulation().trials);
     let half = trials / 2;
-    [0..half, half..trials]
-        .map(|range| engine::run_serial(&model, &keys, seed, range, KeySums::new(s)))
+    [0..half, half..trials].map(|range| engine::run_serial(&model, &keys, seed, range, empty()))
 }

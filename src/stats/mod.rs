@@ -300,6 +300,40 @@ impl Accumulator {
         }
     }
 
+    /// The histogram of a median outcome's per-trial values (people, or the
+    /// day of the first suspension with the horizon standing for "none
+    /// within it"); `None` for an outcome that is not a median.
+    pub fn median_histogram(&self, outcome: Outcome) -> Option<IntHistogram> {
+        if outcome.kind() != Kind::Median {
+            return None;
+        }
+        match outcome.measure() {
+            Measure::ReturnedByDeadline => Some(self.returned_by_deadline.hist.clone()),
+            Measure::ReturnedByHorizon => Some(self.returned_by_horizon.hist.clone()),
+            // Days below the horizon sit one per bin (`histogram::EXACT_BELOW`
+            // is far beyond any horizon a scenario accepts), so the counts
+            // by day are the histogram's bins.
+            Measure::FirstSuspensionDay if u64::from(self.horizon) < histogram::EXACT_BELOW => {
+                let mut counts = self.first_suspension.clone();
+                let suspended: u64 = counts.iter().sum();
+                counts.resize(self.horizon as usize + 1, 0);
+                counts[self.horizon as usize] = self.trials - suspended;
+                Some(IntHistogram::from_counts(counts))
+            }
+            _ => None,
+        }
+    }
+
+    /// Hyndman–Fan type 7 median of people returned so far at the end of
+    /// each day (people), one value per day of the horizon: the middle line
+    /// of the fan chart.
+    pub fn daily_returned_median(&self) -> Vec<f64> {
+        self.daily_rows(self.trials, &|_| String::new())
+            .into_iter()
+            .map(|r| r.returned_p50)
+            .collect()
+    }
+
     /// Sum and sum of squares of a measure's per-trial values, where this
     /// accumulator keeps them (a 0/1 value is its own square).
     fn sums(&self, m: Measure) -> Option<(u128, u128)> {

@@ -104,13 +104,148 @@ fn an_ensemble_is_the_same_bytes_on_one_and_two_threads() {
             ],
         ));
     }
-    for f in ["summary.json", "ensemble.csv", "daily.csv"] {
+    for f in [
+        "summary.json",
+        "ensemble.csv",
+        "daily.csv",
+        "daily_ensemble.csv",
+    ] {
         assert_eq!(
             fs::read(d.join("t1").join(f)).unwrap(),
             fs::read(d.join("t2").join(f)).unwrap(),
             "{f}"
         );
     }
+}
+
+#[test]
+fn an_ensemble_reports_its_medians_and_daily_bands_in_two_layers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let run = |out: &str, fan: &str| {
+        ok(&swapsim(
+            d,
+            &[
+                "run",
+                "--trials",
+                "400",
+                "--assumptions",
+                "16",
+                "--threads",
+                "2",
+                "--out",
+                out,
+                "--fan",
+                fan,
+                "--report",
+                "--quiet",
+            ],
+        ))
+    };
+    run("p", "predictive");
+    run("m", "median-across");
+    let s = summary(&d.join("p"));
+    let medians = s["assumptions"]["medians"].as_array().unwrap();
+    let ids: Vec<&str> = medians
+        .iter()
+        .map(|m| m["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "median_returned_by_deadline",
+            "median_returned_by_horizon",
+            "median_first_suspension_day"
+        ]
+    );
+    let by_deadline = &medians[0];
+    // The central median is the run's own.
+    assert_eq!(
+        by_deadline["central"]["estimate"],
+        s["outcomes"]["returned_by_deadline"]["p50"]
+    );
+    let q = |p: &str| by_deadline["across"][p]["estimate"].as_f64().unwrap();
+    assert!(q("p5") <= q("p50") && q("p50") <= q("p95"), "{by_deadline}");
+    let predictive = &by_deadline["predictive"];
+    let (m, lo, hi) = (
+        predictive["estimate"].as_f64().unwrap(),
+        predictive["ci95"][0].as_f64().unwrap(),
+        predictive["ci95"][1].as_f64().unwrap(),
+    );
+    assert!(
+        lo <= m && m <= hi && predictive["se"].as_f64().unwrap() > 0.0,
+        "{predictive}"
+    );
+    // The pooled median over every trial of every set is the predictive
+    // median of the deadline's row of daily_ensemble.csv.
+    let daily = fs::read_to_string(d.join("p/daily_ensemble.csv")).unwrap();
+    let header: Vec<&str> = daily.lines().next().unwrap().split(',').collect();
+    assert_eq!(
+        header,
+        [
+            "day",
+            "date",
+            "predictive_p5",
+            "predictive_p25",
+            "predictive_p50",
+            "predictive_p75",
+            "predictive_p95",
+            "predictive_mean",
+            "median_across_p5",
+            "median_across_p50",
+            "median_across_p95"
+        ]
+    );
+    let rows: Vec<&str> = daily.lines().skip(1).collect();
+    let at = rows
+        .iter()
+        .position(|r| r.split(',').nth(1) == s["deadline"].as_str())
+        .unwrap();
+    let row: Vec<f64> = rows[at]
+        .split(',')
+        .skip(2)
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert_eq!(row[2], m, "predictive median by the deadline");
+    assert!(row[0] <= row[2] && row[2] <= row[4] && row[6] <= row[7] && row[7] <= row[8]);
+    assert_eq!(row[7], q("p50"), "median across sets by the deadline");
+    // Both fans are drawn under the run's name, each saying what it shows.
+    let fan = |dir: &str| fs::read_to_string(d.join(dir).join("fan_chart.svg")).unwrap();
+    assert!(fan("p").contains("middle 90% of draws"));
+    assert!(fan("m").contains("90% of sets"));
+    // Only the chart differs between the two.
+    assert_eq!(
+        fs::read(d.join("p/summary.json")).unwrap(),
+        fs::read(d.join("m/summary.json")).unwrap()
+    );
+    let html = fs::read_to_string(d.join("p/report.html")).unwrap();
+    for id in ids {
+        assert!(html.contains(&format!("id=\"layers-{id}\"")), "{id}");
+    }
+    assert!(html.contains("Median people returned by the deadline"));
+}
+
+#[test]
+fn a_run_without_assumptions_writes_no_ensemble_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    ok(&swapsim(
+        d,
+        &[
+            "run",
+            "--trials",
+            "200",
+            "--assumptions",
+            "0",
+            "--out",
+            "o",
+            "--quiet",
+            "--fan",
+            "median-across",
+        ],
+    ));
+    assert!(!d.join("o/daily_ensemble.csv").exists());
+    assert!(summary(&d.join("o")).get("assumptions").is_none());
 }
 
 #[test]
