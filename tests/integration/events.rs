@@ -922,17 +922,7 @@ fn a_variant_adding_a_mediator_event_keeps_every_trials_escalation_path() {
 
 /// Runs the program in `dir` and returns its standard output.
 fn swapsim_in(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_swapsim"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "swapsim {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    crate::common::ok(&crate::common::swapsim(dir, args))
 }
 
 #[test]
