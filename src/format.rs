@@ -1,5 +1,6 @@
-//! How numbers are written for people: significant digits, thousands
-//! separators and percentages, defined once.
+//! How numbers (and text read from files) are written for people:
+//! significant digits, thousands separators, percentages and terminal-safe
+//! text, defined once.
 //!
 //! Charts, the terminal, `report.html` and the comments of a calibrated
 //! scenario all show the same kinds of numbers. Writing each kind in one
@@ -249,9 +250,83 @@ pub fn percent_bound(p: f64) -> String {
     }
 }
 
+/// `text` made safe to print on a terminal: text read from files (names,
+/// paths held in shard files, cells of a table) may carry escape sequences
+/// that recolour, move the cursor, retitle the window or rewrite what was
+/// printed before (carriage return), or bidirectional overrides that make
+/// a line read differently from what it holds. Escape sequences (CSI
+/// `ESC [ ... final`, OSC `ESC ] ... BEL` or `ESC \`, and two-byte `ESC x`)
+/// are removed whole; any other control character except newline and tab,
+/// and every invisible format character (see
+/// [`crate::scenario::is_format_char`]), is removed. Text without any is
+/// returned unchanged.
+pub fn terminal(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char =
+        |c: char| (c.is_control() && c != '\n' && c != '\t') || crate::scenario::is_format_char(c);
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' || c == '\u{9b}' || c == '\u{9d}' {
+            let kind = if c == '\u{1b}' {
+                chars.next()
+            } else {
+                Some(if c == '\u{9b}' { '[' } else { ']' })
+            };
+            match kind {
+                // Control sequence: parameters and intermediates up to one
+                // final byte in @..~.
+                Some('[') => {
+                    for d in chars.by_ref() {
+                        if ('\u{40}'..='\u{7e}').contains(&d) {
+                            break;
+                        }
+                    }
+                }
+                // Operating-system command: up to BEL or the string
+                // terminator ESC \.
+                Some(']') | Some('P') | Some('_') | Some('^') => {
+                    while let Some(d) = chars.next() {
+                        if d == '\u{7}' || d == '\u{9c}' {
+                            break;
+                        }
+                        if d == '\u{1b}' {
+                            if chars.peek() == Some(&'\\') {
+                                chars.next();
+                            }
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            continue;
+        }
+        if !unsafe_char(c) {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_for_the_terminal_loses_escapes_controls_and_overrides() {
+        assert_eq!(terminal("Львів, 2025\n\tok"), "Львів, 2025\n\tok");
+        assert_eq!(terminal("a\u{1b}[31;1mred\u{1b}[0m b"), "ared b");
+        assert_eq!(
+            terminal("\u{1b}]0;title\u{7}x\u{1b}]8;;http://e\u{1b}\\y"),
+            "xy"
+        );
+        assert_eq!(terminal("bell\u{7} cr\rover\u{1b}c"), "bell crover");
+        assert_eq!(terminal("abc\u{202e}fed\u{2066}\u{9b}2J"), "abcfed");
+        assert_eq!(terminal("del\u{7f} nul\u{0} end\u{1b}"), "del nul end");
+    }
 
     #[test]
     fn significant_digits_keep_the_precision_and_lose_the_noise() {

@@ -6,11 +6,13 @@
 //! else (an unwritable directory, a full disk).
 
 /// `println!` that ignores a closed standard output: `swapsim run | head`
-/// must not end in a panic.
+/// must not end in a panic. What it prints may hold text read from files
+/// (names, paths in shard files), so escape sequences are removed first.
 macro_rules! say {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
+        let line = format!($($arg)*);
+        let _ = writeln!(std::io::stdout(), "{}", swapsim::format::terminal(&line));
     }};
 }
 
@@ -336,7 +338,9 @@ pub fn main() -> i32 {
             for cause in failure.chain().skip(1) {
                 msg.push_str(&format!("\n  caused by: {cause}"));
             }
-            eprintln!("{msg}");
+            // Messages quote values read from files, which may hold escape
+            // sequences.
+            eprintln!("{}", swapsim::format::terminal(&msg));
             failure.exit_code()
         }
     }
@@ -392,7 +396,7 @@ fn validate(args: &ValidateArgs) -> Result<(), Error> {
             }
             Err(e) => {
                 failed += 1;
-                eprintln!("{e}");
+                eprintln!("{}", swapsim::format::terminal(&e.to_string()));
             }
         }
     }

@@ -139,22 +139,22 @@ pub(super) fn run(args: &SweepArgs) -> Result<(), Error> {
     if !args.common.quiet {
         let scenario = job.scenario();
         print_table(scenario, &done.results.context, &done.results.sweep);
-        println!(
+        say!(
             "  {} values x {} trials (seed {}); {:.1} s",
             job.values().len(),
             scenario.simulation().trials,
             scenario.simulation().seed,
             done.wall
         );
-        println!("  results: {}", done.dir.display());
+        say!("  results: {}", done.dir.display());
     }
     Ok(())
 }
 
 /// A plain table of the key outcomes at each value.
 fn print_table(scenario: &swapsim::scenario::Scenario, ctx: &Context, r: &analysis::SweepResult) {
-    println!("{}", scenario.name());
-    println!("  sweep of {}", r.parameter.path);
+    say!("{}", scenario.name());
+    say!("  sweep of {}", r.parameter.path);
     for &o in &ctx.outcomes {
         let cells: Vec<String> = r
             .values
@@ -162,7 +162,7 @@ fn print_table(scenario: &swapsim::scenario::Scenario, ctx: &Context, r: &analys
             .zip(&r.estimates)
             .map(|(v, e)| format!("{v}: {}", charts::fmt_outcome(o, e.get(o).estimate)))
             .collect();
-        println!(
+        say!(
             "  {}: {}",
             charts::outcome_title(o, scenario),
             cells.join(", ")

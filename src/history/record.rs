@@ -260,15 +260,18 @@ pub(crate) fn read_data_file(
     file_kind: &'static str,
 ) -> Result<(String, String), RecordError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| RecordError {
-        source_name: name.clone(),
-        file_kind,
-        problems: vec![problem(
-            None,
-            None,
-            format!("cannot read the {file_kind}: {e}"),
-        )],
-    })?;
+    // The shared reader refuses folders, devices and oversized files, and
+    // locates the first byte that is not UTF-8 by line and byte.
+    let text =
+        crate::input::read_text(path, crate::input::MAX_TABLE_BYTES).map_err(|e| RecordError {
+            source_name: name.clone(),
+            file_kind,
+            problems: vec![problem(
+                None,
+                None,
+                format!("cannot read the {file_kind}: {e}"),
+            )],
+        })?;
     Ok((name, text))
 }
 

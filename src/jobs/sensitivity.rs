@@ -132,6 +132,46 @@ fn analysis_error(e: AnalysisError) -> Error {
     }
 }
 
+/// Largest memory a design may ask for (bytes): every design point's
+/// coordinates and sums are held until the analysis ends.
+pub const DESIGN_MEMORY_LIMIT: u64 = 512 << 20;
+
+/// Refuses, before a point is drawn, a Sobol or Morris design whose points
+/// would not fit in [`DESIGN_MEMORY_LIMIT`]. `size` is the base samples N
+/// (Sobol: N(d + 2) points, Saltelli's scheme) or the trajectories r
+/// (Morris: r(d + 1) points) over `d` uncertainties; each point holds `d`
+/// coordinates (f64) and one set of key sums.
+fn design_fits(method: Method, size: usize, d: usize) -> Result<()> {
+    let (points_per_unit, flag) = match method {
+        Method::Tornado => return Ok(()),
+        Method::Sobol => (d as u64 + 2, "--samples"),
+        Method::Morris => (d as u64 + 1, "--trajectories"),
+    };
+    let per_point = (std::mem::size_of::<Vec<f64>>()
+        + std::mem::size_of::<crate::sensitivity::outcomes::KeySums>()) as u64
+        + 8 * d as u64;
+    let per_unit = points_per_unit.saturating_mul(per_point);
+    let need = (size as u64).saturating_mul(per_unit);
+    if need <= DESIGN_MEMORY_LIMIT {
+        return Ok(());
+    }
+    let most = DESIGN_MEMORY_LIMIT / per_unit;
+    let hint = if method == Method::Sobol {
+        // Sobol designs take powers of two.
+        format!("at most {}", 1u64 << (63 - most.max(1).leading_zeros()))
+    } else {
+        format!("at most {most}")
+    };
+    Err(Error::input(format!(
+        "{flag} {size} with {d} uncertainties makes {} design points, which would hold about {} \
+         MB in memory, more than the {} MB allowed: give {flag} {hint}, or vary fewer \
+         uncertainties",
+        crate::format::grouped(size as f64 * points_per_unit as f64, 0),
+        crate::format::grouped((need >> 20) as f64, 0),
+        crate::format::grouped((DESIGN_MEMORY_LIMIT >> 20) as f64, 0),
+    )))
+}
+
 impl SensitivityJob {
     /// Plans the design of `options.method` over the `[uncertainties]` of
     /// the scenario read from `source`.
@@ -193,6 +233,11 @@ impl SensitivityJob {
                 Some(options.levels.unwrap_or(DEFAULT_LEVELS)),
             ),
         };
+        design_fits(
+            method,
+            samples.or(trajectories).unwrap_or(0),
+            uncertainties.len(),
+        )?;
         let plan = match method {
             Method::Tornado => analysis::tornado_plan(&uncertainties),
             Method::Sobol => {

@@ -881,3 +881,195 @@ fn history_names_every_kind_of_bad_count_in_a_record_file() {
         );
     }
 }
+
+/// The shipped Istanbul scenario with its escalation path read from
+/// `x.csv` in `d`, which holds `csv`.
+fn with_path_file(d: &Path, csv: &[u8]) {
+    let text = shipped("istanbul-2025.toml").replacen(
+        "[escalation]\n",
+        "[escalation]\npath = \"x.csv\"\n",
+        1,
+    );
+    fs::write(d.join("x.toml"), text).unwrap();
+    fs::write(d.join("x.csv"), csv).unwrap();
+}
+
+/// Whether `text` holds anything a terminal would act on rather than show.
+fn has_terminal_controls(text: &str) -> bool {
+    text.chars().any(|c| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    })
+}
+
+#[cfg(unix)]
+#[test]
+fn text_from_files_reaches_the_terminal_without_escape_sequences() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // A valid scenario saved under a name that clears the screen, rings the
+    // bell, returns the carriage and reverses the line: it is printed back.
+    let name = "x\u{1b}[2J\u{1b}]0;title\u{7}\r\u{202e}.toml";
+    fs::write(d.join(name), shipped("istanbul-2025.toml")).unwrap();
+    let out = swapsim(d, &["validate", name]);
+    let said = ok(&out);
+    assert!(said.contains("ok"), "{said}");
+    assert!(!has_terminal_controls(&said), "{said:?}");
+    // A cell of an escalation path file is quoted in the error.
+    with_path_file(
+        d,
+        b"date,level\n2025-11-16,1.0\n2025-11-17,\x1b[31m\x07\r1.2\xe2\x80\xae\n",
+    );
+    let out = swapsim(d, &["validate", "x.toml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("x.csv:3"), "{}", stderr(&out));
+    assert!(!has_terminal_controls(&stderr(&out)), "{:?}", stderr(&out));
+}
+
+#[test]
+fn a_whole_number_parameter_is_not_swept_at_a_fraction() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    for how in [["--values", "3,3.5"], ["--range", "3.2:3.8:2"]] {
+        let out = swapsim(
+            d,
+            &[
+                "sweep",
+                "--param",
+                "exchange.preparation_days",
+                how[0],
+                how[1],
+                "--trials",
+                "100",
+                "--quiet",
+            ],
+        );
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{how:?}: {err}");
+        assert!(err.contains("exchange.preparation_days"), "{err}");
+        assert!(err.contains("whole numbers"), "{err}");
+        assert!(names(d).is_empty(), "nothing is written");
+    }
+}
+
+#[test]
+fn path_and_record_files_that_are_not_utf8_name_the_line_and_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    with_path_file(d, b"date,level\n2025-11-16,1.0\n2025-11-17,1\xe9\n");
+    let out = swapsim(d, &["validate", "x.toml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("x.csv"), "{err}");
+    assert!(err.contains("line 3, byte 13 of the line"), "{err}");
+    assert!(err.contains("not UTF-8"), "{err}");
+
+    let record =
+        fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/data/exchanges.csv"))
+            .unwrap();
+    let mut bytes = Vec::new();
+    let mut lines = record.split_inclusive(|&b| b == b'\n');
+    bytes.extend_from_slice(lines.next().unwrap());
+    bytes.extend_from_slice(lines.next().unwrap());
+    bytes.push(0xff);
+    for l in lines {
+        bytes.extend_from_slice(l);
+    }
+    fs::write(d.join("r.csv"), bytes).unwrap();
+    let out = swapsim(d, &["history", "--record", "r.csv", "--quiet"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("r.csv"), "{err}");
+    assert!(err.contains("line 3, byte 1 of the line"), "{err}");
+    assert!(!d.join("output").exists(), "nothing is written");
+}
+
+#[test]
+fn sensitivity_designs_beyond_memory_are_refused_up_front() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // Twenty mediators, each with three uncertain parameters: 60
+    // uncertainties (of the 64 allowed), so 65,536 Sobol samples make about
+    // 4 million design points of 60 coordinates each (gigabytes).
+    let mut text = shipped("istanbul-2025.toml");
+    let mut uncertain = String::from("\n[uncertainties]\n");
+    for k in 0..20 {
+        text = text.replacen(
+            "[exchange]",
+            &format!(
+                "[[mediation.mediators]]\nname = \"M{k}\"\navailability = 0.5\n\
+                 mean_outage_days = 10\neffectiveness = 0.5\n\n[exchange]"
+            ),
+            1,
+        );
+        for (field, range) in [
+            ("availability", "min = 0.4, max = 0.6"),
+            ("mean_outage_days", "min = 5, max = 20"),
+            ("effectiveness", "min = 0.4, max = 0.6"),
+        ] {
+            uncertain.push_str(&format!(
+                "\"mediation.mediators.M{k}.{field}\" = {{ {range} }}\n"
+            ));
+        }
+    }
+    // The shipped uncertainties come last in the file: replace them.
+    let at = text.find("\n[uncertainties]\n").unwrap();
+    text.truncate(at);
+    text.push_str(&uncertain);
+    fs::write(d.join("wide.toml"), text).unwrap();
+    let started = Instant::now();
+    let out = swapsim(
+        d,
+        &[
+            "sensitivity",
+            "wide.toml",
+            "--method",
+            "sobol",
+            "--samples",
+            "65536",
+            "--quiet",
+        ],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--samples 65536"), "{err}");
+    assert!(err.contains("MB"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(!d.join("output").exists(), "nothing is written");
+}
+
+#[test]
+fn every_bad_number_in_an_escalation_path_file_is_refused_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    for (cell, column) in [
+        ("2025-11-17,NaN", "level"),
+        ("2025-11-17,inf", "level"),
+        ("2025-11-17,-1", "level"),
+        ("2025-11-17,1e308", "level"),
+        ("2025-11-17,", "level"),
+        ("2025-11-17T06:00,1.0", "date"),
+        ("yesterday,1.0", "date"),
+    ] {
+        with_path_file(
+            d,
+            format!("date,level\n2025-11-16,1.0\n{cell}\n2025-11-18,1.0\n").as_bytes(),
+        );
+        let out = swapsim(d, &["validate", "x.toml"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{cell}: {err}");
+        let value = if column == "date" {
+            cell.split(',').next().unwrap()
+        } else {
+            cell.split(',').nth(1).unwrap()
+        };
+        assert!(err.contains("x.csv:3:"), "{cell}: {err}");
+        assert!(err.contains(column), "{cell}: {err}");
+        assert!(err.contains(&format!("\"{value}\"")), "{cell}: {err}");
+        assert!(
+            err.contains("allowed") || err.contains("YYYY-MM-DD") || err.contains("date"),
+            "{cell}: {err}"
+        );
+    }
+}

@@ -3,18 +3,14 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
+use crate::common::swapsim as run_in;
+
+/// The binary as a command still to be started, for tests that spawn and
+/// kill it; tests that wait for it use `run_in`.
 fn swapsim() -> Command {
     Command::new(env!("CARGO_BIN_EXE_swapsim"))
-}
-
-fn run_in(dir: &Path, args: &[&str]) -> Output {
-    swapsim()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("the swapsim binary starts")
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -1,8 +1,8 @@
 //! Paired comparisons: `swapsim compare` and the statistics behind it.
 
+use crate::common::swapsim;
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 use swapsim::engine::{self, Configuration, StreamKeys};
 use swapsim::model::{Model, TrialTrace};
 use swapsim::outcomes::{COMPARED, Outcome};
@@ -130,14 +130,6 @@ fn pairing_reduces_the_variance_of_the_difference_in_people_returned() {
     // Losing a channel never brings more people home in this model's
     // default, and the paired interval excludes zero.
     assert!(row.diff_ci95[1].unwrap() < 0.0, "{row:?}");
-}
-
-fn swapsim(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_swapsim"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap()
 }
 
 #[test]

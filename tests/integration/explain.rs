@@ -3,21 +3,13 @@
 //! through its own type, its table on an 80-column terminal, the waiting
 //! time conversion both ways and in simulation, and the starter scenario.
 
+use crate::common::swapsim;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use swapsim::engine::{self, StreamKeys, TrialSink};
 use swapsim::jobs::explain::{self, Explanation};
 use swapsim::model::{Model, TrialOutcome, TrialTrace};
 use swapsim::scenario::Scenario;
-
-fn swapsim_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_swapsim"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("the swapsim binary starts")
-}
 
 fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
@@ -329,7 +321,7 @@ fn assert_json_close(a: &serde_json::Value, b: &serde_json::Value, at: &str) {
 fn explain_writes_json_that_reads_back_to_what_it_printed() {
     let dir = tempfile::tempdir().unwrap();
     let fixture = repo("tests/fixtures/good/waiting_times.toml");
-    let out = swapsim_in(
+    let out = swapsim(
         dir.path(),
         &["explain", fixture.to_str().unwrap(), "--out", "explained"],
     );
@@ -372,7 +364,7 @@ fn explain_fits_an_80_column_terminal_for_every_shipped_scenario() {
     assert!(files.len() >= 7);
     for (i, f) in files.iter().enumerate() {
         let out_dir = format!("out{i}");
-        let out = swapsim_in(
+        let out = swapsim(
             dir.path(),
             &["explain", f.to_str().unwrap(), "--out", &out_dir],
         );
@@ -404,7 +396,7 @@ fn explain_fits_an_80_column_terminal_for_every_shipped_scenario() {
 fn explain_of_a_bad_file_exits_2_naming_the_field() {
     let dir = tempfile::tempdir().unwrap();
     let bad = repo("tests/fixtures/bad/hazard_unknown_at.toml");
-    let out = swapsim_in(dir.path(), &["explain", bad.to_str().unwrap()]);
+    let out = swapsim(dir.path(), &["explain", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(err.contains("exchange.confirmation.at"), "{err}");
@@ -414,12 +406,12 @@ fn explain_of_a_bad_file_exits_2_naming_the_field() {
 #[test]
 fn new_writes_a_starter_that_validates_runs_and_is_never_overwritten() {
     let dir = tempfile::tempdir().unwrap();
-    let out = swapsim_in(dir.path(), &["new", "my-scenario"]);
+    let out = swapsim(dir.path(), &["new", "my-scenario"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let path = dir.path().join("my-scenario.toml");
     let written = fs::read_to_string(&path).unwrap();
     assert!(written.contains("name = \"my-scenario\""));
-    let run = swapsim_in(
+    let run = swapsim(
         dir.path(),
         &["run", "my-scenario.toml", "--trials", "500", "--no-charts"],
     );
@@ -445,7 +437,7 @@ fn new_writes_a_starter_that_validates_runs_and_is_never_overwritten() {
 
     // A second `new` refuses, and the file is untouched.
     fs::write(&path, "# mine\n").unwrap();
-    let again = swapsim_in(dir.path(), &["new", "my-scenario.toml"]);
+    let again = swapsim(dir.path(), &["new", "my-scenario.toml"]);
     assert_eq!(again.status.code(), Some(2));
     assert!(
         text(&again.stderr).contains("already exists"),
@@ -454,7 +446,7 @@ fn new_writes_a_starter_that_validates_runs_and_is_never_overwritten() {
     );
     assert_eq!(fs::read_to_string(&path).unwrap(), "# mine\n");
     // A name with a folder is refused.
-    let bad = swapsim_in(dir.path(), &["new", "../elsewhere"]);
+    let bad = swapsim(dir.path(), &["new", "../elsewhere"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(!dir.path().join("../elsewhere.toml").exists());
 }

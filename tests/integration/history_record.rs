@@ -5,8 +5,8 @@
 //! the sidecar must appear in the error, so each case states the row, the
 //! column and what is allowed. Every good fixture must load.
 
+use crate::common::swapsim;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use swapsim::history::Record;
 
 /// Fewest bad fixtures accepted, so that a lost directory fails the test.
@@ -102,14 +102,6 @@ fn rows_a_researcher_adds_are_counted() {
     assert_eq!(added.mediator_label(), "UAE and Turkey");
     // Another file's end is its last row: nothing says it covers more.
     assert_eq!(extended.end().to_string(), "2025-12-24");
-}
-
-fn swapsim(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_swapsim"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("the swapsim binary starts")
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -4,28 +4,12 @@
 //! have no report are refused by name, and every file swapsim writes reads
 //! back through the type that wrote it.
 
+use crate::common::{ok, stderr, swapsim};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use swapsim::jobs::compare::ComparisonFile;
 use swapsim::outputs::manifest::ManifestFile;
 use swapsim::stats::Summary;
-
-fn swapsim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_swapsim"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("the swapsim binary starts")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn ok(out: &Output) {
-    assert!(out.status.success(), "{}", stderr(out));
-}
 
 fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)

@@ -5,13 +5,11 @@
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+/// Runs the program in the tests' own working directory.
 fn swapsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_swapsim"))
-        .args(args)
-        .output()
-        .expect("the swapsim binary starts")
+    crate::common::swapsim(Path::new("."), args)
 }
 
 fn repo(path: &str) -> PathBuf {

@@ -5,22 +5,14 @@
 //! The estimators themselves are tested against functions with known
 //! indices (Ishigami, linear models) in `src/sensitivity`.
 
+use crate::common::swapsim;
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
 use swapsim::outcomes::{DESIGN, Outcome};
 use swapsim::scenario::DEFAULT_SCENARIO_TOML;
 use swapsim::scenario::uncertainty::{self, Uncertainty, configuration_tree, resolve};
 use swapsim::sensitivity::analysis;
 use swapsim::sensitivity::evaluate::Evaluator;
-
-fn swapsim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_swapsim"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("the swapsim binary starts")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -3,22 +3,14 @@
 //! file that does not fit its type stops `swapsim report` with a message
 //! naming the file and the field.
 
+use crate::common::swapsim;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
 use swapsim::sensitivity::tables::{
     MorrisFile, MorrisRow, SobolFile, SobolRow, SweepFile, SweepRow, TornadoFile, TornadoRow,
 };
-
-fn swapsim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_swapsim"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("the swapsim binary starts")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
