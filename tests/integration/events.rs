@@ -9,6 +9,7 @@
 
 use swapsim::engine::{self, StreamKeys};
 use swapsim::model::{Model, Phase, TraceEvent, TrialOutcome, TrialTrace};
+use swapsim::outcomes::{Bounds, Measure};
 use swapsim::scenario::Scenario;
 use swapsim::stats::{Accumulator, Results};
 
@@ -377,6 +378,247 @@ fn pool_changes_apply_before_a_forced_phase_of_the_same_day() {
                 (20, Phase::Suspended)
             ]
         );
+    }
+}
+
+#[test]
+fn an_added_mediator_counts_on_the_day_a_raised_pool_reactivates() {
+    // Edge case 2, mediators added before pool changes: rounds need a
+    // mediator, Turkey leaves on day 15 after the pool of 10 completed on
+    // day 9, and on day 20 one event adds Qatar (never closing) and raises
+    // the pool to 15. The process is Active on day 20 with Qatar open, so
+    // rounds on days 20 to 24 complete it on day 24.
+    let text = scenario(
+        "",
+        "[target]\npool = 10\n\
+         [[events]]\nname = \"Turkey leaves\"\ndate = \"2026-01-16\"\nremove_mediators = [\"Turkey\"]\n\
+         [[events]]\nname = \"Qatar's deal\"\ndate = \"2026-01-21\"\nset = { \"target.pool\" = 15 }\n\
+         add_mediators = [ { name = \"Qatar\", availability = 1.0, mean_outage_days = 5, effectiveness = 1.0 } ]\n",
+    )
+    .replace("requires_mediator = false", "requires_mediator = true");
+    for (o, tr) in simulate(&parse(&text)) {
+        assert_eq!(
+            phase_changes(&tr),
+            [
+                (9, Phase::Completed),
+                (20, Phase::Active),
+                (24, Phase::Completed)
+            ]
+        );
+        assert_eq!(tr.mediation[19], 0.0);
+        assert_eq!(tr.mediation[20], 1.0);
+        assert!((20..=24).all(|d| rounds_on(&tr, d)));
+        assert_eq!(o.returned_by_horizon, 15);
+    }
+}
+
+#[test]
+fn an_added_mediator_counts_on_the_day_a_forced_phase_activates() {
+    // Edge case 2, mediators added before a forced phase: a Pending process
+    // that is never confirmed and has no mediator until day 20, when one
+    // event adds Qatar and forces `active`. With no preparation the first
+    // round is held that same day, which needs M_20 = 1.
+    let text = scenario(
+        "",
+        "[[events]]\nname = \"Turkey out\"\ndate = \"2026-01-01\"\nremove_mediators = [\"Turkey\"]\n\
+         [[events]]\nname = \"Qatar brokers\"\ndate = \"2026-01-21\"\nphase = \"active\"\n\
+         add_mediators = [ { name = \"Qatar\", availability = 1.0, mean_outage_days = 5, effectiveness = 1.0 } ]\n",
+    )
+    .replace("requires_mediator = false", "requires_mediator = true")
+    .replace("initial_phase = \"active\"", "initial_phase = \"pending\"")
+    .replace(
+        "confirmation = { base = 0.05 }",
+        "confirmation = { base = 0.0 }",
+    );
+    for (o, tr) in simulate(&parse(&text)) {
+        assert_eq!(phase_changes(&tr), [(20, Phase::Active)]);
+        assert!(rounds_on(&tr, 20) && !rounds_on(&tr, 19));
+        assert_eq!(o.rounds, 100);
+    }
+}
+
+/// The steady regime has intensity 0 and is never left, resumption and
+/// collapse are off, and suspension has hazard `1e-14 exp(20 E)`: `1e-14` a
+/// day at the steady level `E = 0`, 43 at the offensive level `E = 1.8`
+/// (probability `1 - 2e-19`).
+fn suspends_only_in_the_offensive(extra: &str) -> String {
+    scenario("", extra)
+        .replace(
+            "name = \"steady\"\nintensity = 1.0\nmean_duration_days = 20\nnext = { offensive = 1.0 }\n",
+            "name = \"steady\"\nintensity = 0.0\n",
+        )
+        .replace("initial_phase = \"active\"", "initial_phase = \"suspended\"")
+        .replace(
+            "suspension = { base = 0.0 }",
+            "suspension = { base = 1e-14, escalation_coef = 20 }",
+        )
+        .replace("resumption = { base = 0.05 }", "resumption = { base = 0.0 }")
+}
+
+#[test]
+fn a_forced_regime_applies_before_a_forced_phase_of_the_same_day() {
+    // Edge case 2, forced regime before forced phase: on day 30 one event
+    // forces the offensive and `active`. Step 2 of that day then runs in the
+    // Active phase at E = 1.8, so every trial is suspended again that day,
+    // and the forced reactivation is what the suspension interrupts. With
+    // the regime event alone the process stays Suspended throughout.
+    let both = suspends_only_in_the_offensive(
+        "[[events]]\nname = \"Offensive and talks\"\ndate = \"2026-01-31\"\nuntil = \"2026-02-04\"\n\
+         regime = \"offensive\"\nphase = \"active\"\n",
+    );
+    for (o, tr) in simulate(&parse(&both)) {
+        assert!((tr.escalation[30] - 1.8).abs() < 1e-12);
+        assert_eq!(
+            phase_changes(&tr),
+            [(30, Phase::Active), (30, Phase::Suspended)]
+        );
+        assert_eq!((o.suspensions, o.first_suspension_day), (1, Some(30)));
+    }
+    let regime_only = suspends_only_in_the_offensive(
+        "[[events]]\nname = \"Offensive\"\ndate = \"2026-01-31\"\nuntil = \"2026-02-04\"\n\
+         regime = \"offensive\"\n",
+    );
+    for (o, tr) in simulate(&parse(&regime_only)) {
+        assert!(phase_changes(&tr).is_empty());
+        assert_eq!(o.suspensions, 0);
+    }
+}
+
+#[test]
+fn a_path_junction_applies_before_a_forced_phase_of_the_same_day() {
+    // Edge case 2, path junction before forced phase: the path ends on day
+    // 29 at level 2.5, so on day 30 the steady regime (intensity 0) is
+    // entered with S = 2.5 and E_30 = 2.5; a phase event on day 30 forces
+    // `active`, and step 2 at E = 2.5 suspends every trial that day. Had the
+    // junction not yet applied, E_30 would not be 2.5.
+    let text = suspends_only_in_the_offensive(
+        "[[events]]\nname = \"Talks\"\ndate = \"2026-01-31\"\nphase = \"active\"\n",
+    )
+    .replace(
+        "shock_half_life_days = 7\n",
+        "shock_half_life_days = 7\npath = [ { date = \"2026-01-29\", level = 0.2 }, { date = \"2026-01-30\", level = 2.5 } ]\n",
+    );
+    for (o, tr) in simulate(&parse(&text)) {
+        assert!((tr.escalation[29] - 2.5).abs() < 1e-12);
+        assert!((tr.escalation[30] - 2.5).abs() < 1e-12);
+        assert_eq!(
+            phase_changes(&tr),
+            [(30, Phase::Active), (30, Phase::Suspended)]
+        );
+        assert_eq!(o.suspensions, 1);
+    }
+}
+
+#[test]
+fn a_pool_change_applies_before_a_forced_regime_of_the_same_day() {
+    // Edge case 2, pool changes before a forced regime: the pool of 10
+    // completed on day 9 is raised to 15 on day 20 by an event that also
+    // forces the offensive, whose suspension hazard is certain. The process
+    // is reactivated first, then suspended by step 2 at E = 1.8 that day
+    // (a Completed process would not be). When the event ends on day 22 the
+    // pool of 10 is back and completes the process that day (edge case 5).
+    // The process starts Active here.
+    let text = suspends_only_in_the_offensive(
+        "[target]\npool = 10\n[[events]]\nname = \"Deal in the offensive\"\ndate = \"2026-01-21\"\n\
+         until = \"2026-01-22\"\nregime = \"offensive\"\nset = { \"target.pool\" = 15 }\n",
+    )
+    .replace(
+        "initial_phase = \"suspended\"",
+        "initial_phase = \"active\"",
+    );
+    for (o, tr) in simulate(&parse(&text)) {
+        assert_eq!(
+            phase_changes(&tr),
+            [
+                (9, Phase::Completed),
+                (20, Phase::Active),
+                (20, Phase::Suspended),
+                (22, Phase::Completed)
+            ]
+        );
+        assert_eq!((o.suspensions, o.returned_by_horizon), (1, 10));
+    }
+}
+
+#[test]
+fn target_by_deadline_uses_the_pool_in_force_on_the_deadline_day() {
+    // Edge case 5. One person a day from day 0 and a deadline on day 30: a
+    // pool of 10 is complete on day 9. Each case is certain, so every trial
+    // gives the same value of the measure `swapsim run` averages.
+    let deadline = "[target]\npool = 10\ndeadline = \"2026-01-31\"\n";
+    let cases = [
+        // Raised to 50 before the deadline (day 20): Active again from day
+        // 20, complete on day 59 (10 + 40 rounds from day 20): not by the
+        // deadline, which sees the pool of 50.
+        ("2026-01-21", 50, 0, Some(59), 21),
+        // Raised on the deadline day: Active on day 30, so not Completed at
+        // its end; complete on day 69.
+        ("2026-01-31", 50, 0, Some(69), 11),
+        // Raised the day after: Completed at the end of the deadline day
+        // under the pool of 10 then in force; the target day is day 9.
+        ("2026-02-01", 50, 1, Some(9), 10),
+    ];
+    for (date, pool, by_deadline, target_day, returned) in cases {
+        let text = scenario(
+            "",
+            &format!(
+                "{deadline}[[events]]\nname = \"Change\"\ndate = \"{date}\"\nset = {{ \"target.pool\" = {pool} }}\n"
+            ),
+        );
+        let s = parse(&text);
+        for (o, _) in simulate(&s) {
+            assert_eq!(
+                Measure::TargetByDeadline.value(&o, Bounds::of(&s)),
+                by_deadline,
+                "pool {pool} from {date}"
+            );
+            assert_eq!(o.target_day, target_day, "pool {pool} from {date}");
+            assert_eq!(o.returned_by_deadline, returned, "pool {pool} from {date}");
+        }
+    }
+    // Lowering: a pool of 100 cut to 20 before or on the deadline day
+    // completes on that day (20 or 30 returned by then), so the target is
+    // reached by the deadline; cut the day after, it is reached on day 31.
+    let cases = [
+        ("2026-01-21", 1, Some(20), 20),
+        ("2026-01-31", 1, Some(30), 30),
+        ("2026-02-01", 0, Some(31), 31),
+    ];
+    for (date, by_deadline, target_day, returned) in cases {
+        let text = scenario(
+            "",
+            &format!(
+                "{}[[events]]\nname = \"Cut\"\ndate = \"{date}\"\nset = {{ \"target.pool\" = 20 }}\n",
+                deadline.replace("pool = 10", "pool = 100")
+            ),
+        );
+        let s = parse(&text);
+        for (o, _) in simulate(&s) {
+            assert_eq!(
+                Measure::TargetByDeadline.value(&o, Bounds::of(&s)),
+                by_deadline,
+                "cut from {date}"
+            );
+            assert_eq!(o.target_day, target_day, "cut from {date}");
+            assert_eq!(o.returned_by_deadline, returned, "cut from {date}");
+        }
+    }
+    // An event whose `until` passes before the deadline: a pool of 50 in
+    // force on days 5 to 19 only, so day 9 does not complete the process;
+    // the pool of 10 is back on day 20 and completes it that day (20
+    // returned), before the deadline.
+    let text = scenario(
+        "",
+        &format!(
+            "{deadline}[[events]]\nname = \"For a while\"\ndate = \"2026-01-06\"\nuntil = \"2026-01-20\"\n\
+             set = {{ \"target.pool\" = 50 }}\n"
+        ),
+    );
+    let s = parse(&text);
+    for (o, tr) in simulate(&s) {
+        assert_eq!(Measure::TargetByDeadline.value(&o, Bounds::of(&s)), 1);
+        assert_eq!(o.target_day, Some(20));
+        assert_eq!(phase_changes(&tr), [(20, Phase::Completed)]);
     }
 }
 
