@@ -269,10 +269,13 @@ mod tests {
             weighted.mean_extra.estimate
         );
         assert!(plain.mean_extra.estimate < 0.4 * recent_mean);
-        // The effective number of rounds, (sum w)^2 / sum w^2 ~ 10.4, sets
-        // the width: the weighted interval of m is wider relative to m.
-        let rel = |f: &NbFit| (f.mean_extra.ci95[1] - f.mean_extra.ci95[0]) / f.mean_extra.estimate;
-        assert!(rel(&weighted) > rel(&plain));
+        // The standard error of m is that of the effective number of
+        // rounds, (sum w)^2 / sum w^2 = 10.4^2 / 10.004, not of all 50.
+        let n_eff = 10.4f64.powi(2) / 10.004;
+        let (m, k) = (weighted.mean_extra.estimate, weighted.dispersion.estimate);
+        let se = (m * (1.0 + m / k) / n_eff).sqrt();
+        let got = weighted.mean_extra.se.unwrap();
+        assert!((got - se).abs() < 1e-9 * se, "{got} vs {se}");
         // Equal weights of any scale give exactly the unweighted fit.
         assert_eq!(fit_weighted(&sizes, &[2.0; 50]).unwrap(), plain);
     }
