@@ -1,7 +1,8 @@
 #!/bin/sh
 # Regenerates the model-choice table of docs/calibration.md (section 11):
 # every model of the comparison grid (one or two states, half-lives of 90,
-# 180, 365 and 730 days and none, with and without the escalation index)
+# 180, 365 and 730 days and none, with and without the escalation index,
+# and the weighted models without the index again with weighted sizes)
 # back-tested from every month end from December 2022 to April 2025, scored
 # at 90 and 180 days against the naive and the recency-weighted naive
 # forecasts. Takes several minutes with a release build.

@@ -20,7 +20,7 @@ use crate::calibration::CalibrateError;
 use crate::calibration::conditions::Conditions;
 use crate::calibration::mapping::point_values;
 use crate::calibration::variant::{self, Variant, VariantError};
-use crate::calibration::window::{index_over, window_rounds, window_sizes};
+use crate::calibration::window::{index_over, size_weights, window_rounds, window_sizes};
 use crate::calibration::{hmm, negbin};
 use crate::engine::{self, StreamKeys, TrialSink};
 use crate::history::intensity::IndexDay;
@@ -464,7 +464,8 @@ pub fn run_with(
     let params = fit.params;
     let p_suspended = fit.p_suspended_start;
     let (sizes, _, _) = window_sizes(setup.record, sizes_window);
-    let nb = negbin::fit(&sizes).map_err(|source| CalibrateError::Sizes {
+    let weights = size_weights(setup.record, sizes_window, model.sizes_half_life());
+    let nb = negbin::fit_weighted(&sizes, &weights).map_err(|source| CalibrateError::Sizes {
         from: sizes_window.from,
         to: sizes_window.to,
         source,
@@ -769,7 +770,10 @@ pub const HALF_LIFE_GRID: [Option<f64>; 5] =
 
 /// The models a comparison scores: one state or two (the latter started
 /// from the filtered state or the long-run mix), each half-life of
-/// [`HALF_LIFE_GRID`], with and without the escalation index.
+/// [`HALF_LIFE_GRID`], with and without the escalation index; and each
+/// model with a half-life and without the index again with its round sizes
+/// weighted by the same half-life (the index made every model worse, so
+/// its rows are not doubled).
 pub fn model_grid() -> Vec<Variant> {
     use variant::{Start, States};
     let mut out = Vec::new();
@@ -785,10 +789,20 @@ pub fn model_grid() -> Vec<Variant> {
                     half_life_days,
                     intensity,
                     start,
+                    sizes_weighted: false,
                 });
             }
         }
     }
+    let weighted: Vec<Variant> = out
+        .iter()
+        .filter(|v| v.half_life_days.is_some() && !v.intensity)
+        .map(|v| Variant {
+            sizes_weighted: true,
+            ..*v
+        })
+        .collect();
+    out.extend(weighted);
     out
 }
 

@@ -35,7 +35,7 @@ use super::fit::Estimate;
 use super::hmm::{self, HmmFit, HmmParams};
 use super::negbin::{self, NbFit};
 use super::variant::{self, ModelFit, Variant, VariantError};
-use super::window::{index_over, window_rounds, window_sizes};
+use super::window::{index_over, size_weights, window_rounds, window_sizes};
 use crate::format;
 use crate::history::intensity::IndexDay;
 use crate::history::record::Record;
@@ -271,11 +271,13 @@ pub fn calibrate_with(
         )),
     })?;
     let (sizes, without, zero) = window_sizes(record, sizes_window);
-    let size_fit = negbin::fit(&sizes).map_err(|source| CalibrateError::Sizes {
-        from: sizes_window.from,
-        to: sizes_window.to,
-        source,
-    })?;
+    let weights = size_weights(record, sizes_window, model.sizes_half_life());
+    let size_fit =
+        negbin::fit_weighted(&sizes, &weights).map_err(|source| CalibrateError::Sizes {
+            from: sizes_window.from,
+            to: sizes_window.to,
+            source,
+        })?;
     let map = Mapper::new(base, conditions);
     let x = &base.exchange();
     let carried = |path: &'static str,

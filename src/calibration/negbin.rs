@@ -9,6 +9,15 @@
 //! so `k` is found by a one-dimensional search of the profile likelihood
 //! (golden section on `ln k`). 95% intervals are profile-likelihood
 //! intervals; standard errors come from the observed information.
+//!
+//! A recency-weighted fit ([`fit_weighted`]) weighs each round's
+//! log-likelihood term by `2^(-age / half_life)`, `age` in days from the
+//! round's first day to the window's last day, the weights of the timing
+//! fit (super::variant): so the sizes drawn are those of recent months as
+//! the pace is. The weights are scaled by `sum w / sum w^2`, so they sum to
+//! the effective number of rounds and the profile intervals are those of a
+//! record of that length (approximate: a weighted likelihood is not a
+//! likelihood).
 
 use super::fit::{Estimate, FitError};
 use super::hmm::PROFILE_DROP_95;
@@ -53,6 +62,24 @@ pub fn log_likelihood(n: &[u64], m: f64, k: f64) -> f64 {
         .sum()
 }
 
+/// Log-likelihood of counts `n` under NB(mean `m`, dispersion `k`), each
+/// term multiplied by its weight in `w` (no unit).
+fn weighted_log_likelihood(n: &[u64], w: &[f64], m: f64, k: f64) -> f64 {
+    if !(m > 0.0 && k > 0.0) {
+        return f64::NEG_INFINITY;
+    }
+    let log_p = (k / (k + m)).ln();
+    let log_q = (m / (k + m)).ln();
+    let lg_k = ln_gamma(k);
+    n.iter()
+        .zip(w)
+        .map(|(&v, &w)| {
+            let v = v as f64;
+            w * (ln_gamma(v + k) - lg_k - ln_gamma(v + 1.0) + k * log_p + v * log_q)
+        })
+        .sum()
+}
+
 /// The probabilities of `N = 0 ..= max` under NB(mean `m`, dispersion `k`),
 /// by the recurrence `P(n+1) = P(n) (n + k)/(n + 1) * m/(k + m)`.
 pub fn pmf_table(m: f64, k: f64, max: usize) -> Vec<f64> {
@@ -66,8 +93,18 @@ pub fn pmf_table(m: f64, k: f64, max: usize) -> Vec<f64> {
     out
 }
 
-/// Fits NB(m, k) to the round sizes `sizes` (people, each at least 1).
+/// Fits NB(m, k) to the round sizes `sizes` (people, each at least 1),
+/// every round alike.
 pub fn fit(sizes: &[u64]) -> Result<NbFit, FitError> {
+    fit_weighted(sizes, &vec![1.0; sizes.len()])
+}
+
+/// Fits NB(m, k) to the round sizes `sizes` (people, each at least 1), the
+/// log-likelihood term of each weighted by `weights` (no unit, one per
+/// size, positive; scaled here to sum to the effective number of rounds).
+/// All weights 1 give exactly [`fit`].
+pub fn fit_weighted(sizes: &[u64], weights: &[f64]) -> Result<NbFit, FitError> {
+    assert_eq!(sizes.len(), weights.len(), "one weight per size");
     if sizes.len() < 3 {
         return Err(FitError::TooFewSizes {
             sizes: sizes.len(),
@@ -78,11 +115,17 @@ pub fn fit(sizes: &[u64]) -> Result<NbFit, FitError> {
         return Err(FitError::ZeroSize);
     }
     let n: Vec<u64> = sizes.iter().map(|s| s - 1).collect();
-    let count = n.len() as f64;
-    let m_hat = n.iter().map(|&v| v as f64).sum::<f64>() / count;
+    let raw_sum: f64 = weights.iter().sum();
+    let scale = raw_sum / weights.iter().map(|w| w * w).sum::<f64>();
+    let w: Vec<f64> = weights.iter().map(|x| x * scale).collect();
+    // The effective number of rounds, (sum w)^2 / sum w^2: the count for
+    // equal weights.
+    let effective: f64 = w.iter().sum();
+    let m_hat = n.iter().zip(&w).map(|(&v, &x)| x * v as f64).sum::<f64>() / effective;
     if m_hat <= 0.0 {
         return Err(FitError::AllSizesOne);
     }
+    let log_likelihood = |n: &[u64], m: f64, k: f64| weighted_log_likelihood(n, &w, m, k);
     let profile_k = |ln_k: f64| log_likelihood(&n, m_hat, ln_k.exp());
     let (ln_k_hat, ll) = golden_max(profile_k, LN_K_RANGE.0, LN_K_RANGE.1, 1e-9);
     let k_hat = ln_k_hat.exp();
@@ -117,13 +160,14 @@ pub fn fit(sizes: &[u64]) -> Result<NbFit, FitError> {
     // Observed information: m and k are orthogonal in the negative binomial
     // (the expected cross-information is zero), so each standard error
     // comes from its own second derivative.
-    let se_m = (m_hat * (1.0 + m_hat / k_hat) / count).sqrt();
+    let se_m = (m_hat * (1.0 + m_hat / k_hat) / effective).sqrt();
     let h = 1e-4 * k_hat.max(1e-3);
     let curvature = (log_likelihood(&n, m_hat, k_hat + h) - 2.0 * ll
         + log_likelihood(&n, m_hat, k_hat - h))
         / (h * h);
     let se_k = (curvature < 0.0).then(|| (-1.0 / curvature).sqrt());
 
+    let count = sizes.len() as f64;
     let sizes_f: Vec<f64> = sizes.iter().map(|&s| s as f64).collect();
     let mean = sizes_f.iter().sum::<f64>() / count;
     let var = sizes_f.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / (count - 1.0);
@@ -204,6 +248,36 @@ mod tests {
         let table = pmf_table(25.0, 0.8, 100);
         let direct: f64 = n.iter().map(|&v| table[v as usize].ln()).sum();
         assert!((log_likelihood(&n, 25.0, 0.8) - direct).abs() < 1e-9);
+    }
+
+    #[test]
+    fn weighted_sizes_follow_the_recent_rounds_and_equal_weights_change_nothing() {
+        // Forty old rounds of about 50 people and ten recent ones of about
+        // 500: weights of 0.01 on the old ones make the weighted mean that
+        // of the recent rounds to within 40*0.01*50/10.4 ~ 2 people over
+        // the recent mean, while the unweighted mean sits near 140.
+        let old: Vec<u64> = (0..40).map(|i| 40 + (i * 7) % 21).collect();
+        let recent: Vec<u64> = (0..10).map(|i| 450 + (i * 37) % 101).collect();
+        let sizes: Vec<u64> = old.iter().chain(&recent).copied().collect();
+        let w: Vec<f64> = (0..50).map(|i| if i < 40 { 0.01 } else { 1.0 }).collect();
+        let recent_mean = recent.iter().sum::<u64>() as f64 / 10.0 - 1.0;
+        let weighted = fit_weighted(&sizes, &w).unwrap();
+        let plain = fit(&sizes).unwrap();
+        assert!(
+            (weighted.mean_extra.estimate - recent_mean).abs() < 0.05 * recent_mean,
+            "{} vs {recent_mean}",
+            weighted.mean_extra.estimate
+        );
+        assert!(plain.mean_extra.estimate < 0.4 * recent_mean);
+        // The standard error of m is that of the effective number of
+        // rounds, (sum w)^2 / sum w^2 = 10.4^2 / 10.004, not of all 50.
+        let n_eff = 10.4f64.powi(2) / 10.004;
+        let (m, k) = (weighted.mean_extra.estimate, weighted.dispersion.estimate);
+        let se = (m * (1.0 + m / k) / n_eff).sqrt();
+        let got = weighted.mean_extra.se.unwrap();
+        assert!((got - se).abs() < 1e-9 * se, "{got} vs {se}");
+        // Equal weights of any scale give exactly the unweighted fit.
+        assert_eq!(fit_weighted(&sizes, &[2.0; 50]).unwrap(), plain);
     }
 
     #[test]

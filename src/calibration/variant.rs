@@ -66,6 +66,10 @@ pub struct Variant {
     pub intensity: bool,
     /// Where a two-state forecast starts (ignored for one state).
     pub start: Start,
+    /// Round sizes fitted with the same recency weights as the timing
+    /// (each round's term weighted by `2^(-age/half_life)`); without a
+    /// half-life every round weighs alike either way.
+    pub sizes_weighted: bool,
 }
 
 /// The variant a calibration, back-test and forecast use unless told
@@ -78,6 +82,7 @@ pub const DEFAULT: Variant = Variant {
     // Only a two-state model reads it: the long-run mix scored better than
     // the filtered state for every two-state model compared.
     start: Start::LongRun,
+    sizes_weighted: false,
 };
 
 /// The two-state model of earlier releases: every day alike, no covariate,
@@ -87,6 +92,7 @@ pub const CLASSIC: Variant = Variant {
     half_life_days: None,
     intensity: false,
     start: Start::Filtered,
+    sizes_weighted: false,
 };
 
 impl Default for Variant {
@@ -96,6 +102,12 @@ impl Default for Variant {
 }
 
 impl Variant {
+    /// The half-life (days) of the weights of the size fit: the timing's
+    /// if the sizes are weighted, else none.
+    pub fn sizes_half_life(&self) -> Option<f64> {
+        self.half_life_days.filter(|_| self.sizes_weighted)
+    }
+
     /// A short name, such as `one-state, half-life 365 d, intensity off`.
     pub fn label(&self) -> String {
         let states = match self.states {
@@ -111,8 +123,13 @@ impl Variant {
             (States::TwoState, Start::Filtered) => ", filtered start",
             (States::TwoState, Start::LongRun) => ", long-run start",
         };
+        let sizes = if self.sizes_weighted && self.half_life_days.is_some() {
+            ", sizes weighted"
+        } else {
+            ""
+        };
         format!(
-            "{states}, {half}, intensity {}{start}",
+            "{states}, {half}, intensity {}{start}{sizes}",
             if self.intensity { "on" } else { "off" }
         )
     }
@@ -133,6 +150,12 @@ impl Variant {
             s.push_str(&format!(
                 "; each day's log-likelihood weighted by 2^(-age/{}) (age in days before the \
                  window's last day)",
+                crate::format::sig_trimmed(h, 4)
+            ));
+        }
+        if let (true, Some(h)) = (self.sizes_weighted, self.half_life_days) {
+            s.push_str(&format!(
+                "; round sizes fitted with each round weighted by 2^(-age/{})",
                 crate::format::sig_trimmed(h, 4)
             ));
         }
@@ -647,6 +670,7 @@ mod tests {
                 half_life_days: h,
                 intensity: false,
                 start: Start::Filtered,
+                sizes_weighted: false,
             };
             let f = fit_point(&y, None, &v).unwrap();
             let expected = weighted_rate(&y, h.unwrap_or(f64::INFINITY));
@@ -671,6 +695,7 @@ mod tests {
             half_life_days: h,
             intensity: false,
             start: Start::Filtered,
+            sizes_weighted: false,
         };
         let plain = fit_point(&y, None, &v(None)).unwrap().params.round;
         let recent = fit_point(&y, None, &v(Some(60.0))).unwrap().params.round;
@@ -696,6 +721,7 @@ mod tests {
             half_life_days: None,
             intensity: true,
             start: Start::Filtered,
+            sizes_weighted: false,
         };
         let f = fit_point(&y, Some(&e), &v).unwrap();
         assert_eq!(f.index_at_end, Some(0.5));

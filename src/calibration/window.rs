@@ -39,6 +39,24 @@ pub fn window_sizes(record: &Record, window: Window) -> (Vec<u64>, usize, usize)
     (sizes, without, zero)
 }
 
+/// The recency weight (no unit) of each size [`window_sizes`] returns, in
+/// the same order: `2^(-age / half_life)` with `age` the days from the
+/// round's first day to the window's last day, the weights of the timing
+/// fit ([`super::variant::recency_weight`]); all 1 for no half-life.
+pub fn size_weights(record: &Record, window: Window, half_life: Option<f64>) -> Vec<f64> {
+    let (rs, _) = window_rounds(record, window);
+    rs.iter()
+        .filter(|r| r.returned_to_ukraine.is_some_and(|s| s > 0))
+        .map(|r| match half_life {
+            Some(h) => {
+                let age = (window.to - r.first).num_days().max(0);
+                super::variant::recency_weight(u32::try_from(age).unwrap_or(u32::MAX), h)
+            }
+            None => 1.0,
+        })
+        .collect()
+}
+
 /// The index on every day of `window`, or `None` if it misses one.
 pub fn index_over(index: &[IndexDay], window: Window) -> Option<Vec<f64>> {
     let first = index.first()?.date;

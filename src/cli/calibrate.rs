@@ -135,6 +135,11 @@ pub struct ModelArgs {
     /// [default: long-run, which scored better].
     #[arg(long, value_name = "START")]
     pub start: Option<Start>,
+    /// `on`: round sizes fitted with the same recency weights as the
+    /// timing (no effect without a half-life); `off`: every round in the
+    /// sizes window alike [default: off].
+    #[arg(long, value_name = "on|off", value_parser = parse_on_off)]
+    pub sizes_weighted: Option<bool>,
 }
 
 /// A half-life in days, or none.
@@ -150,6 +155,7 @@ impl ModelArgs {
             half_life_days: self.half_life.map_or(d.half_life_days, |h| h.0),
             intensity: self.intensity.unwrap_or(d.intensity),
             start: self.start.unwrap_or(d.start),
+            sizes_weighted: self.sizes_weighted.unwrap_or(d.sizes_weighted),
         }
     }
 }

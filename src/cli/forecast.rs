@@ -53,6 +53,10 @@ pub struct ForecastArgs {
     /// Days simulated [default: the base scenario's].
     #[arg(long, value_name = "DAYS")]
     pub horizon: Option<u32>,
+    /// Keep only these mediators of the base scenario, comma-separated
+    /// names such as `Turkey,UAE` [default: all of them].
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub mediators: Option<Vec<String>>,
     /// Trials [default: the base scenario's].
     #[arg(long, value_name = "N")]
     pub trials: Option<u64>,
@@ -94,6 +98,7 @@ pub(super) fn run(args: &ForecastArgs) -> Result<(), Error> {
             pool: args.pool,
             deadline: args.deadline,
             horizon_days: args.horizon,
+            mediators: args.mediators.clone(),
         },
     )?;
     let source = ScenarioSource {

@@ -580,6 +580,8 @@ struct ModelRow {
     half_life_days: Option<f64>,
     intensity: bool,
     start: crate::calibration::variant::Start,
+    /// Round sizes fitted with the same recency weights as the timing.
+    sizes_weighted: bool,
     /// Mean over the four scores of CRPS relative to the naive forecast's.
     relative_crps: f64,
     quantity: &'static str,
@@ -608,6 +610,7 @@ fn model_rows(models: &[ModelScore]) -> Vec<ModelRow> {
                 half_life_days: m.model.half_life_days,
                 intensity: m.model.intensity,
                 start: m.model.start,
+                sizes_weighted: m.model.sizes_weighted,
                 relative_crps: rel,
                 quantity: s.quantity,
                 horizon_days: s.horizon_days,

@@ -69,6 +69,8 @@ pub struct ForecastOptions {
     pub deadline: Option<NaiveDate>,
     /// Days simulated [default: the base's].
     pub horizon_days: Option<u32>,
+    /// The base's mediators to keep, by name [default: all of them].
+    pub mediators: Option<Vec<String>>,
 }
 
 /// What the record shows by the date of a forecast, and the question.
@@ -85,6 +87,8 @@ pub struct Conditioning {
     pub pool: Option<u64>,
     pub deadline: Option<NaiveDate>,
     pub horizon_days: Option<u32>,
+    /// The base's mediators kept, by name (`None`: all of them).
+    pub mediators: Option<Vec<String>>,
 }
 
 /// A forecast scenario and what it rests on.
@@ -141,6 +145,7 @@ pub fn forecast_scenario(record: &Record, options: &ForecastOptions) -> Result<F
         pool: options.pool,
         deadline: options.deadline,
         horizon_days: options.horizon_days,
+        mediators: options.mediators.clone(),
     };
     let text = condition(&calibrated, &conditioning)?;
     Scenario::from_toml_str(&text, FORECAST_TOML)?;
@@ -182,6 +187,56 @@ fn set(
     Ok(())
 }
 
+/// Keeps only the mediators named in `keep` in `[mediation]`, and drops
+/// the `[uncertainties]` entries of the others (which would name a
+/// mediator no longer there). A name the base scenario does not hold is
+/// refused, naming the ones it does.
+fn keep_mediators(doc: &mut toml_edit::DocumentMut, keep: &[String]) -> Result<()> {
+    let name_of = |t: &toml_edit::Table| t.get("name").and_then(|n| n.as_str()).map(str::to_string);
+    let list = doc
+        .get_mut("mediation")
+        .and_then(|m| m.get_mut("mediators"))
+        .and_then(|m| m.as_array_of_tables_mut());
+    let names: Vec<String> = list
+        .as_ref()
+        .map(|l| l.iter().filter_map(name_of).collect())
+        .unwrap_or_default();
+    for k in keep {
+        if !names.contains(k) {
+            return Err(Error::input(format!(
+                "--mediators: the base scenario has no mediator {k:?}; it names {}",
+                if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(", ")
+                }
+            )));
+        }
+    }
+    if let Some(list) = list {
+        list.retain(|t| name_of(t).is_some_and(|n| keep.contains(&n)));
+    }
+    let dropped: Vec<String> = names.into_iter().filter(|n| !keep.contains(n)).collect();
+    if let Some(u) = doc
+        .get_mut("uncertainties")
+        .and_then(|u| u.as_table_like_mut())
+    {
+        let gone: Vec<String> = u
+            .iter()
+            .map(|(k, _)| k.to_string())
+            .filter(|k| {
+                dropped
+                    .iter()
+                    .any(|d| k.starts_with(&format!("mediation.mediators.{d}.")))
+            })
+            .collect();
+        for k in gone {
+            u.remove(&k);
+        }
+    }
+    Ok(())
+}
+
 /// The calibrated text conditioned on what the record shows by the date
 /// (see the module documentation), with a block on top saying how.
 pub fn condition(calibrated: &str, c: &Conditioning) -> Result<String> {
@@ -220,6 +275,9 @@ pub fn condition(calibrated: &str, c: &Conditioning) -> Result<String> {
             d.to_string().into(),
             "the question: --deadline",
         )?;
+    }
+    if let Some(keep) = &c.mediators {
+        keep_mediators(&mut doc, keep)?;
     }
     let since = c
         .last_round

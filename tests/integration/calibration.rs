@@ -733,6 +733,7 @@ fn a_forecast_is_exactly_the_calibration_plus_the_documented_conditioning() {
             pool: None,
             deadline: Some("2025-01-31".parse().expect("a date")),
             horizon_days: None,
+            mediators: None,
         },
     )
     .expect("conditions");
@@ -744,5 +745,48 @@ fn a_forecast_is_exactly_the_calibration_plus_the_documented_conditioning() {
         s.simulation().start_date,
         last + chrono::Days::new(1),
         "the forecast starts the day after its date"
+    );
+}
+
+#[test]
+fn forecast_mediators_keep_only_the_named_ones_and_refuse_unknown_names() {
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let common = [
+        "forecast",
+        "--trials",
+        "200",
+        "--assumptions",
+        "0",
+        "--no-charts",
+    ];
+    let out = swapsim_in(
+        tmp.path(),
+        &[&common[..], &["--out", "fc", "--mediators", "Turkey"][..]].concat(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = std::fs::read_to_string(tmp.path().join("fc/forecast.toml")).expect("written");
+    let s = Scenario::from_toml_str(&text, "forecast.toml").expect("it validates");
+    assert_eq!(s.mediator_names(), vec!["Turkey"]);
+    // The UAE's uncertainties went with it; Turkey's stayed.
+    assert!(!text.contains("mediation.mediators.UAE."), "{text}");
+    assert!(text.contains("mediation.mediators.Turkey."), "{text}");
+
+    let out = swapsim_in(
+        tmp.path(),
+        &[
+            &common[..],
+            &["--out", "bad", "--mediators", "Turkey,Qatar"][..],
+        ]
+        .concat(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("\"Qatar\"") && err.contains("Turkey, UAE"),
+        "{err}"
+    );
+    assert!(
+        !tmp.path().join("bad").exists(),
+        "nothing written on an error"
     );
 }
