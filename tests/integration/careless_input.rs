@@ -885,11 +885,8 @@ fn history_names_every_kind_of_bad_count_in_a_record_file() {
 /// A shipped scenario without a given path (the default holds one inline)
 /// with its escalation path read from `x.csv` in `d`, which holds `csv`.
 fn with_path_file(d: &Path, csv: &[u8]) {
-    let text = shipped("uae-only.toml").replacen(
-        "[escalation]\n",
-        "[escalation]\npath = \"x.csv\"\n",
-        1,
-    );
+    let text =
+        shipped("uae-only.toml").replacen("[escalation]\n", "[escalation]\npath = \"x.csv\"\n", 1);
     fs::write(d.join("x.toml"), text).unwrap();
     fs::write(d.join("x.csv"), csv).unwrap();
 }
