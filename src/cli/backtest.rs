@@ -82,9 +82,10 @@ pub struct BacktestArgs {
     pub benchmark_half_life: f64,
     #[command(flatten)]
     pub model: ModelArgs,
-    /// Also score every model of the comparison grid (one or two states,
-    /// half-lives 90, 180, 365, 730 days and none, with and without the
-    /// escalation index) and write models.csv, best first.
+    /// Also score every model of the comparison grid (one or two states;
+    /// half-lives of 90, 180, 365 and 730 days or none; with and without
+    /// the escalation index; round sizes weighted by recency or not) and
+    /// write models.csv, best first.
     #[arg(long, requires = "rolling")]
     pub compare_models: bool,
     /// Worker threads [default: all cores]. Results do not depend on it.
