@@ -11,9 +11,11 @@
 //! event cannot change a trial before the earlier of its two dates; a
 //! mediator's stream is keyed by its name, so an added mediator draws from
 //! the stream any configuration naming it would use. When no event touches
-//! escalation and no path is given, escalation is drawn by the fast pass of
-//! the scenario without events, so that a mediator-only event leaves every
-//! trial's escalation path exactly as it is without it.
+//! escalation, escalation is drawn by the fast pass of the scenario without
+//! events (which follows a given path), so that a mediator-only event
+//! leaves every trial's escalation path exactly as it is without it. A
+//! scenario with a path and no events does not come here at all: the fast
+//! passes simulate it.
 
 use super::escalation::Escalation;
 use super::exchange::{LogLinearHazard, RoundSize};
@@ -186,7 +188,8 @@ impl EpochLaw {
     }
 }
 
-/// A scenario with events or a given path, compiled for the daily loop.
+/// A scenario with events (and perhaps a given path), compiled for the
+/// daily loop.
 #[derive(Debug, Clone)]
 pub(super) struct DatedModel {
     horizon: u32,
@@ -263,9 +266,8 @@ impl DatedModel {
             .epochs
             .iter()
             .all(|e| e.values.escalation() == s.escalation());
-        let fast_escalation =
-            (same_escalation && dated.path.is_none() && forced_regime.iter().all(Option::is_none))
-                .then(|| super::escalation(s));
+        let fast_escalation = (same_escalation && forced_regime.iter().all(Option::is_none))
+            .then(|| super::escalation(s));
         DatedModel {
             horizon: h,
             epochs,
@@ -279,6 +281,16 @@ impl DatedModel {
             fast_escalation,
             initial_phase: Phase::from(s.exchange().initial_phase),
             deadline_day: s.target().deadline_day,
+        }
+    }
+
+    /// The same model drawing escalation day by day whatever the events,
+    /// the reference that the fast escalation pass is tested against.
+    #[cfg(test)]
+    pub(super) fn day_by_day(self) -> DatedModel {
+        DatedModel {
+            fast_escalation: None,
+            ..self
         }
     }
 

@@ -186,6 +186,57 @@ pub(super) struct Escalation {
     seasonal_by_day: Vec<f64>,
     /// Decay of the shock level after k days, for k from 0 to the horizon.
     decay_powers: Vec<f64>,
+    /// The given path, where one covers or joins a day of the horizon.
+    given: Option<Given>,
+}
+
+/// A given escalation path laid onto the horizon (`MODEL.md`, "Given
+/// escalation path"): the covered days inside it and the junction after
+/// them.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Given {
+    /// First covered day inside the horizon (the days before it are
+    /// simulated as usual).
+    first: u32,
+    /// `E_t` of the covered days inside the horizon, from `first` on.
+    levels: Vec<f64>,
+    /// Day `L + 1` after the last covered day `L`, the last level and the
+    /// regime entered, when `L + 1` lies in the horizon.
+    junction: Option<(u32, f64, usize)>,
+}
+
+impl Given {
+    /// The path whose first covered day is `first_day` (negative: before
+    /// the start), continuing in regime `continues_in`, over `horizon` days;
+    /// `None` when it neither covers nor joins a day of the horizon
+    /// (edge case 6: a path that ends two or more days before the start is
+    /// ignored).
+    pub(super) fn new(
+        first_day: i64,
+        levels: &[f64],
+        continues_in: usize,
+        horizon: u32,
+    ) -> Option<Given> {
+        let h = i64::from(horizon);
+        let last_day = first_day + levels.len() as i64 - 1;
+        // Covered days inside the horizon: `first .. end`.
+        let first = first_day.clamp(0, h);
+        let end = (last_day + 1).clamp(0, h);
+        let inside = if end > first {
+            levels[(first - first_day) as usize..(end - first_day) as usize].to_vec()
+        } else {
+            Vec::new()
+        };
+        let junction_day = last_day + 1;
+        let junction = (0..h)
+            .contains(&junction_day)
+            .then(|| (junction_day as u32, levels[levels.len() - 1], continues_in));
+        (!inside.is_empty() || junction.is_some()).then_some(Given {
+            first: first as u32,
+            levels: inside,
+            junction,
+        })
+    }
 }
 
 impl Escalation {
@@ -229,7 +280,46 @@ impl Escalation {
             shocks,
             seasonal_by_day,
             decay_powers,
+            given: None,
         })
+    }
+
+    /// The same law with days given by a path: `E_t` is the path's level on
+    /// a covered day, and after the last covered day `L` the chain is in
+    /// the path's continuing regime with a fresh dwell and the shock level
+    /// `max(0, level_L - intensity - seasonal)` (`MODEL.md`, "Given
+    /// escalation path"). Dwell and shock waiting times are geometric, so
+    /// drawing them afresh at the junction gives the law of the day-by-day
+    /// model; a trial's draws differ from that model's, not its
+    /// distribution.
+    pub(super) fn with_given(self, given: Option<Given>) -> Result<Escalation, ParameterError> {
+        if let Some(g) = &given {
+            for &level in &g.levels {
+                ParameterError::require(
+                    level.is_finite() && level >= 0.0,
+                    "path",
+                    level,
+                    "a finite level of escalation from 0 up",
+                )?;
+            }
+            if let Some((day, level, regime)) = g.junction {
+                ParameterError::require(
+                    level.is_finite() && level >= 0.0,
+                    "path",
+                    level,
+                    "a finite level of escalation from 0 up",
+                )?;
+                ParameterError::require(
+                    regime < self.regimes.len(),
+                    "path_continues_in",
+                    regime as f64,
+                    "the index of a regime",
+                )?;
+                debug_assert!(day as usize <= self.seasonal_by_day.len());
+            }
+            debug_assert!(g.first as usize + g.levels.len() <= self.seasonal_by_day.len());
+        }
+        Ok(Escalation { given, ..self })
     }
 
     /// Draws `E_t` for every day of the horizon into `out` (regime
@@ -237,14 +327,45 @@ impl Escalation {
     /// returns the smallest and largest value.
     pub(super) fn sample_path<R: Rng>(&self, rng: &mut R, out: &mut [f64]) -> (f64, f64) {
         debug_assert_eq!(out.len(), self.seasonal_by_day.len());
-        let h = out.len() as u64;
-        let mut regime = self.initial_regime;
+        let h = out.len() as u32;
+        let Some(g) = &self.given else {
+            self.simulate(0, h, self.initial_regime, 0.0, rng, out);
+            return min_max(out);
+        };
+        let covered_end = g.first + g.levels.len() as u32;
+        // Days before the path (none when it starts on or before day 0).
+        let before = if g.levels.is_empty() { 0 } else { g.first };
+        self.simulate(0, before, self.initial_regime, 0.0, rng, out);
+        out[g.first as usize..covered_end as usize].copy_from_slice(&g.levels);
+        if let Some((day, level, regime)) = g.junction {
+            let seasonal = self.seasonal_by_day[day as usize];
+            let shock = (level - self.regimes[regime].intensity - seasonal).max(0.0);
+            self.simulate(day, h, regime, shock, rng, out);
+        }
+        min_max(out)
+    }
+
+    /// Simulates days `from` to `to - 1` into `out`, starting in `regime`
+    /// with a fresh dwell and shock level `shock` on day `from`; draws
+    /// nothing when there is no such day.
+    fn simulate<R: Rng>(
+        &self,
+        from: u32,
+        to: u32,
+        mut regime: usize,
+        mut shock: f64,
+        rng: &mut R,
+        out: &mut [f64],
+    ) {
+        if from >= to {
+            return;
+        }
+        let h = u64::from(to);
+        let from = u64::from(from);
         // Day on whose end-of-day draw the current regime is left.
-        let mut exit_day = self.regimes[regime].exit_day(0, rng);
-        let mut next_shock = self.shocks.wait(rng);
-        // Shock level at the start of the current segment.
-        let mut shock = 0.0f64;
-        let mut t = 0u64;
+        let mut exit_day = self.regimes[regime].exit_day(from, rng);
+        let mut next_shock = from.saturating_add(self.shocks.wait(rng));
+        let mut t = from;
         while t < h {
             // Days up to the next draw that changes anything form a segment
             // in which only the shock decays, as `shock * 2^(-k/half_life)`
@@ -270,7 +391,6 @@ impl Escalation {
             }
             t = last + 1;
         }
-        min_max(out)
     }
 }
 

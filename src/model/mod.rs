@@ -22,7 +22,7 @@
 
 use crate::scenario::Scenario;
 use chrono::Datelike;
-use escalation::{Escalation, Regime, Shocks};
+use escalation::{Escalation, Given, Regime, Shocks};
 use exchange::{ConstantHazard, Exchange, LogLinearHazard, PathBounds, RoundHazard, RoundSize};
 use mediation::{ChannelLaw, CommonOutage, Mediation, Mediator};
 use rand::{Rng, SeedableRng};
@@ -86,8 +86,12 @@ pub struct Model {
     escalation: Escalation,
     mediation: Mediation,
     exchange: Exchange,
-    /// The daily model of a scenario with events or a given path.
+    /// The daily model of a scenario with events.
     dated: Option<dated::DatedModel>,
+    /// Whether a trial's trace records the days each channel counts in
+    /// `M_t` (`TrialTrace::counted_open`), as the statistics of a scenario
+    /// with events or a given path read them.
+    counts_open: bool,
 }
 
 impl Model {
@@ -98,7 +102,13 @@ impl Model {
             escalation: escalation(s),
             mediation: mediation(s),
             exchange: exchange(s),
-            dated: s.dated().map(|d| dated::DatedModel::new(s, d)),
+            // A path alone changes only escalation, which the fast pass
+            // follows; events need the day-by-day model.
+            dated: s
+                .dated()
+                .filter(|_| !s.events().is_empty())
+                .map(|d| dated::DatedModel::new(s, d)),
+            counts_open: s.dated().is_some(),
         }
     }
 
@@ -141,6 +151,9 @@ impl Model {
             e_max,
             trace,
         );
+        if self.counts_open {
+            trace.count_open_channels();
+        }
         let bounds = PathBounds {
             e_min,
             e_max,
@@ -176,12 +189,20 @@ fn escalation(s: &Scenario) -> Escalation {
         e.shock_half_life_days,
     )
     .expect("shocks are validated: probability in [0, 1], mean size >= 0, half-life > 0");
-    let seasonal_by_day = (0..s.simulation().horizon_days)
+    let horizon = s.simulation().horizon_days;
+    let seasonal_by_day = (0..horizon)
         .map(|t| e.seasonal_offset(s.date_of_day(t).month()))
         .collect();
-    Escalation::new(regimes, index(&e.initial_regime), shocks, seasonal_by_day).expect(
-        "escalation is validated: references name other regimes, seasonal offsets are finite",
-    )
+    let given = s
+        .dated()
+        .and_then(|d| d.path.as_ref())
+        .and_then(|p| Given::new(p.first_day, &p.levels, index(&p.continues_in), horizon));
+    Escalation::new(regimes, index(&e.initial_regime), shocks, seasonal_by_day)
+        .and_then(|law| law.with_given(given))
+        .expect(
+            "escalation is validated: references name other regimes, seasonal offsets are \
+             finite, path levels are finite and from 0 up",
+        )
 }
 
 /// The mediation component of a validated scenario.
@@ -243,6 +264,140 @@ fn exchange(s: &Scenario) -> Exchange {
 mod tests {
     use super::*;
     use crate::scenario::ScenarioSource;
+
+    /// A scenario of 120 days in which every component moves: regimes,
+    /// shocks, a season, two channels that close under escalation, common
+    /// outages, suspensions and resumptions; `path` is the given path.
+    fn moving_scenario(path: &str) -> Scenario {
+        let text = format!(
+            r#"
+name = "path test"
+[simulation]
+trials = 1
+horizon_days = 120
+start_date = "2026-01-01"
+seed = 1
+[escalation]
+initial_regime = "lull"
+shock_daily_probability = 0.05
+shock_mean_size = 0.6
+shock_half_life_days = 5
+seasonal = {{ feb = 0.3 }}
+path = {path}
+fill = "previous"
+path_continues_in = "offensive"
+[[escalation.regimes]]
+name = "lull"
+intensity = 0.5
+mean_duration_days = 15
+next = {{ offensive = 1.0 }}
+[[escalation.regimes]]
+name = "offensive"
+intensity = 1.8
+mean_duration_days = 25
+next = {{ lull = 1.0 }}
+[mediation]
+common_outage_probability = 0.01
+common_outage_mean_days = 6
+[[mediation.mediators]]
+name = "Turkey"
+availability = 0.7
+mean_outage_days = 8
+escalation_sensitivity = 0.8
+effectiveness = 0.6
+[[mediation.mediators]]
+name = "UAE"
+availability = 0.9
+mean_outage_days = 12
+escalation_sensitivity = 0.3
+effectiveness = 0.5
+[exchange]
+initial_phase = "active"
+preparation_days = 3
+min_days_between_rounds = 5
+round_rate = 0.3
+size_mean = 40
+size_dispersion = 2
+confirmation = {{ base = 0.05 }}
+suspension = {{ base = 0.01, escalation_coef = 0.9, mediation_coef = 1.0 }}
+resumption = {{ base = 0.05, escalation_coef = 0.5, mediation_coef = 1.5 }}
+"#
+        );
+        Scenario::from_toml_str(&text, "test.toml").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Per trial: E on a few days, people returned, rounds, suspensions,
+    /// and the days each channel counts in `M_t`.
+    fn trial_statistics(
+        simulate: impl Fn(&mut TrialStreams<crate::engine::StreamRng>, &mut TrialTrace) -> TrialOutcome,
+        s: &Scenario,
+        seed: u64,
+        trials: u64,
+        days: &[usize],
+    ) -> Vec<Vec<f64>> {
+        let keys = crate::engine::StreamKeys::new(s.mediator_names());
+        let mut trace = TrialTrace::default();
+        (0..trials)
+            .map(|n| {
+                let mut streams = keys.trial_streams(seed, n);
+                let o = simulate(&mut streams, &mut trace);
+                let mut row: Vec<f64> = days.iter().map(|&d| trace.escalation[d]).collect();
+                row.push(o.returned_by_horizon as f64);
+                row.push(f64::from(o.rounds));
+                row.push(f64::from(o.suspensions));
+                for counted in &trace.counted_open {
+                    row.push(counted.iter().map(|&(a, b)| f64::from(b - a)).sum());
+                }
+                row
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_given_path_is_simulated_by_the_fast_passes_with_the_law_of_the_daily_model() {
+        // A scenario whose only dated part is a path runs the fast passes;
+        // the day-by-day model is the reference for the path's rules. With
+        // independent seeds, each mean must agree within 4.5 standard
+        // errors of the difference (sample variances of 20,000 trials per
+        // model; about 30 comparisons, so a false failure has probability
+        // below 1e-4).
+        let inside = "[{ date = \"2026-01-21\", level = 2.0 }, { date = \"2026-01-25\", level = 0.2 }, \
+                      { date = \"2026-02-04\", level = 3.1 }]";
+        let before =
+            "[{ date = \"2025-12-20\", level = 1.0 }, { date = \"2025-12-31\", level = 2.6 }]";
+        for (path, covered) in [(inside, 20..35usize), (before, 0..0)] {
+            let s = moving_scenario(path);
+            let fast = Model::new(&s);
+            assert!(fast.dated.is_none(), "a path alone runs the fast passes");
+            let daily =
+                dated::DatedModel::new(&s, s.dated().expect("a path is dated")).day_by_day();
+            let days = [0, 1, 5, 19, 20, 29, 34, 35, 36, 40, 45, 60, 90, 119];
+            let n = 20_000;
+            let a = trial_statistics(|st, tr| fast.simulate(st, tr), &s, 11, n, &days);
+            let b = trial_statistics(|st, tr| daily.simulate(st, tr), &s, 12, n, &days);
+            for (k, day) in days.iter().enumerate() {
+                if covered.contains(day) {
+                    assert!(
+                        a.iter().chain(&b).all(|r| r[k] == a[0][k]),
+                        "day {day} is given"
+                    );
+                }
+            }
+            for col in 0..a[0].len() {
+                let stats = |rows: &[Vec<f64>]| {
+                    let m = rows.iter().map(|r| r[col]).sum::<f64>() / n as f64;
+                    let v = rows.iter().map(|r| (r[col] - m).powi(2)).sum::<f64>() / (n - 1) as f64;
+                    (m, v / n as f64)
+                };
+                let ((ma, va), (mb, vb)) = (stats(&a), stats(&b));
+                let se = (va + vb).sqrt();
+                assert!(
+                    (ma - mb).abs() <= 4.5 * se + 1e-12,
+                    "column {col}: fast {ma} vs daily {mb} (se {se})"
+                );
+            }
+        }
+    }
 
     #[test]
     fn every_shipped_scenario_compiles_into_a_model() {

@@ -202,11 +202,88 @@ impl TrialTrace {
         }
         self.events.clear();
     }
+
+    /// Fills `counted_open` from `channel_open` and `common_outage` for a
+    /// trial without events: a channel counts in `M_t` on the days it is
+    /// open and no common outage is in force (`MODEL.md`, v2 edge case 9).
+    pub(super) fn count_open_channels(&mut self) {
+        for (open, counted) in self.channel_open.iter().zip(&mut self.counted_open) {
+            counted.clear();
+            subtract(open, &self.common_outage, counted);
+        }
+    }
+}
+
+/// The days of `from` outside `minus`, both half-open intervals in day
+/// order that do not overlap within themselves, into `out` in day order.
+fn subtract(from: &[(u32, u32)], minus: &[(u32, u32)], out: &mut Vec<(u32, u32)>) {
+    let mut k = 0;
+    for &(mut first, end) in from {
+        // Intervals of `minus` that end before this one starts never cut
+        // a later one.
+        while k < minus.len() && minus[k].1 <= first {
+            k += 1;
+        }
+        let mut j = k;
+        while first < end {
+            match minus.get(j) {
+                Some(&(cut_first, cut_end)) if cut_first < end => {
+                    if cut_first > first {
+                        out.push((first, cut_first));
+                    }
+                    first = first.max(cut_end);
+                    j += 1;
+                }
+                _ => {
+                    out.push((first, end));
+                    break;
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subtracting_intervals_keeps_exactly_the_days_outside_the_cuts() {
+        // Every pair of interval lists on 0..12 with at most three
+        // intervals each, checked day by day against the definition.
+        fn lists(seed: u32) -> Vec<(u32, u32)> {
+            let mut out = Vec::new();
+            let mut t = seed % 3;
+            let mut x = seed;
+            while t < 12 && out.len() < 3 {
+                let len = 1 + x % 4;
+                out.push((t, (t + len).min(12)));
+                x = x / 4 + 7;
+                t += len + x % 3;
+            }
+            out
+        }
+        let days = |l: &[(u32, u32)]| -> Vec<bool> {
+            (0..12)
+                .map(|d| l.iter().any(|&(a, b)| a <= d && d < b))
+                .collect()
+        };
+        for a in 0..200 {
+            for b in 0..200 {
+                let (from, minus) = (lists(a), lists(b * 13 + 5));
+                let mut out = Vec::new();
+                subtract(&from, &minus, &mut out);
+                let want: Vec<bool> = days(&from)
+                    .iter()
+                    .zip(days(&minus))
+                    .map(|(&f, m)| f && !m)
+                    .collect();
+                assert_eq!(days(&out), want, "{from:?} - {minus:?} = {out:?}");
+                assert!(out.iter().all(|&(a, b)| a < b));
+                assert!(out.windows(2).all(|w| w[0].1 <= w[1].0), "{out:?}");
+            }
+        }
+    }
 
     #[test]
     fn phases_are_listed_in_code_order_and_named_as_in_files() {

@@ -732,22 +732,36 @@ fn a_milestone_has_the_probability_and_median_day_of_its_known_law() {
 
 #[test]
 fn a_mediator_event_leaves_the_escalation_path_of_every_trial_unchanged() {
-    let base = scenario("", "").replace(
+    // Without a path, and with one that ends inside the horizon (a path
+    // alone runs the fast passes, a mediator event the daily model; both
+    // follow the path with the same escalation pass).
+    let moving = scenario("", "").replace(
         "shock_daily_probability = 0.0\nshock_mean_size = 0.0",
         "shock_daily_probability = 0.05\nshock_mean_size = 0.5",
     );
-    let with_event = format!(
-        "{base}[[events]]\nname = \"Turkey steps back\"\ndate = \"2026-02-01\"\nremove_mediators = [\"Turkey\"]\n"
+    let with_path = moving.replace(
+        "shock_half_life_days = 7\n",
+        "shock_half_life_days = 7\npath = [ { date = \"2026-01-11\", level = 2.0 }, \
+         { date = \"2026-01-12\", level = 0.5 } ]\n",
     );
-    let (a, b) = (results(&parse(&base)), results(&parse(&with_event)));
-    let column = |r: &Results| {
-        r.daily
-            .iter()
-            .map(|d| d.mean_escalation.to_bits())
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(column(&a), column(&b));
-    assert_ne!(a.daily[60].mean_mediation, b.daily[60].mean_mediation);
+    for base in [moving, with_path] {
+        let with_event = format!(
+            "{base}[[events]]\nname = \"Turkey steps back\"\ndate = \"2026-02-01\"\nremove_mediators = [\"Turkey\"]\n"
+        );
+        let (a, b) = (results(&parse(&base)), results(&parse(&with_event)));
+        let column = |r: &Results| {
+            r.daily
+                .iter()
+                .map(|d| d.mean_escalation.to_bits())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(column(&a), column(&b));
+        assert_ne!(a.daily[60].mean_mediation, b.daily[60].mean_mediation);
+        let (sa, sb) = (simulate(&parse(&base)), simulate(&parse(&with_event)));
+        for ((_, ta), (_, tb)) in sa.iter().zip(&sb) {
+            assert_eq!(ta.escalation, tb.escalation);
+        }
+    }
 }
 
 #[test]
