@@ -166,6 +166,16 @@ pub fn grouped(v: f64, decimals: usize) -> String {
     out
 }
 
+/// A count and its noun, with thousands separators: "1 parameter set",
+/// "20,000 trials".
+pub fn counted(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", grouped(n as f64, 0))
+    }
+}
+
 /// Decimals worth showing for a number of people: none from 100 up, where
 /// Monte Carlo error exceeds one person anyway.
 pub fn people_decimals(v: f64) -> usize {
@@ -314,6 +324,13 @@ pub fn terminal(text: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_count_is_grouped_and_its_noun_singular_only_for_one() {
+        assert_eq!(counted(1, "parameter set"), "1 parameter set");
+        assert_eq!(counted(0, "trial"), "0 trials");
+        assert_eq!(counted(20_000, "trial"), "20,000 trials");
+    }
 
     #[test]
     fn text_for_the_terminal_loses_escapes_controls_and_overrides() {

@@ -228,6 +228,8 @@ pub struct RunArgs {
     /// percentiles of people returned over every trial of every parameter
     /// set; or `median-across`, the 5th to 95th percentile across sets of
     /// each set's median. A run at the central values draws its trials.
+    /// Recorded as `fan_chart` in summary.json and in shards, whose merge
+    /// draws the same fan.
     #[arg(long, value_enum, default_value = "predictive")]
     pub fan: swapsim::jobs::ensemble::Fan,
     #[command(flatten)]

@@ -61,17 +61,9 @@ pub const MEDIANS: [Outcome; count(View::Compared, &[Kind::Median])] =
 /// the memory of the sets' daily statistics whatever the ensemble's size.
 const POOL_CHUNK: usize = 32;
 
-/// What the fan chart of an ensemble shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Fan {
-    /// Percentiles of people returned over all draws: every trial of every
-    /// parameter set (assumptions and chance together).
-    #[default]
-    Predictive,
-    /// The 5th to 95th percentile across parameter sets of each set's
-    /// median.
-    MedianAcross,
-}
+/// What the fan chart of an ensemble shows (`--fan`): defined beside the
+/// `assumptions` block that records it.
+pub use crate::sensitivity::ensemble::Fan;
 
 /// A run of a scenario at its central values and over its assumptions.
 #[derive(Debug, Clone)]
@@ -325,6 +317,7 @@ impl EnsembleJob {
         AssumptionsSummary {
             parameter_sets: self.sets.len(),
             trials_per_set: trials,
+            fan_chart: Some(self.fan),
             uncertainties: self.parameters.iter().map(|p| p.path.clone()).collect(),
             outcomes,
             medians,
@@ -598,7 +591,7 @@ impl Job for EnsembleJob {
                 &r.run.results,
                 &r.daily,
                 self.fan,
-                self.sets.len(),
+                r.assumptions(),
                 self.run.scenario(),
                 out.dir(),
             )
@@ -631,6 +624,7 @@ impl Sharded for EnsembleJob {
             seed: s.seed,
             trials: s.trials,
             assumptions: self.sets.len() as u64,
+            fan: self.fan,
         }
     }
 
@@ -640,6 +634,7 @@ impl Sharded for EnsembleJob {
             seed,
             trials,
             assumptions,
+            fan,
         } = spec
         else {
             return Err(Error::input("not the partial result of an ensemble"));
@@ -661,6 +656,7 @@ impl Sharded for EnsembleJob {
             },
             assumptions,
         )
+        .map(|job| job.with_fan(*fan))
     }
 
     fn to_shard(stats: EnsembleStats) -> ShardStats {

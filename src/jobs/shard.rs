@@ -145,6 +145,11 @@ pub enum Spec {
         trials: u64,
         /// Parameter sets (`--assumptions`).
         assumptions: u64,
+        /// What the fan chart draws (`--fan`). A partial written before
+        /// the field existed reads as `predictive`, the only fan its merge
+        /// could draw.
+        #[serde(default)]
+        fan: super::ensemble::Fan,
     },
     /// `swapsim compare --assumptions N --shard`: the comparison at the
     /// central values, then the parameter sets, every configuration at
@@ -280,15 +285,28 @@ impl Spec {
                 "number of trials"
             }
             (
+                Spec::Ensemble {
+                    assumptions: aa, ..
+                },
+                Spec::Ensemble {
+                    assumptions: ab, ..
+                },
+            )
+            | (
                 Spec::Robust {
                     assumptions: aa, ..
                 },
                 Spec::Robust {
                     assumptions: ab, ..
                 },
-            ) if aa == ab => "set of configurations (--variants, --knockout or the files' names)",
-            (Spec::Ensemble { .. }, _) | (Spec::Robust { .. }, _) => {
-                "number of parameter sets (--assumptions)"
+            ) if aa != ab => "number of parameter sets (--assumptions)",
+            // The chart is drawn by the merge, so its shards must agree on
+            // it as on the numbers.
+            (Spec::Ensemble { fan: fa, .. }, Spec::Ensemble { fan: fb, .. }) if fa != fb => {
+                "fan chart (--fan predictive or median-across)"
+            }
+            (Spec::Robust { .. }, _) => {
+                "set of configurations (--variants, --knockout or the files' names)"
             }
             _ if self.units() != other.units() => "number of trials",
             (Spec::Compare { .. }, _) => {
@@ -843,6 +861,50 @@ mod tests {
             run(1, 10).difference(&compare),
             Some("command (run, compare or sensitivity)")
         );
+    }
+
+    fn ensemble(assumptions: u64, fan: super::super::ensemble::Fan) -> Spec {
+        Spec::Ensemble {
+            scenario: SourceRecord::of(&ScenarioSource::builtin()),
+            seed: 1,
+            trials: 10,
+            assumptions,
+            fan,
+        }
+    }
+
+    #[test]
+    fn ensembles_that_draw_different_fans_are_different_jobs() {
+        use super::super::ensemble::Fan;
+        let (p, m) = (Fan::Predictive, Fan::MedianAcross);
+        assert_eq!(ensemble(8, m).difference(&ensemble(8, m)), None);
+        assert_eq!(
+            ensemble(8, p).difference(&ensemble(8, m)),
+            Some("fan chart (--fan predictive or median-across)")
+        );
+        // The number of sets is named first: it changes the numbers.
+        assert_eq!(
+            ensemble(8, p).difference(&ensemble(9, m)),
+            Some("number of parameter sets (--assumptions)")
+        );
+        let mut renamed = ensemble(8, p);
+        if let Spec::Ensemble { scenario, .. } = &mut renamed {
+            scenario.file = "elsewhere.toml".to_string();
+        }
+        assert_eq!(
+            ensemble(8, p).difference(&renamed),
+            Some("scenario file's name")
+        );
+    }
+
+    #[test]
+    fn an_ensemble_spec_without_a_fan_reads_as_the_predictive_fan() {
+        use super::super::ensemble::Fan;
+        let mut json = serde_json::to_value(ensemble(8, Fan::MedianAcross)).unwrap();
+        assert_eq!(json["ensemble"]["fan"], "median-across");
+        json["ensemble"].as_object_mut().unwrap().remove("fan");
+        let read: Spec = serde_json::from_value(json).unwrap();
+        assert_eq!(read, ensemble(8, Fan::Predictive));
     }
 
     #[test]

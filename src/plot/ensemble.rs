@@ -21,7 +21,7 @@ use super::{
 use crate::jobs::robust::{RobustOutcome, RobustnessFile};
 use crate::outcomes::Outcome;
 use crate::scenario::Scenario;
-use crate::sensitivity::ensemble::{AssumptionsSummary, OutcomeLayers};
+use crate::sensitivity::ensemble::{AssumptionsSummary, Fan, OutcomeLayers};
 use crate::sensitivity::outcomes::KeyEstimates;
 
 /// Bars of a histogram across parameter sets.
@@ -95,10 +95,12 @@ impl ChartSpec for AcrossChart<'_> {
                 ("central values".to_string(), Key::Dashed(VERMILLION)),
             ],
         };
+        // The bars count sets, each an estimate from its own trials.
         let footer = format!(
-            "swapsim · {} · ensemble of {} parameter sets · seed {}",
+            "swapsim · {} · {} (an estimate from {} each) · seed {}",
             self.scenario.name(),
-            self.summary.parameter_sets,
+            crate::format::counted(self.summary.parameter_sets as u64, "parameter set"),
+            crate::format::counted(self.summary.trials_per_set, "trial"),
             self.scenario.simulation().seed
         );
         let area = frame(root, s, &f, &footer)?;
@@ -280,19 +282,20 @@ pub fn draw_regret_charts(
 struct EnsembleFan<'a> {
     run: super::Run<'a>,
     days: &'a [crate::jobs::ensemble::EnsembleDay],
-    fan: crate::jobs::ensemble::Fan,
-    sets: usize,
+    fan: Fan,
+    summary: &'a AssumptionsSummary,
 }
 
 /// Draws the fan chart of an ensemble (`fan_chart.png` and `.svg`, in place
 /// of the run's at the central values): the predictive bands over every
 /// trial of every parameter set, or the band across sets of each set's
-/// median. `central` gives the axis, the footer and the target.
+/// median. `central` gives the axis and the target; `summary` the numbers
+/// of sets and trials the footer names.
 pub fn draw_ensemble_fan(
     central: &crate::stats::Results,
     days: &[crate::jobs::ensemble::EnsembleDay],
-    fan: crate::jobs::ensemble::Fan,
-    sets: usize,
+    fan: Fan,
+    summary: &AssumptionsSummary,
     scenario: &Scenario,
     dir: &Path,
 ) -> Result<Vec<PathBuf>, PlotError> {
@@ -303,7 +306,7 @@ pub fn draw_ensemble_fan(
         },
         days,
         fan,
-        sets,
+        summary,
     };
     write_chart(dir, &chart)
 }
@@ -318,8 +321,10 @@ impl ChartSpec for EnsembleFan<'_> {
         root: &DrawingArea<DB, Shift>,
         s: Scale,
     ) -> DrawResult<(), DB> {
-        use crate::jobs::ensemble::{EnsembleDay, Fan};
+        use crate::jobs::ensemble::EnsembleDay;
         let run = &self.run;
+        let sets = self.summary.parameter_sets;
+        let trials = crate::format::counted(self.summary.trials_per_set, "trial");
         let deadline = run.deadline();
         let outer = tint(BLUE, 0.2);
         let inner = tint(BLUE, 0.45);
@@ -329,10 +334,9 @@ impl ChartSpec for EnsembleFan<'_> {
         let (notes, legend) = match self.fan {
             Fan::Predictive => (
                 format!(
-                    "People returned so far over all {} parameter sets of the scenario's \
-                     assumptions and all their trials (assumptions and chance together), at the \
-                     end of each day.{}",
-                    self.sets,
+                    "People returned so far over all {sets} parameter sets of the scenario's \
+                     assumptions and all {trials} of each (assumptions and chance together), at \
+                     the end of each day.{}",
                     at_deadline.map_or(String::new(), |d| format!(
                         " By {deadline}: median {}, and 90% of draws between {} and {}.",
                         people(d.predictive_p50),
@@ -348,10 +352,10 @@ impl ChartSpec for EnsembleFan<'_> {
             ),
             Fan::MedianAcross => (
                 format!(
-                    "Median people returned so far within each of {} parameter sets of the \
-                     scenario's assumptions, at the end of each day: the spread of the typical \
-                     outcome across the assumptions, not of single trials.{}",
-                    self.sets,
+                    "Median people returned so far within each of {sets} parameter sets of the \
+                     scenario's assumptions (the median of its {trials}), at the end of each day: \
+                     the spread of the typical outcome across the assumptions, not of single \
+                     trials.{}",
                     at_deadline.map_or(String::new(), |d| format!(
                         " By {deadline}: {} for the middle set, {} to {} for 90% of sets.",
                         people(d.median_across_p50),
@@ -370,7 +374,8 @@ impl ChartSpec for EnsembleFan<'_> {
             notes: vec![notes],
             legend,
         };
-        let area = frame(root, s, &f, &run.footer())?;
+        let basis = self.fan.basis(sets, self.summary.trials_per_set);
+        let area = frame(root, s, &f, &run.footer_of(&basis))?;
         let x_axis = run.day_axis();
         let top = |d: &EnsembleDay| match self.fan {
             Fan::Predictive => d.predictive_p95,

@@ -249,12 +249,17 @@ impl Run<'_> {
     fn footer(&self) -> String {
         let s = &self.results.summary;
         let trials = if s.trials == 1 { "trial" } else { "trials" };
-        format!(
-            "swapsim · {} · {} {trials} · seed {}",
-            s.scenario,
-            crate::format::grouped(s.trials as f64, 0),
-            s.seed
-        )
+        self.footer_of(&format!(
+            "{} {trials}",
+            crate::format::grouped(s.trials as f64, 0)
+        ))
+    }
+
+    /// The footer with `basis` in place of the trials: what a chart drawn
+    /// from more than this run's trials rests on.
+    fn footer_of(&self, basis: &str) -> String {
+        let s = &self.results.summary;
+        format!("swapsim · {} · {basis} · seed {}", s.scenario, s.seed)
     }
 
     fn date(&self, day: u32) -> String {

@@ -21,7 +21,7 @@ use crate::outcomes::{DESIGN, Outcome, TitleStyle, TitleWords, Unit};
 use crate::outputs::manifest::{self, Manifest, ManifestFile};
 use crate::outputs::{OutputError as ReportError, files, io_err, write_file_atomically};
 use crate::scenario::uncertainty::Law;
-use crate::sensitivity::ensemble::{AssumptionsSummary, MedianLayers, OutcomeLayers};
+use crate::sensitivity::ensemble::{AssumptionsSummary, Fan, MedianLayers, OutcomeLayers};
 use crate::sensitivity::tables::{
     AnalysisKind, IntervalEstimate, MorrisFile, MorrisOutcome, PointEstimate, SobolFile,
     SobolOutcome, SweepFile, TornadoFile, UncertaintyEntry,
@@ -668,6 +668,7 @@ impl Page<'_> {
         if self.charts.is_empty() {
             h.push_str("<p>This output has no charts (it was written with --no-charts).</p>\n");
         }
+        let ensemble = self.summary.and_then(|s| s.assumptions.as_ref());
         for chart in self.charts {
             let (prefix, heading, how) =
                 caption_index(&chart.stem).map(|i| CAPTIONS[i]).unwrap_or((
@@ -675,6 +676,17 @@ impl Page<'_> {
                     "",
                     "A chart written by swapsim; see its README for how to read it.",
                 ));
+            // An ensemble's charts say what they rest on, which only its
+            // `assumptions` block knows.
+            let (heading, how) = match ensemble {
+                Some(a) if chart.folder.is_empty() && chart.stem == "fan_chart" => {
+                    ensemble_fan_caption(a, how)
+                }
+                Some(a) if chart.folder.is_empty() && prefix == "assumptions_" => {
+                    (heading.to_string(), across_caption(a))
+                }
+                _ => (heading.to_string(), how.to_string()),
+            };
             let _ = writeln!(h, "<figure id=\"chart-{}\">", esc(&chart.stem));
             if prefix.ends_with('_') {
                 // A chart per key outcome: say which.
@@ -902,6 +914,71 @@ fn key_numbers(h: &mut String, s: &Summary) {
         esc(&s.start_date),
         s.horizon_days
     );
+}
+
+/// The heading and caption of an ensemble's fan chart, saying which fan it
+/// draws and what its bands rest on; `run_caption` is a run's own, for the
+/// chart of an ensemble written before ensembles drew theirs.
+fn ensemble_fan_caption(a: &AssumptionsSummary, run_caption: &str) -> (String, String) {
+    let heading = "People returned over time, across the assumptions".to_string();
+    let deadline = "The vertical line is the deadline.";
+    let caption = match a.fan_chart {
+        Some(fan @ Fan::Predictive) => format!(
+            "The bands pool the simulated futures of every parameter set, {} (one draw per \
+             future), so they hold the assumptions and chance together. The line is the median \
+             of those futures, the dark band holds their middle half (25th to 75th percentile), \
+             the light band 90% of them (5th to 95th). {deadline} The bands show how widely \
+             possible futures spread over the scenario's assumptions, not the uncertainty of an \
+             estimate.",
+            fan.basis(a.parameter_sets, a.trials_per_set)
+        ),
+        Some(fan @ Fan::MedianAcross) => format!(
+            "Each parameter set has its own median number of people returned so far; the band \
+             holds 90% of those medians (5th to 95th percentile across parameter sets) and the \
+             line is their median: {}. It shows how far the typical outcome moves with the \
+             scenario's assumptions, without the spread of single futures. {deadline}",
+            fan.basis(a.parameter_sets, a.trials_per_set)
+        ),
+        // Written before the fan was recorded, but with the pooled trials
+        // that either fan is drawn from (they came with `methods.medians`).
+        None if a.methods.medians.is_some() => format!(
+            "This folder does not record which fan its chart draws (it was written before \
+             swapsim recorded it); the note on the chart says which. Either the bands are the \
+             percentiles of people returned over every simulated future of every parameter set \
+             ({}: assumptions and chance together), or the band holds 90% of the parameter \
+             sets' medians (5th to 95th percentile across sets, one median of {} per set). \
+             {deadline}",
+            Fan::Predictive.basis(a.parameter_sets, a.trials_per_set),
+            crate::format::counted(a.trials_per_set, "trial")
+        ),
+        // Before an ensemble pooled its sets' trials, its fan chart was the
+        // central run's.
+        None => {
+            return (
+                "People returned over time, at the central values".to_string(),
+                format!(
+                    "{run_caption} This chart shows the {} at the central values only, not \
+                     the spread across the scenario's assumptions: this folder was written \
+                     before an ensemble drew its fan chart over the parameter sets.",
+                    crate::format::counted(a.trials_per_set, "simulated future")
+                ),
+            );
+        }
+    };
+    (heading, caption)
+}
+
+/// The caption of a chart of one key probability across the parameter
+/// sets, with the numbers of sets and trials it rests on.
+fn across_caption(a: &AssumptionsSummary) -> String {
+    format!(
+        "Each bar is the share of the {}, drawn from the scenario's stated ranges, whose \
+         estimate (from {} each) falls in that range of values; the shaded band holds the \
+         middle 90% of the sets and the dashed line is the estimate at the central values. A \
+         wide spread means the answer rests on the assumptions more than on chance.",
+        crate::format::counted(a.parameter_sets as u64, "parameter set"),
+        crate::format::counted(a.trials_per_set, "simulated future"),
+    )
 }
 
 /// How much of an outcome's variance the assumptions explain, in words.

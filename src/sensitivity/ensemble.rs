@@ -203,12 +203,56 @@ impl OutcomeLayers {
     }
 }
 
+/// What the fan chart of an ensemble (`fan_chart.png`/`.svg`) shows,
+/// written as on the command line (`--fan predictive|median-across`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fan {
+    /// Percentiles of people returned over all draws: every trial of every
+    /// parameter set (assumptions and chance together).
+    #[default]
+    Predictive,
+    /// The 5th to 95th percentile across parameter sets of each set's
+    /// median.
+    MedianAcross,
+}
+
+impl Fan {
+    /// What the fan's bands rest on, in words: "64 parameter sets × 20,000
+    /// trials = 1,280,000 draws" for the predictive fan (percentiles of
+    /// every draw), "64 parameter sets (the median of 20,000 trials each)"
+    /// for the band of the medians (percentiles of one number per set).
+    pub fn basis(self, parameter_sets: usize, trials_per_set: u64) -> String {
+        use crate::format::{counted, grouped};
+        let sets = counted(parameter_sets as u64, "parameter set");
+        let trials = counted(trials_per_set, "trial");
+        match self {
+            Fan::Predictive => format!(
+                "{sets} × {trials} = {} draws",
+                // In 128 bits, so that no count can overflow.
+                grouped(
+                    (parameter_sets as u128 * u128::from(trials_per_set)) as f64,
+                    0
+                )
+            ),
+            Fan::MedianAcross => format!("{sets} (the median of {trials} each)"),
+        }
+    }
+}
+
 /// The `assumptions` block of `summary.json`: the outcomes over the
 /// scenario's `[uncertainties]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AssumptionsSummary {
     pub parameter_sets: usize,
     pub trials_per_set: u64,
+    /// What the fan chart draws (`--fan`), written by every ensemble, with
+    /// or without charts. Absent (`None`) only in folders written before
+    /// it was recorded, whose chart may be either fan, or, before an
+    /// ensemble pooled its sets' trials (no `methods.medians`), the trials
+    /// at the central values alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fan_chart: Option<Fan>,
     /// The uncertain parameters' paths, in the order of `ensemble.csv`.
     pub uncertainties: Vec<String>,
     pub outcomes: Vec<OutcomeLayers>,
@@ -533,6 +577,33 @@ mod tests {
 
     fn rng() -> Xoshiro256PlusPlus {
         Xoshiro256PlusPlus::seed_from_u64(7)
+    }
+
+    #[test]
+    fn a_fans_basis_names_both_factors_and_what_the_bands_are_percentiles_of() {
+        assert_eq!(
+            Fan::Predictive.basis(64, 20_000),
+            "64 parameter sets × 20,000 trials = 1,280,000 draws"
+        );
+        assert_eq!(
+            Fan::MedianAcross.basis(64, 20_000),
+            "64 parameter sets (the median of 20,000 trials each)"
+        );
+        assert_eq!(
+            Fan::Predictive.basis(1, 2),
+            "1 parameter set × 2 trials = 2 draws"
+        );
+    }
+
+    #[test]
+    fn a_fan_is_recorded_under_its_name_on_the_command_line() {
+        use clap::ValueEnum;
+        for fan in Fan::value_variants() {
+            let name = fan.to_possible_value().unwrap().get_name().to_string();
+            assert_eq!(serde_json::to_value(fan).unwrap(), name.as_str());
+            let back: Fan = serde_json::from_value(name.into()).unwrap();
+            assert_eq!(back, *fan);
+        }
     }
 
     #[test]

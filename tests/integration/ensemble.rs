@@ -196,11 +196,20 @@ fn an_ensemble_reports_its_medians_and_daily_bands_in_two_layers() {
     let fan = |dir: &str| fs::read_to_string(d.join(dir).join("fan_chart.svg")).unwrap();
     assert!(fan("p").contains("middle 90% of draws"));
     assert!(fan("m").contains("90% of sets"));
-    // Only the chart differs between the two.
-    assert_eq!(
-        fs::read(d.join("p/summary.json")).unwrap(),
-        fs::read(d.join("m/summary.json")).unwrap()
-    );
+    // Only the chart, and the record of which one it is, differ.
+    let without_fan = |dir: &str| {
+        let mut s = summary(&d.join(dir));
+        let fan = s["assumptions"]
+            .as_object_mut()
+            .unwrap()
+            .remove("fan_chart");
+        (s, fan)
+    };
+    let (p, fan_p) = without_fan("p");
+    let (m, fan_m) = without_fan("m");
+    assert_eq!(p, m);
+    assert_eq!(fan_p, Some(Value::from("predictive")));
+    assert_eq!(fan_m, Some(Value::from("median-across")));
     let html = fs::read_to_string(d.join("p/report.html")).unwrap();
     for id in ids {
         assert!(html.contains(&format!("id=\"layers-{id}\"")), "{id}");
@@ -364,4 +373,116 @@ fn discover_reads_an_ensemble_and_names_a_box_in_words() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("holds neither ensemble.csv"));
+}
+
+/// Runs an ensemble of 8 parameter sets of 200 trials drawing `fan` into
+/// `out`, with its report.
+fn small_ensemble(d: &Path, out: &str, fan: &str) {
+    ok(&swapsim(
+        d,
+        &[
+            "run",
+            "--trials",
+            "200",
+            "--assumptions",
+            "8",
+            "--threads",
+            "2",
+            "--fan",
+            fan,
+            "--out",
+            out,
+            "--report",
+            "--quiet",
+        ],
+    ));
+}
+
+/// The "How to read it" caption of chart `stem` in `dir/report.html`.
+fn caption(dir: &Path, stem: &str) -> String {
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    let figure = &html[html.find(&format!("<figure id=\"chart-{stem}\">")).unwrap()..];
+    let figure = &figure[..figure.find("</figure>").unwrap()];
+    let at = figure.find("<figcaption>").unwrap();
+    figure[at..].to_string()
+}
+
+#[test]
+fn the_report_says_which_fan_the_ensembles_chart_draws_and_what_it_rests_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    small_ensemble(d, "p", "predictive");
+    small_ensemble(d, "m", "median-across");
+    let predictive = caption(&d.join("p"), "fan_chart");
+    let median = caption(&d.join("m"), "fan_chart");
+    assert!(
+        predictive.contains("pool the simulated futures of every parameter set")
+            && predictive.contains("8 parameter sets × 200 trials = 1,600 draws")
+            && predictive.contains("assumptions and chance together"),
+        "{predictive}"
+    );
+    assert!(
+        median.contains("90% of those medians (5th to 95th percentile across parameter sets)")
+            && median.contains("8 parameter sets (the median of 200 trials each)"),
+        "{median}"
+    );
+    assert!(!predictive.contains("medians") && !median.contains("draws"));
+    // The charts' own footers say the same.
+    let svg = |dir: &str, stem: &str| fs::read_to_string(d.join(dir).join(stem)).unwrap();
+    assert!(svg("p", "fan_chart.svg").contains("8 parameter sets × 200 trials = 1,600 draws"));
+    assert!(svg("m", "fan_chart.svg").contains("8 parameter sets (the median of 200 trials each)"));
+    for dir in ["p", "m"] {
+        let across = svg(dir, "assumptions_target_by_deadline.svg");
+        assert!(
+            across.contains("8 parameter sets (an estimate from 200 trials each)"),
+            "{dir}"
+        );
+        let across = caption(&d.join(dir), "assumptions_target_by_deadline");
+        assert!(
+            across.contains("the 8 parameter sets")
+                && across.contains("from 200 simulated futures each"),
+            "{across}"
+        );
+    }
+}
+
+#[test]
+fn the_report_of_an_ensemble_written_before_the_fan_was_recorded_claims_no_fan() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    small_ensemble(d, "e", "median-across");
+    let dir = d.join("e");
+    let rewrite = |drop: &dyn Fn(&mut serde_json::Map<String, Value>)| {
+        let mut s = summary(&dir);
+        drop(s["assumptions"].as_object_mut().unwrap());
+        fs::write(
+            dir.join("summary.json"),
+            serde_json::to_string_pretty(&s).unwrap(),
+        )
+        .unwrap();
+        ok(&swapsim(d, &["report", "e"]));
+        caption(&dir, "fan_chart")
+    };
+    // Since ensembles pooled their sets' trials, either fan could be drawn.
+    let either = rewrite(&|a| {
+        a.remove("fan_chart");
+    });
+    assert!(
+        either.contains("does not record which fan")
+            && either.contains("8 parameter sets × 200 trials = 1,600 draws")
+            && either.contains("90% of the parameter sets' medians"),
+        "{either}"
+    );
+    // Before that, the chart was the run's at the central values.
+    let central = rewrite(&|a| {
+        a.remove("medians");
+        a["methods"].as_object_mut().unwrap().remove("medians");
+    });
+    assert!(
+        central.contains("200 simulated futures at the central values only")
+            && central.contains("The line is the median future"),
+        "{central}"
+    );
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("<h3>People returned over time, at the central values</h3>"));
 }

@@ -158,6 +158,182 @@ fn merged_shards_of_an_ensemble_give_the_same_bytes_as_one_ensemble() {
     );
 }
 
+/// Every file of `dir` but the manifest (timings, threads) and the
+/// report (which shows the manifest), by name.
+fn files_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), p))
+        .filter(|(name, _)| name != "manifest.json" && name != "report.html")
+        .map(|(name, p)| (name, fs::read(p).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Runs an ensemble drawing `fan` unsharded into `single-<fan>` and in
+/// shards merged (with charts) into `merged-<fan>-<n>`.
+fn ensemble_shards(d: &Path, fan: &str, counts: &[u64]) {
+    let base = [
+        "run",
+        "--trials",
+        "200",
+        "--assumptions",
+        "6",
+        "--fan",
+        fan,
+        "--quiet",
+    ];
+    let single = format!("single-{fan}");
+    let mut args = base.to_vec();
+    args.extend(["--out", &single]);
+    ok(&swapsim(d, &args));
+    for &n in counts {
+        let mut dirs = Vec::new();
+        for k in 1..=n {
+            let dir = format!("{fan}-{k}-of-{n}");
+            let shard = format!("{k}/{n}");
+            let mut args = base.to_vec();
+            args.extend(["--shard", &shard, "--out", &dir]);
+            ok(&swapsim(d, &args));
+            dirs.push(dir);
+        }
+        let merged = format!("merged-{fan}-{n}");
+        let mut args = vec!["merge", "--out", &merged, "--quiet"];
+        args.extend(dirs.iter().map(String::as_str));
+        ok(&swapsim(d, &args));
+    }
+}
+
+#[test]
+fn merged_shards_of_an_ensemble_draw_the_same_fan_chart_as_one_ensemble_for_either_fan() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    for fan in ["predictive", "median-across"] {
+        // 7 units (the central run and 6 sets): 1 shard, 2 shards, and 3
+        // shards the first of which holds the central run and 2 sets.
+        ensemble_shards(d, fan, &[1, 2, 3]);
+        let single = files_of(&d.join(format!("single-{fan}")));
+        let names: Vec<&str> = single.iter().map(|(n, _)| n.as_str()).collect();
+        assert!(names.contains(&"fan_chart.svg") && names.contains(&"fan_chart.png"));
+        for n in [1, 2, 3] {
+            let merged = files_of(&d.join(format!("merged-{fan}-{n}")));
+            let merged_names: Vec<&str> = merged.iter().map(|(n, _)| n.as_str()).collect();
+            assert_eq!(merged_names, names, "{fan}, {n} shards");
+            for ((name, a), (_, b)) in single.iter().zip(&merged) {
+                assert!(
+                    a == b,
+                    "{name} differs after merging {n} shards of --fan {fan}"
+                );
+            }
+        }
+    }
+    // The two fans are different charts, each recorded as such.
+    let svg = |fan: &str| fs::read(d.join(format!("merged-{fan}-2/fan_chart.svg"))).unwrap();
+    assert!(svg("predictive") != svg("median-across"));
+    let summary = fs::read_to_string(d.join("merged-median-across-2/summary.json")).unwrap();
+    assert!(summary.contains("\"fan_chart\": \"median-across\""));
+}
+
+#[test]
+fn merge_refuses_shards_of_ensembles_that_draw_different_fans() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    for (k, fan) in [(1, "predictive"), (2, "median-across")] {
+        let shard = format!("{k}/2");
+        let out = format!("k{k}");
+        ok(&swapsim(
+            d,
+            &[
+                "run",
+                "--trials",
+                "100",
+                "--assumptions",
+                "4",
+                "--fan",
+                fan,
+                "--shard",
+                &shard,
+                "--out",
+                &out,
+                "--quiet",
+            ],
+        ));
+    }
+    let out = swapsim(d, &["merge", "k1", "k2", "--out", "merged", "--quiet"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "come from different runs: the fan chart (--fan predictive or median-across) differs"
+        ),
+        "{err}"
+    );
+    assert!(!d.join("merged").exists(), "a refused merge writes nothing");
+}
+
+#[test]
+fn a_shard_written_before_the_fan_was_recorded_merges_as_the_predictive_fan() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    ensemble_shards(d, "predictive", &[2]);
+    // The partials as an earlier swapsim wrote them: no `fan` in the job.
+    for k in 1..=2 {
+        let path = d.join(format!("predictive-{k}-of-2/partial.json"));
+        let mut partial: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        let job = partial["job"]["ensemble"].as_object_mut().unwrap();
+        assert_eq!(job.remove("fan"), Some("predictive".into()));
+        fs::write(&path, serde_json::to_string(&partial).unwrap()).unwrap();
+    }
+    ok(&swapsim(
+        d,
+        &[
+            "merge",
+            "predictive-1-of-2",
+            "predictive-2-of-2",
+            "--out",
+            "old",
+            "--quiet",
+        ],
+    ));
+    assert!(files_of(&d.join("old")) == files_of(&d.join("single-predictive")));
+}
+
+#[test]
+fn a_shard_naming_a_fan_that_swapsim_does_not_draw_is_refused_by_its_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    ensemble_shards(d, "median-across", &[2]);
+    let path = d.join("median-across-1-of-2/partial.json");
+    let text = fs::read_to_string(&path).unwrap();
+    let edited = text.replace("\"fan\":\"median-across\"", "\"fan\":\"sideways\"");
+    assert!(edited != text);
+    fs::write(&path, edited).unwrap();
+    let out = swapsim(
+        d,
+        &[
+            "merge",
+            "median-across-1-of-2",
+            "median-across-2-of-2",
+            "--out",
+            "merged",
+            "--quiet",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("job.ensemble.fan")
+            && err.contains("sideways")
+            && err.contains("median-across"),
+        "{err}"
+    );
+    assert!(!d.join("merged").exists(), "a refused merge writes nothing");
+}
+
 #[test]
 fn merged_shards_of_a_comparison_give_the_same_bytes_as_one_comparison() {
     let tmp = tempfile::tempdir().unwrap();
