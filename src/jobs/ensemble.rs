@@ -30,7 +30,7 @@ use crate::sensitivity::ensemble::{
     self, AssumptionsSummary, Central, LAYER_METHODS, MEDIAN_BATCHES, MedianLayers, OutcomeLayers,
     SetMedian, SetValue,
 };
-use crate::sensitivity::evaluate::{Evaluator, Settings, simulate_halves_with};
+use crate::sensitivity::evaluate::{Evaluator, Settings, simulate_halves_sharing};
 use crate::sensitivity::outcomes::{KeyEstimates, KeySums, design_outcomes};
 use crate::sensitivity::tables::{self, Context};
 use crate::stats::histogram::IntHistogram;
@@ -462,10 +462,8 @@ impl Job for EnsembleJob {
                         if crate::outcomes::Bounds::of(s) != bounds {
                             return None;
                         }
-                        let [(sa, aa), (sb, ab)] =
-                            simulate_halves_with(s, || (KeySums::new(s), Accumulator::new(s)));
-                        let mut acc = aa;
-                        acc.merge(ab);
+                        let ([sa, sb], acc) =
+                            simulate_halves_sharing(s, || KeySums::new(s), Accumulator::new(s));
                         let medians = set_medians(&acc);
                         Some(([sa, sb], acc, medians))
                     },

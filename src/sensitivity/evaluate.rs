@@ -196,3 +196,21 @@ pub fn simulate_halves_with<S: TrialSink>(s: &Scenario, empty: impl Fn() -> S) -
     let half = trials / 2;
     [0..half, half..trials].map(|range| engine::run_serial(&model, &keys, seed, range, empty()))
 }
+
+/// Like [`simulate_halves_with`], and every trial of both halves also into
+/// `shared`. Its blocks are those of each half, as if it had been filled
+/// half by half and the two merged (which a sink's exact merge makes the
+/// same), without building and merging a second one.
+pub fn simulate_halves_sharing<S: TrialSink, T: TrialSink>(
+    s: &Scenario,
+    empty: impl Fn() -> S,
+    shared: T,
+) -> ([S; 2], T) {
+    let model = Model::new(s);
+    let keys = StreamKeys::new(s.mediator_names());
+    let (seed, trials) = (s.simulation().seed, s.simulation().trials);
+    let half = trials / 2;
+    let (first, shared) = engine::run_serial(&model, &keys, seed, 0..half, (empty(), shared));
+    let (second, shared) = engine::run_serial(&model, &keys, seed, half..trials, (empty(), shared));
+    ([first, second], shared)
+}
