@@ -29,12 +29,13 @@ fn warn_round_cap(caps: &[swapsim::jobs::shard::RoundCap]) {
         eprintln!(
             "warning: in {} of {} trials{of} a round reached the cap of {} people (the largest \
              pool allowed), so the people returned in those trials are lower bounds; the count \
-             is in summary.json as trials_at_round_cap. The size law asks for rounds this \
-             large when there is no pool and size_escalation_coef is very negative: give a \
-             pool or a milder coefficient.",
+             is in summary.json as {}. The size law asks for rounds this large when there is \
+             no pool and size_escalation_coef is very negative: give a pool or a milder \
+             coefficient.",
             swapsim::format::grouped(c.trials_at_cap as f64, 0),
             swapsim::format::grouped(c.trials as f64, 0),
             swapsim::format::grouped(swapsim::model::MAX_ROUND_PEOPLE as f64, 0),
+            c.field,
         );
     }
 }

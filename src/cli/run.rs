@@ -174,7 +174,7 @@ fn run_ensemble(job: &EnsembleJob, args: &RunArgs) -> Result<(), Error> {
         force: args.common.force,
     };
     let done = jobs::execute(job, out, &exec, &options)?;
-    super::warn_round_cap(&[RoundCap::of_run(&done.results.run.results)]);
+    super::warn_round_cap(&RoundCap::of_ensemble(&done.results));
     if !args.common.quiet {
         let central = job.central().scenario();
         print_summary(&done.results.run.results, central, &done.dir, done.wall);

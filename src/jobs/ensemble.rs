@@ -318,6 +318,7 @@ impl EnsembleJob {
             parameter_sets: self.sets.len(),
             trials_per_set: trials,
             fan_chart: Some(self.fan),
+            trials_at_round_cap: pooled.trials_at_round_cap(),
             uncertainties: self.parameters.iter().map(|p| p.path.clone()).collect(),
             outcomes,
             medians,

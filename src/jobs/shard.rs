@@ -681,6 +681,8 @@ pub struct RoundCap {
     pub trials_at_cap: u64,
     /// Trials simulated.
     pub trials: u64,
+    /// Where `summary.json` holds the count.
+    pub field: &'static str,
 }
 
 impl RoundCap {
@@ -690,7 +692,21 @@ impl RoundCap {
             label: String::new(),
             trials_at_cap: r.summary.trials_at_round_cap,
             trials: r.summary.trials,
+            field: "trials_at_round_cap",
         }
+    }
+
+    /// The counts of an ensemble: its run at the central values, then
+    /// every trial of its parameter sets together.
+    pub fn of_ensemble(r: &super::ensemble::EnsembleResults) -> Vec<RoundCap> {
+        let central = RoundCap::of_run(&r.run.results);
+        let sets = RoundCap {
+            label: "the parameter sets".to_string(),
+            trials_at_cap: r.assumptions().trials_at_round_cap,
+            trials: r.pooled.summary.trials,
+            field: "assumptions.trials_at_round_cap",
+        };
+        vec![central, sets]
     }
 
     /// The counts of each configuration of a comparison.
@@ -800,7 +816,7 @@ pub fn merge(partials: Vec<Partial>, target: &Path, options: &WriteOptions) -> R
         }
         Spec::Ensemble { .. } => {
             let done = merge_as::<super::ensemble::EnsembleJob>(partials, target, options)?;
-            (done.dir, vec![RoundCap::of_run(&done.results.run.results)])
+            (done.dir, RoundCap::of_ensemble(&done.results))
         }
         Spec::Robust { .. } => {
             let done = merge_as::<super::robust::RobustCompareJob>(partials, target, options)?;

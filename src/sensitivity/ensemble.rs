@@ -253,6 +253,11 @@ pub struct AssumptionsSummary {
     /// at the central values alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fan_chart: Option<Fan>,
+    /// Trials of the parameter sets (all of them together) in which a
+    /// round reached the size cap of `model::MAX_ROUND_PEOPLE` people, so
+    /// that their people returned are lower bounds; absent when none did.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub trials_at_round_cap: u64,
     /// The uncertain parameters' paths, in the order of `ensemble.csv`.
     pub uncertainties: Vec<String>,
     pub outcomes: Vec<OutcomeLayers>,
@@ -260,6 +265,12 @@ pub struct AssumptionsSummary {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub medians: Vec<MedianLayers>,
     pub methods: LayerMethods,
+}
+
+/// For `skip_serializing_if`: a count of 0 is left out, so the outputs of
+/// ensembles whose rounds never reach the cap keep their bytes.
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Groups of parameter sets (set `k` in group `k mod MEDIAN_BATCHES`)

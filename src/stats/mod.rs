@@ -295,6 +295,12 @@ impl Accumulator {
         self.trials
     }
 
+    /// Trials recorded in which a round reached the size cap of
+    /// `model::MAX_ROUND_PEOPLE` people.
+    pub fn trials_at_round_cap(&self) -> u64 {
+        self.trials_at_round_cap
+    }
+
     /// The estimate of `outcome` from the trials so far and its Monte Carlo
     /// standard error (`sqrt(p(1-p)/n)` for a probability, `s/sqrt(n)` for a
     /// mean); `None` for an outcome the scenario does not have (the target

@@ -652,6 +652,61 @@ fn a_round_cap_that_binds_is_counted_warned_about_and_merged_exactly() {
     assert!(!text.contains("trials_at_round_cap"), "{text}");
 }
 
+#[test]
+fn a_round_cap_that_binds_only_in_the_parameter_sets_of_an_ensemble_is_counted_and_warned_about() {
+    // At the file's coefficient (0.2) rounds stay small; the sets draw it
+    // from -15 to -14, where rounds grow as exp(15 E) and reach the cap.
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let text = shipped("long-run.toml")
+        .replace("horizon_days = 730", "horizon_days = 3650")
+        .replace(
+            "[uncertainties]\n",
+            "[uncertainties]\n\"exchange.size_escalation_coef\" = { min = -15, max = -14 }\n",
+        );
+    fs::write(d.join("grow.toml"), text).unwrap();
+    let base = ["run", "grow.toml", "--trials", "60", "--assumptions", "4"];
+    let one = swapsim(d, &[&base[..], &["--out", "one", "--no-charts"]].concat());
+    ok(&one);
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(d.join("one/summary.json")).unwrap()).unwrap();
+    assert!(
+        summary.get("trials_at_round_cap").is_none(),
+        "the central values never reach the cap: {}",
+        stderr(&one)
+    );
+    let capped = summary["assumptions"]["trials_at_round_cap"]
+        .as_u64()
+        .expect("the assumptions block counts the sets' trials at the cap");
+    assert!(
+        (1..=240).contains(&capped),
+        "the sets must reach the cap to test it: {capped}"
+    );
+    let warning =
+        format!("warning: in {capped} of 240 trials of the parameter sets a round reached the cap");
+    assert!(stderr(&one).contains(&warning), "{}", stderr(&one));
+    assert!(
+        stderr(&one).contains("summary.json as assumptions.trials_at_round_cap"),
+        "{}",
+        stderr(&one)
+    );
+    // Shards of the ensemble merge to the same count and the same warning.
+    for k in ["1/2", "2/2"] {
+        let out = format!("s{}", &k[..1]);
+        ok(&swapsim(
+            d,
+            &[&base[..], &["--shard", k, "--out", &out, "--quiet"]].concat(),
+        ));
+    }
+    let merged = swapsim(d, &["merge", "s1", "s2", "--out", "merged", "--no-charts"]);
+    ok(&merged);
+    assert!(stderr(&merged).contains(&warning), "{}", stderr(&merged));
+    assert_eq!(
+        fs::read(d.join("one/summary.json")).unwrap(),
+        fs::read(d.join("merged/summary.json")).unwrap()
+    );
+}
+
 /// Every `.csv` and `.json` file under `dir` (shards' `partial.json`
 /// aside: exact sums for machines, not data for people).
 fn data_files(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
