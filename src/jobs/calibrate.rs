@@ -129,6 +129,22 @@ impl CalibrateJob {
                 out.display()
             )));
         }
+        // And a folder that is not there: refused now rather than after
+        // the results folder has been written.
+        if let Some(out) = &options.copy_to {
+            let parent = match out.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            if !parent.is_dir() {
+                return Err(Error::input(format!(
+                    "--out {}: the folder {} does not exist; create it first or give a file in \
+                     an existing folder",
+                    out.display(),
+                    parent.display()
+                )));
+            }
+        }
         Ok(CalibrateJob {
             record,
             window,

@@ -251,6 +251,25 @@ fn calibrate_writes_its_scenario_only_to_a_regular_file() {
         );
     }
     assert!(d.join("a-folder").is_dir());
+    // A file in a folder that is not there is refused before anything is
+    // written, the results folder included.
+    let out = swapsim(
+        d,
+        &[
+            "calibrate",
+            "--out",
+            "nowhere/x.toml",
+            "--no-charts",
+            "--quiet",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the folder nowhere does not exist"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!d.join("output").exists());
 }
 
 /// Starts a run long enough to be interrupted, and waits until it has
