@@ -294,7 +294,8 @@ impl Escalation {
     /// distribution.
     pub(super) fn with_given(self, given: Option<Given>) -> Result<Escalation, ParameterError> {
         if let Some(g) = &given {
-            for &level in &g.levels {
+            let junction_level = g.junction.map(|(_, level, _)| level);
+            for level in g.levels.iter().copied().chain(junction_level) {
                 ParameterError::require(
                     level.is_finite() && level >= 0.0,
                     "path",
@@ -302,13 +303,7 @@ impl Escalation {
                     "a finite level of escalation from 0 up",
                 )?;
             }
-            if let Some((day, level, regime)) = g.junction {
-                ParameterError::require(
-                    level.is_finite() && level >= 0.0,
-                    "path",
-                    level,
-                    "a finite level of escalation from 0 up",
-                )?;
+            if let Some((day, _, regime)) = g.junction {
                 ParameterError::require(
                     regime < self.regimes.len(),
                     "path_continues_in",
