@@ -518,7 +518,7 @@ fn report_of_a_sweep_shows_each_value_of_each_outcome() {
             "--param",
             "exchange.round_rate",
             "--values",
-            "0.05,0.06166,0.15",
+            "0.05,0.06169,0.15",
             "--trials",
             "200",
         ],
@@ -531,7 +531,7 @@ fn report_of_a_sweep_shows_each_value_of_each_outcome() {
         let key = key.as_str().unwrap();
         let rows = body_rows(table_after(&html, &format!("id=\"sweep-{key}\"")));
         assert_eq!(rows.len(), 3, "{key}: one row per value");
-        assert!(rows[1].contains("0.06166 (as written)"), "{key}");
+        assert!(rows[1].contains("0.06169 (as written)"), "{key}");
         if key == "no_round_by_deadline" {
             for (row, v) in rows.iter().zip(values) {
                 let e = v["outcomes"][key]["estimate"].as_f64().unwrap();
