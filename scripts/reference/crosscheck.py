@@ -183,7 +183,8 @@ def main(argv=None):
     scenarios = args.scenarios or default_scenarios()
     all_rows = []
     print(f"Test: |swapsim - reference| <= {Z_MAX:g} * sqrt(se_swapsim^2 + se_reference^2)")
-    print(f"swapsim: {args.binary}, {args.trials} trials, seed {args.seed}; "
+    shown = os.path.relpath(args.binary, ROOT) if args.binary.startswith(ROOT + os.sep) else args.binary
+    print(f"swapsim: {shown}, {args.trials} trials, seed {args.seed}; "
           f"reference: {args.ref_trials or args.trials} trials, seed {args.ref_seed} + case index")
     summary = []
     for i, scenario in enumerate(scenarios):
