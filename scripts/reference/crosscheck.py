@@ -129,6 +129,7 @@ def compare_case(scenario, args, index):
         summary, daily = run_swapsim(args.binary, scenario, args.trials, args.seed, os.path.join(tmp, "out"))
     n_sw = int(summary["trials"])
     n_ref = args.ref_trials or args.trials
+    n_days = sc["H"]
     out = model.simulate(sc, n_ref, args.ref_seed + index)
     ref = model.summarise(sc, out, n_ref)
     cmp = Comparisons(name)
@@ -148,6 +149,23 @@ def compare_case(scenario, args, index):
         est = m["reached_by"]["estimate"]
         se_sw, se_ref = binomial_ses(est, n_sw, r["estimate"], n_ref)
         cmp.add(f"milestone '{m['name']}' reached_by", est, se_sw, r["estimate"], se_ref)
+        # swapsim's median day d says that at least half the trials reached
+        # the level by the end of day d and fewer than half by day d - 1 (or,
+        # when null, fewer than half by the last day). Each is checked on the
+        # reference's share of trials by that day: it may miss 0.5 on the
+        # wrong side by at most 4 binomial standard errors of the difference.
+        shares = r["reached_share_by_day"]
+        day = m["day_reached"]["median"]
+        checks = [(day, ">=")] if day is not None else []
+        checks.append((day - 1 if day is not None else n_days - 1, "<"))
+        for t, side in checks:
+            if t < 0:
+                continue
+            se_sw, se_ref = binomial_ses(0.5, n_sw, shares[t], n_ref)
+            z = (shares[t] - 0.5) / math.sqrt(se_sw**2 + se_ref**2)
+            ok = z >= -Z_MAX if side == ">=" else z <= Z_MAX
+            what = f"milestone '{m['name']}' median day {day}: reference share by day {t} {side} 0.5"
+            cmp.rows.append((name, what, 0.5, shares[t], z, "PASS" if ok else "FAIL"))
 
     rd = ref["daily"]
     shares = ["share_pending", "share_active", "share_suspended", "share_completed", "share_collapsed",

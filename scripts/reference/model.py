@@ -295,6 +295,8 @@ def simulate(sc, trials, seed, record_days=None):
     returned_by_deadline = None
     target_by_deadline = None
     milestone_hits = {m["name"]: None for m in sc["milestones"]}
+    # First day C reaches each milestone's level (-1: not within the horizon).
+    milestone_first = {m["name"]: np.full(N, -1, dtype=np.int64) for m in sc["milestones"]}
 
     daily = {k: [] for k in ("returned_mean", "returned_sd", "share_pending", "share_active",
                              "share_suspended", "share_completed", "share_collapsed",
@@ -428,6 +430,8 @@ def simulate(sc, trials, seed, record_days=None):
             returned_by_deadline = C.copy()
             target_by_deadline = C >= pool if math.isfinite(pool) else None
         for ms in sc["milestones"]:
+            first = milestone_first[ms["name"]]
+            first[(first < 0) & (C >= ms["people"])] = t
             if t == ms["by"]:
                 milestone_hits[ms["name"]] = C >= ms["people"]
         daily["returned_mean"].append(C.mean())
@@ -495,6 +499,7 @@ def simulate(sc, trials, seed, record_days=None):
         "days_pending": days_in[PENDING],
         "target_by_deadline": target_by_deadline,
         "milestones": milestone_hits,
+        "milestone_first_day": milestone_first,
         "daily": {k: np.array(x) for k, x in daily.items()},
     }
 
@@ -529,7 +534,12 @@ def summarise(sc, out, trials):
     res["milestones"] = {}
     for name, hits in out["milestones"].items():
         p, se = prop_se(hits)
-        res["milestones"][name] = {"estimate": p, "se": se}
+        first = out["milestone_first_day"][name]
+        # Share of trials that reached the level by the end of each day.
+        by_day = [float(np.mean((first >= 0) & (first <= t))) for t in range(sc["H"])]
+        # Edge case 8: the first day by which at least half the trials reached it.
+        median = next((t for t, share in enumerate(by_day) if share >= 0.5), None)
+        res["milestones"][name] = {"estimate": p, "se": se, "reached_share_by_day": by_day, "median_day": median}
     res["daily"] = {k: [float(x) for x in arr] for k, arr in out["daily"].items()}
     return res
 
@@ -558,7 +568,8 @@ def main(argv=None):
         for k, v in res["probabilities"].items():
             print(f"  P({k}){v['estimate']:{33 - len(k)}.4f}  (se {v['se']:.4f})")
         for k, v in res["milestones"].items():
-            print(f"  milestone {k}: reached_by {v['estimate']:.4f} (se {v['se']:.4f})")
+            print(f"  milestone {k}: reached_by {v['estimate']:.4f} (se {v['se']:.4f}), "
+                  f"median day {v['median_day']}")
     return 0
 
 
