@@ -192,7 +192,7 @@ def set_dotted(values, dotted, number):
     node = values
     for p in parts[:-1]:
         node = node[p]
-    if parts[-1] not in node and not isinstance(node, dict):
+    if parts[-1] not in node:
         raise Unsupported(f"set {dotted}")
     node[parts[-1]] = float(number)
 
@@ -230,7 +230,7 @@ def hazard_p(h):
     return -np.expm1(-h)
 
 
-def simulate(sc, trials, seed, record_days=None):
+def simulate(sc, trials, seed):
     rng = np.random.default_rng(seed)
     H, N = sc["H"], trials
     start = sc["start"]
