@@ -179,6 +179,22 @@ impl EpochLaw {
         }
     }
 
+    /// Whether a process Active on day `t` may hold a round under these
+    /// values (`MODEL.md`: `a_t >= preparation_days` and
+    /// `g_t >= min_days_between_rounds`): `activated` is the day of the
+    /// last (re)activation and whether it came in step 2 of that day (which
+    /// then cannot hold a round); `last_round` the day of the last round,
+    /// after which the next comes a day later at the earliest.
+    fn eligible(&self, t: u32, activated: Option<(u32, bool)>, last_round: Option<u32>) -> bool {
+        let prepared = activated.is_none_or(|(day, in_step)| {
+            u64::from(t)
+                >= u64::from(day) + u64::from(self.preparation_days.max(u32::from(in_step)))
+        });
+        let spaced = last_round
+            .is_none_or(|day| u64::from(t) >= u64::from(day) + u64::from(self.min_gap.max(1)));
+        prepared && spaced
+    }
+
     fn pick_next(&self, regime: usize, u: f64) -> usize {
         let next = &self.regimes[regime].next;
         next.iter()
@@ -486,11 +502,15 @@ impl DatedModel {
         let mut out = TrialOutcome::start(self.initial_phase);
         let mut phase = self.initial_phase;
         let mut returned: u64 = 0;
-        let (mut gap_ok_from, mut eligible_from) = (0u32, 0u32);
-        if phase == Phase::Pending {
-            // Not past its preparation; eligibility is set on activation.
-            eligible_from = u32::MAX;
-        }
+        // Eligibility is read each day with the values in force that day
+        // (an event may change preparation_days or min_days_between_rounds
+        // between an activation or a round and the next round):
+        // `activated` is the last (re)activation's day and whether it came
+        // in step 2, after which that day itself cannot hold a round
+        // (`None`: past its preparation, as an Active start is); `last_round`
+        // is the day of the last round.
+        let mut activated: Option<(u32, bool)> = None;
+        let mut last_round: Option<u32> = None;
         let mut pool = self.epoch(0).pool;
         // First day of the current Completed stretch.
         let mut completed_since: Option<u32> = None;
@@ -515,7 +535,7 @@ impl DatedModel {
                         // Reactivated with a = 0; g is kept.
                         change(events, &mut phase, Phase::Active, t);
                         completed_since = None;
-                        eligible_from = (t + law.preparation_days).max(gap_ok_from);
+                        activated = Some((t, false));
                     }
                     Phase::Pending | Phase::Active | Phase::Suspended if reached => {
                         change(events, &mut phase, Phase::Completed, t);
@@ -534,9 +554,7 @@ impl DatedModel {
                         out.suspensions += 1;
                         out.first_suspension_day.get_or_insert(t);
                     }
-                    Phase::Active => {
-                        eligible_from = (t + law.preparation_days).max(gap_ok_from);
-                    }
+                    Phase::Active => activated = Some((t, false)),
                     Phase::Collapsed => out.collapse_day = Some(t),
                     _ => {}
                 }
@@ -552,7 +570,7 @@ impl DatedModel {
                 Phase::Pending => {
                     if happens(u_c, law.confirmation.at(e, m)) {
                         change(events, &mut phase, Phase::Active, t);
-                        eligible_from = (t + law.preparation_days.max(1)).max(gap_ok_from);
+                        activated = Some((t, true));
                     }
                 }
                 Phase::Active => {
@@ -560,7 +578,7 @@ impl DatedModel {
                         out.suspensions += 1;
                         out.first_suspension_day.get_or_insert(t);
                         change(events, &mut phase, Phase::Suspended, t);
-                    } else if t >= eligible_from {
+                    } else if law.eligible(t, activated, last_round) {
                         let hx = if law.requires_mediator {
                             law.round_rate * m
                         } else {
@@ -575,8 +593,7 @@ impl DatedModel {
                             };
                             out.rounds += 1;
                             events.push(TraceEvent::Round { day: t, returned });
-                            gap_ok_from = t + law.min_gap.max(1);
-                            eligible_from = gap_ok_from;
+                            last_round = Some(t);
                             if pool.is_some_and(|p| returned >= p) {
                                 change(events, &mut phase, Phase::Completed, t);
                                 completed_since = Some(t);
@@ -591,7 +608,7 @@ impl DatedModel {
                         change(events, &mut phase, Phase::Collapsed, t);
                     } else if happens(u_r, law.resumption.at(e, m)) {
                         change(events, &mut phase, Phase::Active, t);
-                        eligible_from = (t + law.preparation_days.max(1)).max(gap_ok_from);
+                        activated = Some((t, true));
                     }
                 }
                 Phase::Completed | Phase::Collapsed => {}

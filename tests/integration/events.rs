@@ -318,6 +318,57 @@ fn a_regime_forced_on_the_day_after_the_path_wins_and_sets_the_shock() {
     }
 }
 
+/// Days of every round of a trial, in order.
+fn round_days(trace: &TrialTrace) -> Vec<u32> {
+    trace
+        .events
+        .iter()
+        .filter_map(|e| match *e {
+            TraceEvent::Round { day, .. } => Some(day),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_changed_minimum_gap_applies_from_its_date_to_the_round_before_it() {
+    // A round every day up to day 9; from day 10 the gap is 5 days, read
+    // on each day with the value then in force (MODEL.md: "each day uses
+    // the values in force that day"), so day 10 (g = 1) has no round and
+    // the next comes on day 14, then every 5 days.
+    let text = scenario(
+        "",
+        "[[events]]\nname = \"Slower\"\ndate = \"2026-01-11\"\n\
+         set = { \"exchange.min_days_between_rounds\" = 5 }\n",
+    );
+    let want: Vec<u32> = (0..10).chain((14..120).step_by(5)).collect();
+    for (_, tr) in simulate(&parse(&text)) {
+        assert_eq!(round_days(&tr), want);
+    }
+}
+
+#[test]
+fn a_shortened_preparation_applies_to_an_activation_before_its_date() {
+    // Confirmed on day 0 (a certain hazard) with 10 days of preparation;
+    // from day 3 the preparation is 2 days, which a = 3 already meets, so
+    // the first round is on day 3 rather than day 10.
+    let text = scenario(
+        "preparation_days = 10\n",
+        "[[events]]\nname = \"Lists ready\"\ndate = \"2026-01-04\"\n\
+         set = { \"exchange.preparation_days\" = 2 }\n",
+    )
+    .replace("initial_phase = \"active\"", "initial_phase = \"pending\"")
+    .replace("preparation_days = 0\n", "")
+    .replace(
+        "confirmation = { base = 0.05 }",
+        &format!("confirmation = {{ base = {CERTAIN} }}"),
+    );
+    for (_, tr) in simulate(&parse(&text)) {
+        assert_eq!(phase_changes(&tr)[0], (0, Phase::Active));
+        assert_eq!(round_days(&tr).first(), Some(&3));
+    }
+}
+
 #[test]
 fn raising_the_pool_reactivates_a_completed_process_and_lowering_it_completes_one() {
     // One person a day from day 0: a pool of 10 completes on day 9. Raised to
