@@ -272,6 +272,144 @@ fn calibrate_writes_its_scenario_only_to_a_regular_file() {
     assert!(!d.join("output").exists());
 }
 
+/// `history --write-path` into a folder that is not there, or onto a
+/// folder, is refused with exit code 2 before the results folder is
+/// written, as `calibrate --out` is.
+#[test]
+fn history_write_path_is_refused_before_anything_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    fs::create_dir(d.join("a-folder")).unwrap();
+    for (target, says) in [
+        ("nowhere/path.csv", "the folder nowhere does not exist"),
+        ("a-folder", "not a regular file"),
+    ] {
+        let out = swapsim(
+            d,
+            &[
+                "history",
+                "--from",
+                "2024-01-01",
+                "--to",
+                "2024-02-01",
+                "--write-path",
+                target,
+                "--no-charts",
+                "--quiet",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(2), "{target}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("--write-path {target}")) && stderr(&out).contains(says),
+            "{}",
+            stderr(&out)
+        );
+        assert!(!d.join("output").exists(), "{target}: results were written");
+    }
+    assert!(d.join("a-folder").is_dir());
+}
+
+/// A file written beside the results into the results folder itself would
+/// replace one of them (`manifest.json` here): refused before anything is
+/// written, and the results stay as they were.
+#[test]
+fn a_file_written_beside_the_results_is_never_written_into_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let window = ["--from", "2024-01-01", "--to", "2024-02-01"];
+    ok(&swapsim(
+        d,
+        &[&["history", "--no-charts", "--quiet"][..], &window].concat(),
+    ));
+    ok(&swapsim(d, &["calibrate", "--no-charts", "--quiet"]));
+    let history = fs::read(d.join("output/history/manifest.json")).unwrap();
+    let calibration = fs::read(d.join("output/calibration/manifest.json")).unwrap();
+    for (args, says) in [
+        (
+            [
+                &["history", "--write-path", "output/history/manifest.json"][..],
+                &window,
+            ]
+            .concat(),
+            "--write-path output/history/manifest.json is inside the results folder",
+        ),
+        (
+            vec!["calibrate", "--out", "output/calibration/manifest.json"],
+            "--out output/calibration/manifest.json is inside the results folder",
+        ),
+    ] {
+        let args = [&args[..], &["--no-charts", "--quiet"]].concat();
+        let out = swapsim(d, &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{}", stderr(&out));
+    }
+    assert_eq!(
+        fs::read(d.join("output/history/manifest.json")).unwrap(),
+        history
+    );
+    assert_eq!(
+        fs::read(d.join("output/calibration/manifest.json")).unwrap(),
+        calibration
+    );
+}
+
+/// A file the command reads (the record, the claimed losses) given again
+/// as the file it writes is refused, and the input is left as it was.
+#[test]
+fn history_and_calibrate_never_write_over_the_files_they_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/data");
+    fs::copy(data.join("exchanges.csv"), d.join("record.csv")).unwrap();
+    fs::copy(data.join("claimed_losses_daily.csv"), d.join("losses.csv")).unwrap();
+    let record = fs::read(d.join("record.csv")).unwrap();
+    let losses = fs::read(d.join("losses.csv")).unwrap();
+    let window = ["--from", "2024-01-01", "--to", "2024-02-01"];
+    let cases: [(Vec<&str>, &str); 3] = [
+        (
+            [
+                &[
+                    "history",
+                    "--record",
+                    "record.csv",
+                    "--write-path",
+                    "./record.csv",
+                ][..],
+                &window,
+            ]
+            .concat(),
+            "--write-path ./record.csv is the record of exchanges (--record) itself",
+        ),
+        (
+            [
+                &[
+                    "history",
+                    "--losses",
+                    "losses.csv",
+                    "--write-path",
+                    "losses.csv",
+                ][..],
+                &window,
+            ]
+            .concat(),
+            "--write-path losses.csv is the series of claimed losses (--losses) itself",
+        ),
+        (
+            vec!["calibrate", "--record", "record.csv", "--out", "record.csv"],
+            "--out record.csv is the record of exchanges (--record) itself",
+        ),
+    ];
+    for (args, says) in cases {
+        let args = [&args[..], &["--no-charts", "--quiet"]].concat();
+        let out = swapsim(d, &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{}", stderr(&out));
+        assert!(!d.join("output").exists(), "{args:?}: results were written");
+    }
+    assert_eq!(fs::read(d.join("record.csv")).unwrap(), record);
+    assert_eq!(fs::read(d.join("losses.csv")).unwrap(), losses);
+}
+
 /// Starts a run long enough to be interrupted, and waits until it has
 /// created its staging folder.
 #[cfg(unix)]
