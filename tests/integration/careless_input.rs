@@ -410,6 +410,100 @@ fn history_and_calibrate_never_write_over_the_files_they_read() {
     assert_eq!(fs::read(d.join("losses.csv")).unwrap(), losses);
 }
 
+/// `discover` writes `DIR/discover/` as every output folder is written: a
+/// link there is not followed, a folder of a user's own is not mixed with
+/// results, and its own results are replaced by a rerun.
+#[cfg(unix)]
+#[test]
+fn discover_never_writes_through_a_link_nor_into_a_users_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    ok(&swapsim(
+        d,
+        &[
+            "run",
+            "--trials",
+            "50",
+            "--assumptions",
+            "16",
+            "--out",
+            "ens",
+            "--quiet",
+            "--no-charts",
+        ],
+    ));
+    let discover = |above: &str| {
+        swapsim(
+            d,
+            &[
+                "discover",
+                "ens",
+                "--outcome",
+                "no_round_by_deadline",
+                "--above",
+                above,
+                "--quiet",
+            ],
+        )
+    };
+    fs::create_dir(d.join("ens/discover")).unwrap();
+    fs::write(d.join("ens/discover/notes.txt"), "mine").unwrap();
+    let out = discover("0.2");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("refusing to write into ens/discover"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(names(&d.join("ens/discover")), ["notes.txt"]);
+    fs::remove_dir_all(d.join("ens/discover")).unwrap();
+
+    fs::create_dir(d.join("elsewhere")).unwrap();
+    std::os::unix::fs::symlink("../elsewhere", d.join("ens/discover")).unwrap();
+    let out = discover("0.2");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+    assert!(names(&d.join("elsewhere")).is_empty());
+    fs::remove_file(d.join("ens/discover")).unwrap();
+
+    ok(&discover("0.2"));
+    ok(&discover("0.5"));
+    assert!(names(&d.join("ens/discover")).contains(&"discover.json".to_string()));
+}
+
+/// A table `discover` reads beyond any size swapsim writes (gigabytes of
+/// zeros here, a sparse file) is refused at once by its size, not read
+/// until memory runs out.
+#[test]
+fn discover_refuses_an_oversized_table_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    fs::create_dir(d.join("ens")).unwrap();
+    let file = fs::File::create(d.join("ens/ensemble.csv")).unwrap();
+    file.set_len(3 << 30).unwrap();
+    let started = Instant::now();
+    let out = swapsim(
+        d,
+        &[
+            "discover",
+            "ens",
+            "--outcome",
+            "no_round_by_deadline",
+            "--above",
+            "0.5",
+            "--quiet",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("ens/ensemble.csv") && stderr(&out).contains("3221225472 bytes"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(!d.join("ens/discover").exists());
+}
+
 /// Starts a run long enough to be interrupted, and waits until it has
 /// created its staging folder.
 #[cfg(unix)]
