@@ -1376,3 +1376,46 @@ fn every_bad_number_in_an_escalation_path_file_is_refused_by_name() {
         );
     }
 }
+
+/// The question's flags of `forecast` are named when they are out of
+/// range, with the value given, not only the line of a scenario text that
+/// exists nowhere on disk.
+#[test]
+fn forecast_names_the_flag_of_a_question_out_of_range() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    for (flag, value) in [
+        ("--pool", "18446744073709551615"),
+        ("--pool", "0"),
+        ("--horizon", "100000"),
+    ] {
+        let out = swapsim(
+            d,
+            &["forecast", "--as-of", "2025-11-15", flag, value, "--quiet"],
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("'{value}' for '{flag}")),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let out = swapsim(
+        d,
+        &[
+            "forecast",
+            "--as-of",
+            "2025-11-15",
+            "--deadline",
+            "2025-11-10",
+            "--trials",
+            "100",
+            "--no-charts",
+            "--quiet",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--deadline"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("2025-11-10"), "{}", stderr(&out));
+    assert!(!d.join("output").exists());
+}
