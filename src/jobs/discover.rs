@@ -198,6 +198,11 @@ pub fn discover(dir: &Path, options: &DiscoverOptions) -> Result<DiscoverResult>
         .position(|h| h == outcome.design_key())
         .ok_or_else(|| bad(1, format!("no column {}", outcome.design_key())))?;
     let is_outcome = |h: &str| DESIGN.iter().any(|o| o.design_key() == h);
+    let outcome_cols: Vec<(usize, Outcome)> = header
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| DESIGN.iter().find(|o| o.design_key() == h).map(|o| (i, *o)))
+        .collect();
     let params: Vec<usize> = (0..header.len())
         .filter(|&i| !LABELS.contains(&header[i].as_str()) && !is_outcome(&header[i]))
         .collect();
@@ -249,26 +254,35 @@ pub fn discover(dir: &Path, options: &DiscoverOptions) -> Result<DiscoverResult>
                 Ok(v)
             })
             .collect::<Result<_>>()?;
-        let v = number(outcome_col)?;
-        let (low, high) = if outcome.is_probability() {
-            (0.0, 1.0)
-        } else {
-            (0.0, f64::MAX)
+        let outcome_value = |i: usize, outcome: Outcome| -> Result<f64> {
+            let v = number(i)?;
+            let (low, high) = if outcome.is_probability() {
+                (0.0, 1.0)
+            } else {
+                (0.0, f64::MAX)
+            };
+            if !(low..=high).contains(&v) {
+                return Err(bad(
+                    line,
+                    format!(
+                        "{}: {v} is not a value this outcome takes ({})",
+                        header[i],
+                        if outcome.is_probability() {
+                            "a probability from 0 to 1"
+                        } else {
+                            "a number of at least 0"
+                        }
+                    ),
+                ));
+            }
+            Ok(v)
         };
-        if !(low..=high).contains(&v) {
-            return Err(bad(
-                line,
-                format!(
-                    "{}: {v} is not a value this outcome takes ({})",
-                    header[outcome_col],
-                    if outcome.is_probability() {
-                        "a probability from 0 to 1"
-                    } else {
-                        "a number of at least 0"
-                    }
-                ),
-            ));
+        // Every outcome of the row, not only the one asked about: a damaged
+        // value anywhere means the table is not what swapsim wrote.
+        for &(i, o) in &outcome_cols {
+            outcome_value(i, o)?;
         }
+        let v = outcome_value(outcome_col, outcome)?;
         rows.push((row, v, text(point_col), text(config_col)));
     }
     let (x, values, difference) = match &target {
