@@ -20,6 +20,11 @@ pub const MAX_SCENARIO_BYTES: u64 = 4 << 20;
 /// a daily series over a century is a few megabytes.
 pub const MAX_TABLE_BYTES: u64 = 64 << 20;
 
+/// Largest table swapsim wrote that it reads back for `discover` (an
+/// ensemble's, a design's or a robust comparison's rows): a Sobol design of
+/// the largest size `sensitivity` allows is a few hundred megabytes.
+pub const MAX_RESULTS_TABLE_BYTES: u64 = 1 << 30;
+
 /// Reads `path` as UTF-8 text of at most `max_bytes`, refusing anything
 /// that is not a regular file. The error is a message for the user, to be
 /// prefixed with the file's name by the caller.

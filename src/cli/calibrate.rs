@@ -12,7 +12,7 @@ use swapsim::calibration::mapping::{Calibration, Mapped};
 use swapsim::calibration::variant::{self, Start, States, Variant};
 use swapsim::format;
 use swapsim::jobs::calibrate::{CALIBRATED_TOML, CalibrateJob, CalibrateOptions};
-use swapsim::jobs::{self, Exec, WriteOptions};
+use swapsim::jobs::{self, Exec, Job, WriteOptions};
 
 pub(super) const EXAMPLES: &str = "\
 Examples:
@@ -88,6 +88,10 @@ pub(super) fn run(args: &CalibrateArgs) -> Result<(), Error> {
         report: false,
         force: args.force,
     };
+    if let Some(path) = &args.out {
+        let results = args.dir.clone().unwrap_or_else(|| job.default_dir());
+        swapsim::outputs::check_outside_results("--out", path, &results)?;
+    }
     let done = jobs::execute(&job, args.dir.as_deref(), &exec, &options)?;
     job.write_copy(&done.results)?;
     if !args.quiet {

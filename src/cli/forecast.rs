@@ -45,13 +45,15 @@ pub struct ForecastArgs {
     #[command(flatten)]
     pub model: ModelArgs,
     /// People to be returned (the question) [default: the base scenario's].
-    #[arg(long, value_name = "PEOPLE")]
+    #[arg(long, value_name = "PEOPLE",
+          value_parser = clap::value_parser!(u64).range(1..=swapsim::scenario::MAX_POOL))]
     pub pool: Option<u64>,
     /// Deadline of the question [default: the base scenario's].
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub deadline: Option<NaiveDate>,
     /// Days simulated [default: the base scenario's].
-    #[arg(long, value_name = "DAYS")]
+    #[arg(long, value_name = "DAYS",
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(swapsim::scenario::MAX_HORIZON_DAYS)))]
     pub horizon: Option<u32>,
     /// Keep only these mediators of the base scenario, comma-separated
     /// names such as `Turkey,UAE` [default: all of them].

@@ -9,7 +9,7 @@ use swapsim::history::losses::ClaimedLosses;
 use swapsim::history::record::Record;
 use swapsim::history::summary::{HistorySummary, LONG_GAP_DAYS};
 use swapsim::jobs::history::{HistoryJob, HistoryOptions};
-use swapsim::jobs::{self, Exec, WriteOptions};
+use swapsim::jobs::{self, Exec, Job, WriteOptions};
 
 pub(super) const EXAMPLES: &str = "\
 Examples:
@@ -104,6 +104,10 @@ pub(super) fn run(args: &HistoryArgs) -> Result<(), Error> {
         report: false,
         force: args.force,
     };
+    if let Some(path) = &args.write_path {
+        let results = args.out.clone().unwrap_or_else(|| job.default_dir());
+        swapsim::outputs::check_outside_results("--write-path", path, &results)?;
+    }
     let done = jobs::execute(&job, args.out.as_deref(), &Exec::serial(), &options)?;
     let path = job.write_path_file()?;
     if !args.quiet {

@@ -24,7 +24,7 @@ use crate::calibration::window::{window_rounds, window_sizes};
 use crate::error::{Error, Result};
 use crate::history::intensity::{self, IndexDay};
 use crate::history::losses::ClaimedLosses;
-use crate::history::record::Record;
+use crate::history::record::{Record, SHIPPED_RECORD_NAME};
 use crate::history::rounds::Window;
 use crate::outputs::CommandManifest;
 use crate::outputs::manifest::ManifestFile;
@@ -110,40 +110,23 @@ impl CalibrateJob {
         let sizes_window = sizes_window(window, options.sizes_from)?;
         let (source, base) = base_scenario(options.base.as_deref())?;
         if let (Some(out), Some(base_path)) = (&options.copy_to, &options.base)
-            && same_file(out, base_path)
+            && crate::outputs::same_file(out, base_path)
         {
             return Err(Error::input(format!(
                 "--out {} is the base scenario itself; write the calibrated scenario to another file",
                 out.display()
             )));
         }
-        // Refused before anything is fitted: a folder, a link, a device or
-        // a FIFO where the scenario would go.
-        if let Some(out) = &options.copy_to
-            && let Ok(meta) = std::fs::symlink_metadata(out)
-            && !meta.is_file()
-        {
-            return Err(Error::input(format!(
-                "--out {} is not a regular file (a folder, a link, a device or a pipe): give \
-                 the name of a file to write",
-                out.display()
-            )));
-        }
-        // And a folder that is not there: refused now rather than after
-        // the results folder has been written.
+        // Refused before anything is fitted rather than after the results
+        // folder has been written.
         if let Some(out) = &options.copy_to {
-            let parent = match out.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p,
-                _ => Path::new("."),
+            let record_path = Path::new(&record.source_name);
+            let inputs: &[(&str, &Path)] = if record.source_name == SHIPPED_RECORD_NAME {
+                &[]
+            } else {
+                &[("the record of exchanges (--record)", record_path)]
             };
-            if !parent.is_dir() {
-                return Err(Error::input(format!(
-                    "--out {}: the folder {} does not exist; create it first or give a file in \
-                     an existing folder",
-                    out.display(),
-                    parent.display()
-                )));
-            }
+            crate::outputs::check_extra_file("--out", out, inputs)?;
         }
         Ok(CalibrateJob {
             record,
@@ -180,13 +163,6 @@ impl CalibrateJob {
         };
         crate::outputs::write_file_atomically(path, results.text.as_bytes())?;
         Ok(())
-    }
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
     }
 }
 

@@ -179,8 +179,11 @@ pub fn discover(dir: &Path, options: &DiscoverOptions) -> Result<DiscoverResult>
         })?;
     let bad =
         |line: u64, what: String| Error::input(format!("{}, line {line}: {what}", table.display()));
-    let mut reader = csv::Reader::from_path(&table)
+    // Read within a limit: a damaged or hostile table (gigabytes of zeros)
+    // is refused at once instead of filling memory.
+    let text = crate::input::read_text(&table, crate::input::MAX_RESULTS_TABLE_BYTES)
         .map_err(|e| Error::input(format!("cannot read {}: {e}", table.display())))?;
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
     let header: Vec<String> = reader
         .headers()
         .map_err(|e| bad(1, e.to_string()))?
@@ -195,6 +198,11 @@ pub fn discover(dir: &Path, options: &DiscoverOptions) -> Result<DiscoverResult>
         .position(|h| h == outcome.design_key())
         .ok_or_else(|| bad(1, format!("no column {}", outcome.design_key())))?;
     let is_outcome = |h: &str| DESIGN.iter().any(|o| o.design_key() == h);
+    let outcome_cols: Vec<(usize, Outcome)> = header
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| DESIGN.iter().find(|o| o.design_key() == h).map(|o| (i, *o)))
+        .collect();
     let params: Vec<usize> = (0..header.len())
         .filter(|&i| !LABELS.contains(&header[i].as_str()) && !is_outcome(&header[i]))
         .collect();
@@ -246,26 +254,35 @@ pub fn discover(dir: &Path, options: &DiscoverOptions) -> Result<DiscoverResult>
                 Ok(v)
             })
             .collect::<Result<_>>()?;
-        let v = number(outcome_col)?;
-        let (low, high) = if outcome.is_probability() {
-            (0.0, 1.0)
-        } else {
-            (0.0, f64::MAX)
+        let outcome_value = |i: usize, outcome: Outcome| -> Result<f64> {
+            let v = number(i)?;
+            let (low, high) = if outcome.is_probability() {
+                (0.0, 1.0)
+            } else {
+                (0.0, f64::MAX)
+            };
+            if !(low..=high).contains(&v) {
+                return Err(bad(
+                    line,
+                    format!(
+                        "{}: {v} is not a value this outcome takes ({})",
+                        header[i],
+                        if outcome.is_probability() {
+                            "a probability from 0 to 1"
+                        } else {
+                            "a number of at least 0"
+                        }
+                    ),
+                ));
+            }
+            Ok(v)
         };
-        if !(low..=high).contains(&v) {
-            return Err(bad(
-                line,
-                format!(
-                    "{}: {v} is not a value this outcome takes ({})",
-                    header[outcome_col],
-                    if outcome.is_probability() {
-                        "a probability from 0 to 1"
-                    } else {
-                        "a number of at least 0"
-                    }
-                ),
-            ));
+        // Every outcome of the row, not only the one asked about: a damaged
+        // value anywhere means the table is not what swapsim wrote.
+        for &(i, o) in &outcome_cols {
+            outcome_value(i, o)?;
         }
+        let v = outcome_value(outcome_col, outcome)?;
         rows.push((row, v, text(point_col), text(config_col)));
     }
     let (x, values, difference) = match &target {
@@ -374,15 +391,26 @@ fn differences(
 
 /// Writes `discover.json`, `discover.csv` and the charts of the peeling
 /// trajectory and of the box into `dir/discover/`; returns the folder.
+/// Written whole or not at all, as every output folder is ([`outputs::Staging`]):
+/// a link there, or a folder swapsim did not make, is refused rather than
+/// written through or mixed with a user's files. A rerun replaces the
+/// previous results whatever their outcome and threshold, as there is one
+/// such folder per table.
 pub fn write(dir: &Path, r: &DiscoverResult) -> Result<PathBuf> {
     let out = dir.join("discover");
-    std::fs::create_dir_all(&out).map_err(|source| {
-        Error::from(outputs::OutputError::Io {
-            path: out.clone(),
-            source,
-        })
-    })?;
-    outputs::write_json(&out.join("discover.json"), r)?;
+    let staging = outputs::Staging::open(&out, outputs::Identity::new("discover", []), true)
+        .map_err(|e| match e {
+            outputs::OutputError::NotAnOutputDir(path) => Error::other(anyhow::anyhow!(
+                "refusing to write into {}: it exists and is not a swapsim output directory \
+                 (swapsim marks the folders it makes with a file named {}); `discover` writes \
+                 its results there, so move that folder away first",
+                path.display(),
+                outputs::MARKER
+            )),
+            e => Error::from(e),
+        })?;
+    let tmp = staging.path();
+    outputs::write_json(&tmp.join("discover.json"), r)?;
     let rows = r
         .discovery
         .trajectory
@@ -396,9 +424,9 @@ pub fn write(dir: &Path, r: &DiscoverResult) -> Result<PathBuf> {
             events: s.events,
             chosen: k == r.discovery.chosen,
         });
-    outputs::write_csv(&out.join("discover.csv"), rows)?;
-    crate::plot::prim::draw_prim_charts(r, &out).map_err(Error::other)?;
-    Ok(out)
+    outputs::write_csv(&tmp.join("discover.csv"), rows)?;
+    crate::plot::prim::draw_prim_charts(r, tmp).map_err(Error::other)?;
+    Ok(staging.commit()?)
 }
 
 /// The box in words: "this happens mostly when a < 0.03 and b > 0.8:

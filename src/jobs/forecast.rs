@@ -148,7 +148,14 @@ pub fn forecast_scenario(record: &Record, options: &ForecastOptions) -> Result<F
         mediators: options.mediators.clone(),
     };
     let text = condition(&calibrated, &conditioning)?;
-    Scenario::from_toml_str(&text, FORECAST_TOML)?;
+    // The text is the base scenario with the question's flags applied, and
+    // no file of that name exists yet: say so, with the flags to look at.
+    Scenario::from_toml_str(&text, FORECAST_TOML).map_err(|e| {
+        Error::from(e).context(
+            "the forecast's scenario (the base scenario with --pool, --deadline, --horizon \
+             and --mediators applied) is not valid",
+        )
+    })?;
     Ok(ForecastScenario {
         as_of,
         calibration: cal,

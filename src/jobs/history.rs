@@ -11,8 +11,8 @@
 use super::{Exec, Job, Outputs, RunInfo, WriteOptions};
 use crate::error::{Error, Result};
 use crate::history::intensity::{self, IndexDay};
-use crate::history::losses::ClaimedLosses;
-use crate::history::record::Record;
+use crate::history::losses::{ClaimedLosses, SHIPPED_LOSSES_NAME};
+use crate::history::record::{Record, SHIPPED_RECORD_NAME};
 use crate::history::rounds::{Round, Window};
 use crate::history::summary::{self, HistorySummary};
 use crate::outputs::CommandManifest;
@@ -97,6 +97,25 @@ impl HistoryJob {
                     window.from, window.to, losses.source_name
                 )));
             }
+        }
+        // Refused before anything is written rather than after the results
+        // folder has been: a file in the way, a folder that is not there,
+        // or one of the two files read here.
+        if let Some(path) = &options.write_path {
+            let mut inputs: Vec<(&str, &Path)> = Vec::new();
+            if record.source_name != SHIPPED_RECORD_NAME {
+                inputs.push((
+                    "the record of exchanges (--record)",
+                    Path::new(&record.source_name),
+                ));
+            }
+            if losses.source_name != SHIPPED_LOSSES_NAME {
+                inputs.push((
+                    "the series of claimed losses (--losses)",
+                    Path::new(&losses.source_name),
+                ));
+            }
+            crate::outputs::check_extra_file("--write-path", path, &inputs)?;
         }
         Ok(HistoryJob {
             record,

@@ -352,6 +352,9 @@ pub struct Partial {
     pub end: u64,
     pub job: Spec,
     pub statistics: ShardStats,
+    /// The file it was read from, to name in messages; not written.
+    #[serde(skip)]
+    pub file: PathBuf,
 }
 
 impl Partial {
@@ -372,6 +375,7 @@ impl Partial {
             end: range.end,
             job,
             statistics,
+            file: PathBuf::new(),
         }
     }
 }
@@ -535,6 +539,10 @@ pub fn read_partial(path: &Path) -> Result<(PathBuf, Partial)> {
             e.inner()
         ))
     })?;
+    let partial = Partial {
+        file: file.clone(),
+        ..partial
+    };
     Ok((file, partial))
 }
 
@@ -749,8 +757,14 @@ pub fn merge_as<J: Sharded>(
                 job.command()
             ))
         })?;
-        job.check(&stats, range)
-            .map_err(|e| e.context(format!("shard {} of {}", p.shard, p.shards)))?;
+        job.check(&stats, range).map_err(|e| {
+            e.context(format!(
+                "{} (shard {} of {})",
+                p.file.display(),
+                p.shard,
+                p.shards
+            ))
+        })?;
         match &mut merged {
             None => merged = Some(stats),
             Some(m) => J::merge(m, stats),

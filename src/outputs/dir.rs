@@ -437,6 +437,91 @@ fn remove_stale_staging(parent: &Path, name: &str) {
     }
 }
 
+/// Checks, before any work is done, that the file a command writes
+/// beside its results folder (`calibrate --out`, `history --write-path`)
+/// can be written there by [`write_file_atomically`], so that a refusal
+/// leaves nothing behind: nothing but a regular file in the way, a folder
+/// that exists, and none of `inputs` (what each file is, and its path), the
+/// files the command reads, which the write would replace. `flag` names the
+/// option in the message.
+pub fn check_extra_file(
+    flag: &str,
+    path: &Path,
+    inputs: &[(&str, &Path)],
+) -> Result<(), crate::error::Error> {
+    use crate::error::Error;
+    if let Ok(meta) = fs::symlink_metadata(path)
+        && !meta.is_file()
+    {
+        return Err(Error::input(format!(
+            "{flag} {} is not a regular file (a folder, a link, a device or a pipe): give \
+             the name of a file to write",
+            path.display()
+        )));
+    }
+    let parent = folder_of(path);
+    if !parent.is_dir() {
+        return Err(Error::input(format!(
+            "{flag} {}: the folder {} does not exist; create it first or give a file in an \
+             existing folder",
+            path.display(),
+            parent.display()
+        )));
+    }
+    for (what, input) in inputs {
+        if same_file(path, input) {
+            return Err(Error::input(format!(
+                "{flag} {} is {what} itself, which writing would replace; give another file",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses, before any work is done, a file to be written beside the
+/// results (`flag`, as in [`check_extra_file`]) that lies in the results
+/// folder `results` itself: the folder is replaced when the results are
+/// written, and the file would replace one of them.
+pub fn check_outside_results(
+    flag: &str,
+    path: &Path,
+    results: &Path,
+) -> Result<(), crate::error::Error> {
+    let parent = folder_of(path);
+    // A folder that is not there yet holds nothing, and a file in it is
+    // refused by `check_extra_file`.
+    if let (Ok(p), Ok(r)) = (fs::canonicalize(parent), fs::canonicalize(results))
+        && p.starts_with(&r)
+    {
+        return Err(crate::error::Error::input(format!(
+            "{flag} {} is inside the results folder {}, which swapsim writes and replaces; \
+             give a file outside it",
+            path.display(),
+            results.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The folder a file is written into: its parent, or the current folder
+/// for a bare name.
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Whether `a` and `b` name one file (through links and relative paths);
+/// paths that do not both exist are compared as written.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (fs::canonicalize(a), fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
 /// Writes `bytes` to the file `path` through a temporary file beside it,
 /// so that an interrupted write never leaves half a file, and never over
 /// something that is not a regular file (a link, a folder, a device, a

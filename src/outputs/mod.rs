@@ -11,7 +11,10 @@
 pub mod dir;
 pub mod manifest;
 
-pub use dir::{Identity, MARKER, Staging, write_file_atomically};
+pub use dir::{
+    Identity, MARKER, Staging, check_extra_file, check_outside_results, same_file,
+    write_file_atomically,
+};
 pub use manifest::{CommandManifest, Manifest};
 
 use serde::Serialize;

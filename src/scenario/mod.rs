@@ -39,6 +39,8 @@ pub const DEFAULT_SCENARIO_STEM: &str = "istanbul-2025";
 pub const MAX_TRIALS: u64 = 1_000_000_000;
 /// Longest horizon in days (ten years).
 pub const MAX_HORIZON_DAYS: u32 = 3650;
+/// Largest pool of a question (people).
+pub const MAX_POOL: u64 = 1_000_000_000;
 /// Most mediators one scenario may name.
 pub const MAX_MEDIATORS: usize = 32;
 /// Most escalation regimes one scenario may name.
@@ -994,8 +996,8 @@ fn validate(raw: &RawScenario, c: &mut Checker) -> Option<Scenario> {
             &tgt.key("pool"),
             p,
             1,
-            1_000_000_000,
-            "pool must be a whole number of people from 1 to 1000000000",
+            MAX_POOL as i64,
+            &format!("pool must be a whole number of people from 1 to {MAX_POOL}"),
         ) as u64
     });
     // A deadline that is not a date is reported even when start_date is bad

@@ -272,6 +272,238 @@ fn calibrate_writes_its_scenario_only_to_a_regular_file() {
     assert!(!d.join("output").exists());
 }
 
+/// `history --write-path` into a folder that is not there, or onto a
+/// folder, is refused with exit code 2 before the results folder is
+/// written, as `calibrate --out` is.
+#[test]
+fn history_write_path_is_refused_before_anything_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    fs::create_dir(d.join("a-folder")).unwrap();
+    for (target, says) in [
+        ("nowhere/path.csv", "the folder nowhere does not exist"),
+        ("a-folder", "not a regular file"),
+    ] {
+        let out = swapsim(
+            d,
+            &[
+                "history",
+                "--from",
+                "2024-01-01",
+                "--to",
+                "2024-02-01",
+                "--write-path",
+                target,
+                "--no-charts",
+                "--quiet",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(2), "{target}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("--write-path {target}")) && stderr(&out).contains(says),
+            "{}",
+            stderr(&out)
+        );
+        assert!(!d.join("output").exists(), "{target}: results were written");
+    }
+    assert!(d.join("a-folder").is_dir());
+}
+
+/// A file written beside the results into the results folder itself would
+/// replace one of them (`manifest.json` here): refused before anything is
+/// written, and the results stay as they were.
+#[test]
+fn a_file_written_beside_the_results_is_never_written_into_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let window = ["--from", "2024-01-01", "--to", "2024-02-01"];
+    ok(&swapsim(
+        d,
+        &[&["history", "--no-charts", "--quiet"][..], &window].concat(),
+    ));
+    ok(&swapsim(d, &["calibrate", "--no-charts", "--quiet"]));
+    let history = fs::read(d.join("output/history/manifest.json")).unwrap();
+    let calibration = fs::read(d.join("output/calibration/manifest.json")).unwrap();
+    for (args, says) in [
+        (
+            [
+                &["history", "--write-path", "output/history/manifest.json"][..],
+                &window,
+            ]
+            .concat(),
+            "--write-path output/history/manifest.json is inside the results folder",
+        ),
+        (
+            vec!["calibrate", "--out", "output/calibration/manifest.json"],
+            "--out output/calibration/manifest.json is inside the results folder",
+        ),
+    ] {
+        let args = [&args[..], &["--no-charts", "--quiet"]].concat();
+        let out = swapsim(d, &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{}", stderr(&out));
+    }
+    assert_eq!(
+        fs::read(d.join("output/history/manifest.json")).unwrap(),
+        history
+    );
+    assert_eq!(
+        fs::read(d.join("output/calibration/manifest.json")).unwrap(),
+        calibration
+    );
+}
+
+/// A file the command reads (the record, the claimed losses) given again
+/// as the file it writes is refused, and the input is left as it was.
+#[test]
+fn history_and_calibrate_never_write_over_the_files_they_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/data");
+    fs::copy(data.join("exchanges.csv"), d.join("record.csv")).unwrap();
+    fs::copy(data.join("claimed_losses_daily.csv"), d.join("losses.csv")).unwrap();
+    let record = fs::read(d.join("record.csv")).unwrap();
+    let losses = fs::read(d.join("losses.csv")).unwrap();
+    let window = ["--from", "2024-01-01", "--to", "2024-02-01"];
+    let cases: [(Vec<&str>, &str); 3] = [
+        (
+            [
+                &[
+                    "history",
+                    "--record",
+                    "record.csv",
+                    "--write-path",
+                    "./record.csv",
+                ][..],
+                &window,
+            ]
+            .concat(),
+            "--write-path ./record.csv is the record of exchanges (--record) itself",
+        ),
+        (
+            [
+                &[
+                    "history",
+                    "--losses",
+                    "losses.csv",
+                    "--write-path",
+                    "losses.csv",
+                ][..],
+                &window,
+            ]
+            .concat(),
+            "--write-path losses.csv is the series of claimed losses (--losses) itself",
+        ),
+        (
+            vec!["calibrate", "--record", "record.csv", "--out", "record.csv"],
+            "--out record.csv is the record of exchanges (--record) itself",
+        ),
+    ];
+    for (args, says) in cases {
+        let args = [&args[..], &["--no-charts", "--quiet"]].concat();
+        let out = swapsim(d, &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{}", stderr(&out));
+        assert!(!d.join("output").exists(), "{args:?}: results were written");
+    }
+    assert_eq!(fs::read(d.join("record.csv")).unwrap(), record);
+    assert_eq!(fs::read(d.join("losses.csv")).unwrap(), losses);
+}
+
+/// `discover` writes `DIR/discover/` as every output folder is written: a
+/// link there is not followed, a folder of a user's own is not mixed with
+/// results, and its own results are replaced by a rerun.
+#[cfg(unix)]
+#[test]
+fn discover_never_writes_through_a_link_nor_into_a_users_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    ok(&swapsim(
+        d,
+        &[
+            "run",
+            "--trials",
+            "50",
+            "--assumptions",
+            "16",
+            "--out",
+            "ens",
+            "--quiet",
+            "--no-charts",
+        ],
+    ));
+    let discover = |above: &str| {
+        swapsim(
+            d,
+            &[
+                "discover",
+                "ens",
+                "--outcome",
+                "no_round_by_deadline",
+                "--above",
+                above,
+                "--quiet",
+            ],
+        )
+    };
+    fs::create_dir(d.join("ens/discover")).unwrap();
+    fs::write(d.join("ens/discover/notes.txt"), "mine").unwrap();
+    let out = discover("0.2");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("refusing to write into ens/discover"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(names(&d.join("ens/discover")), ["notes.txt"]);
+    fs::remove_dir_all(d.join("ens/discover")).unwrap();
+
+    fs::create_dir(d.join("elsewhere")).unwrap();
+    std::os::unix::fs::symlink("../elsewhere", d.join("ens/discover")).unwrap();
+    let out = discover("0.2");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+    assert!(names(&d.join("elsewhere")).is_empty());
+    fs::remove_file(d.join("ens/discover")).unwrap();
+
+    ok(&discover("0.2"));
+    ok(&discover("0.5"));
+    assert!(names(&d.join("ens/discover")).contains(&"discover.json".to_string()));
+}
+
+/// A table `discover` reads beyond any size swapsim writes (gigabytes of
+/// zeros here, a sparse file) is refused at once by its size, not read
+/// until memory runs out.
+#[test]
+fn discover_refuses_an_oversized_table_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    fs::create_dir(d.join("ens")).unwrap();
+    let file = fs::File::create(d.join("ens/ensemble.csv")).unwrap();
+    file.set_len(3 << 30).unwrap();
+    let started = Instant::now();
+    let out = swapsim(
+        d,
+        &[
+            "discover",
+            "ens",
+            "--outcome",
+            "no_round_by_deadline",
+            "--above",
+            "0.5",
+            "--quiet",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("ens/ensemble.csv") && stderr(&out).contains("3221225472 bytes"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(!d.join("ens/discover").exists());
+}
+
 /// Starts a run long enough to be interrupted, and waits until it has
 /// created its staging folder.
 #[cfg(unix)]
@@ -880,7 +1112,9 @@ fn discover_names_every_kind_of_bad_number_in_an_ensemble_table() {
         .iter()
         .position(|h| *h == "no_round_by_deadline")
         .unwrap();
-    for column in [param, outcome] {
+    // An outcome other than the one asked about: a damaged table all the same.
+    let other = header.iter().position(|h| *h == "collapse").unwrap();
+    for column in [param, outcome, other] {
         for bad in [
             "NaN",
             "inf",
@@ -1143,4 +1377,47 @@ fn every_bad_number_in_an_escalation_path_file_is_refused_by_name() {
             "{cell}: {err}"
         );
     }
+}
+
+/// The question's flags of `forecast` are named when they are out of
+/// range, with the value given, not only the line of a scenario text that
+/// exists nowhere on disk.
+#[test]
+fn forecast_names_the_flag_of_a_question_out_of_range() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    for (flag, value) in [
+        ("--pool", "18446744073709551615"),
+        ("--pool", "0"),
+        ("--horizon", "100000"),
+    ] {
+        let out = swapsim(
+            d,
+            &["forecast", "--as-of", "2025-11-15", flag, value, "--quiet"],
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("'{value}' for '{flag}")),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let out = swapsim(
+        d,
+        &[
+            "forecast",
+            "--as-of",
+            "2025-11-15",
+            "--deadline",
+            "2025-11-10",
+            "--trials",
+            "100",
+            "--no-charts",
+            "--quiet",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--deadline"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("2025-11-10"), "{}", stderr(&out));
+    assert!(!d.join("output").exists());
 }

@@ -530,3 +530,22 @@ fn every_kind_of_bad_number_in_a_run_shard_is_named_by_its_field() {
         }
     }
 }
+
+/// A shard that reads well but fails the checks of its counts is named by
+/// its file as well as its number, as one that cannot be read is.
+#[test]
+fn a_shard_failing_its_checks_is_named_by_its_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    run_shards(d, "scenarios/long-run.toml");
+    edit(d, SECOND, |v| {
+        run_stats(v)["target_reached"][3] = Value::from(1_000_000u64);
+    });
+    refused(d, "target_reached");
+    let out = swapsim(d, &["merge", FIRST, SECOND, "--quiet"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{SECOND}/partial.json (shard 2 of 2)")),
+        "{err}"
+    );
+}
