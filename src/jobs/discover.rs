@@ -143,6 +143,26 @@ pub fn discover(dir: &Path, options: &DiscoverOptions) -> Result<DiscoverResult>
             options.threshold
         )));
     }
+    // A probability lies in 0 to 1 and a difference of two in -1 to 1: a
+    // threshold outside can never be crossed, so it is a typing slip
+    // (a percentage, say) rather than a question.
+    let (outcome, lowest) = match target {
+        Target::Outcome(o) => (o, 0.0),
+        Target::Difference(_, o) => (o, -1.0),
+    };
+    if outcome.is_probability() && !(lowest..=1.0).contains(&options.threshold) {
+        let flag = match options.side {
+            Side::Above => "--above",
+            Side::Below => "--below",
+        };
+        return Err(Error::input(format!(
+            "{flag} {} is not allowed: {} is a probability{}, from {lowest} to 1; give a \
+             threshold in that range (0.5, not 50)",
+            options.threshold,
+            outcome.design_key(),
+            if lowest < 0.0 { " difference" } else { "" },
+        )));
+    }
     if !(options.alpha > 0.0 && options.alpha < 0.5) {
         return Err(Error::input(format!(
             "--alpha {} is not allowed: peel a share between 0 and 0.5 (0.05 to 0.1 is usual)",

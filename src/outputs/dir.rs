@@ -306,6 +306,17 @@ impl Staging {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
+        // A file where a folder of the path should be: said as such, rather
+        // than as the system's bare "File exists".
+        if let Some(file) = parent
+            .ancestors()
+            .find(|a| !a.as_os_str().is_empty() && fs::metadata(a).is_ok_and(|m| !m.is_dir()))
+        {
+            return Err(OutputError::FileOnPath {
+                target: target.to_path_buf(),
+                file: file.to_path_buf(),
+            });
+        }
         fs::create_dir_all(&parent).map_err(io_err(&parent))?;
         let name = target
             .file_name()

@@ -78,6 +78,11 @@ pub enum OutputError {
     )]
     InTheWay(PathBuf),
     #[error(
+        "cannot write into {target}: {file} is a file, not a folder; choose an --out whose \
+         folders are folders or do not exist yet"
+    )]
+    FileOnPath { target: PathBuf, file: PathBuf },
+    #[error(
         "another swapsim run (process {pid}) is writing to {dir}; wait for it to finish, or \
          choose another --out"
     )]

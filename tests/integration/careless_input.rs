@@ -1085,6 +1085,83 @@ fn every_command_writes_numbers_with_at_most_twelve_significant_digits() {
 }
 
 #[test]
+fn discover_refuses_a_threshold_a_probability_can_never_cross() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    ok(&swapsim(
+        d,
+        &[
+            "run",
+            "--trials",
+            "100",
+            "--assumptions",
+            "8",
+            "--out",
+            "ens",
+            "--quiet",
+            "--no-charts",
+        ],
+    ));
+    for (side, value, message) in [
+        (
+            "--above",
+            "50",
+            "--above 50 is not allowed: no_round_by_deadline is a probability, from 0 to 1",
+        ),
+        ("--below=-0.2", "", "--below -0.2 is not allowed"),
+    ] {
+        let mut args = vec!["discover", "ens", "--outcome", "no_round_by_deadline", side];
+        if !value.is_empty() {
+            args.push(value);
+        }
+        let out = swapsim(d, &args);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains(message), "{}", stderr(&out));
+    }
+    assert!(!d.join("ens/discover").exists());
+    // A mean is not a probability: any threshold is a question.
+    ok(&swapsim(
+        d,
+        &[
+            "discover",
+            "ens",
+            "--outcome",
+            "returned_by_deadline",
+            "--above",
+            "50",
+            "--quiet",
+        ],
+    ));
+}
+
+#[test]
+fn an_output_folder_under_a_file_is_refused_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    fs::write(d.join("notes.txt"), "mine").unwrap();
+    let out = swapsim(
+        d,
+        &[
+            "run",
+            "--trials",
+            "50",
+            "--assumptions",
+            "0",
+            "--out",
+            "notes.txt/run",
+            "--quiet",
+        ],
+    );
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("notes.txt is a file, not a folder"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fs::read_to_string(d.join("notes.txt")).unwrap(), "mine");
+}
+
+#[test]
 fn discover_names_every_kind_of_bad_number_in_an_ensemble_table() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
