@@ -37,6 +37,16 @@ pub enum Side {
     Below,
 }
 
+impl Side {
+    /// The side in words, as in the flags `--above` and `--below`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Side::Above => "above",
+            Side::Below => "below",
+        }
+    }
+}
+
 /// A discovery request.
 #[derive(Debug, Clone)]
 pub struct DiscoverOptions {
@@ -66,6 +76,25 @@ pub struct DiscoverResult {
     pub parameters: Vec<String>,
     #[serde(flatten)]
     pub discovery: Discovery,
+}
+
+impl DiscoverResult {
+    /// The event in words: the outcome (or the difference of two
+    /// configurations), the side and the threshold, such as
+    /// "no_round_by_deadline above 0.3".
+    pub fn event(&self) -> String {
+        let subject = match &self.difference {
+            Some(d) => format!(
+                "{} of {} less {}",
+                self.outcome.design_key(),
+                d.configuration,
+                d.reference
+            ),
+            None => self.outcome.design_key().to_string(),
+        };
+        let threshold = crate::plot::sensitivity::fmt_param(self.threshold);
+        format!("{subject} {} {threshold}", self.side.word())
+    }
 }
 
 /// One row of `discover.csv`.
@@ -151,13 +180,10 @@ pub fn discover(dir: &Path, options: &DiscoverOptions) -> Result<DiscoverResult>
         Target::Difference(_, o) => (o, -1.0),
     };
     if outcome.is_probability() && !(lowest..=1.0).contains(&options.threshold) {
-        let flag = match options.side {
-            Side::Above => "--above",
-            Side::Below => "--below",
-        };
         return Err(Error::input(format!(
-            "{flag} {} is not allowed: {} is a probability{}, from {lowest} to 1; give a \
-             threshold in that range (0.5, not 50)",
+            "--{} {} is not allowed: {} is a probability{}, from {lowest} to 1; give a \
+             share in that range, such as 0.5 rather than 50",
+            options.side.word(),
             options.threshold,
             outcome.design_key(),
             if lowest < 0.0 { " difference" } else { "" },
@@ -476,23 +502,10 @@ pub fn in_words(r: &DiscoverResult) -> String {
     } else {
         format!("this happens mostly when {}", parts.join(" and "))
     };
-    let subject = match &r.difference {
-        Some(d) => format!(
-            "{} of {} less {}",
-            r.outcome.design_key(),
-            d.configuration,
-            d.reference
-        ),
-        None => r.outcome.design_key().to_string(),
-    };
     format!(
-        "{subject} {} {}: {when}: coverage {:.0}%, density {:.0}%, {} of {} sets ({} of the {} \
-         sets where it happens)",
-        match r.side {
-            Side::Above => "above",
-            Side::Below => "below",
-        },
-        v(r.threshold),
+        "{}: {when}: coverage {:.0}%, density {:.0}%, {} of {} sets ({} of the {} sets where \
+         it happens)",
+        r.event(),
         100.0 * b.coverage,
         100.0 * b.density,
         crate::format::grouped(b.points as f64, 0),

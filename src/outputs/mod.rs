@@ -78,8 +78,8 @@ pub enum OutputError {
     )]
     InTheWay(PathBuf),
     #[error(
-        "cannot write into {target}: {file} is a file, not a folder; choose an --out whose \
-         folders are folders or do not exist yet"
+        "cannot write into {target}: {file} is a file, not a folder; choose another --out, \
+         inside folders that exist or do not exist yet"
     )]
     FileOnPath { target: PathBuf, file: PathBuf },
     #[error(

@@ -19,25 +19,7 @@ use super::{
     BLUE, ChartSpec, DrawResult, Frame, GREEN, GREY, GRID_UNDER, Key, PlotError, Scale, VERMILLION,
     draw_mesh, finite, fmt_tick, frame, plot_builder, tint, write_chart,
 };
-use crate::jobs::discover::{DiscoverResult, Side};
-
-/// What the event is, in the words of the charts' titles.
-fn event(r: &DiscoverResult) -> String {
-    let subject = match &r.difference {
-        Some(d) => format!(
-            "{} of {} less {}",
-            r.outcome.design_key(),
-            d.configuration,
-            d.reference
-        ),
-        None => r.outcome.design_key().to_string(),
-    };
-    let side = match r.side {
-        Side::Above => "above",
-        Side::Below => "below",
-    };
-    format!("{subject} {side} {}", fmt_param(r.threshold))
-}
+use crate::jobs::discover::DiscoverResult;
 
 fn footer(r: &DiscoverResult) -> String {
     format!(
@@ -68,7 +50,7 @@ impl ChartSpec for Trajectory<'_> {
             .map(|b| (pct(b.coverage), pct(b.density)))
             .collect();
         let f = Frame {
-            title: format!("Peeling trajectory: {}", event(r)),
+            title: format!("Peeling trajectory: {}", r.event()),
             notes: vec![format!(
                 "Each dot is a box of assumptions that peeling passed through, from the whole \
                  space (coverage 100%) on: coverage is the share of the {} sets where it \
@@ -144,7 +126,7 @@ impl ChartSpec for BoxChart<'_> {
         let r = self.0;
         let found = &r.discovery.found;
         let f = Frame {
-            title: format!("Where {}", event(r)),
+            title: format!("Where {}", r.event()),
             notes: vec![format!(
                 "Each row is a parameter the box restricts: the grey bar is its whole range \
                  over the sets, the blue bar the part inside the box. The box holds {} of the \

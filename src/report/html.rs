@@ -1060,28 +1060,47 @@ fn layer_card(h: &mut String, o: &OutcomeLayers, scenario: &Value) {
         _ => "It does not vary at all, so no share of its variance is due to the assumptions."
             .to_string(),
     };
+    let percentiles = across_percentiles([
+        (v(across.p5.estimate), pair(across.p5.ci95)),
+        (v(across.p50.estimate), pair(across.p50.ci95)),
+        (v(across.p95.estimate), pair(across.p95.ci95)),
+    ]);
     let detail = format!(
-        "Central values: standard error {}. 5th percentile across the assumptions {} (95% \
-         interval {}), median {} (95% interval {}), 95th percentile {} (95% interval {}). Over \
-         all draws {} (95% interval {}). {share}",
+        "Central values: standard error {}. 5th percentile across the assumptions \
+         {percentiles}. Over all draws {} (95% interval {}). {share}",
         scale.change(o.central.se),
-        v(across.p5.estimate),
-        pair(across.p5.ci95),
-        v(across.p50.estimate),
-        pair(across.p50.ci95),
-        v(across.p95.estimate),
-        pair(across.p95.ci95),
         v(l.predictive.estimate),
         pair(l.predictive.ci95),
     );
+    layer_item(
+        h,
+        key,
+        &capitalise(&outcome_label(key, scenario)),
+        &headline,
+        &detail,
+    );
+}
+
+/// "X (95% interval A to B), median ..., 95th percentile ...", to follow
+/// the words naming the 5th percentile, from each percentile's estimate
+/// and interval as text.
+fn across_percentiles([p5, p50, p95]: [(String, String); 3]) -> String {
+    format!(
+        "{} (95% interval {}), median {} (95% interval {}), 95th percentile {} (95% interval {})",
+        p5.0, p5.1, p50.0, p50.1, p95.0, p95.1
+    )
+}
+
+/// One row of the list of two-layer outcomes.
+fn layer_item(h: &mut String, id: &str, label: &str, headline: &str, detail: &str) {
     let _ = writeln!(
         h,
         "<li id=\"layers-{}\"><span class=\"what\">{}</span><span class=\"value\">{}</span>\
          <span class=\"interval\">{}</span></li>",
-        esc(key),
-        esc(&capitalise(&outcome_label(key, scenario))),
-        esc(&headline),
-        esc(&detail)
+        esc(id),
+        esc(label),
+        esc(headline),
+        esc(detail)
     );
 }
 
@@ -1105,30 +1124,20 @@ fn median_card(h: &mut String, m: &MedianLayers) {
         v(across.p5.estimate),
         v(across.p95.estimate)
     );
+    let percentiles = across_percentiles([
+        (v(across.p5.estimate), pair(across.p5.ci95)),
+        (v(across.p50.estimate), pair(across.p50.ci95)),
+        (v(across.p95.estimate), pair(across.p95.ci95)),
+    ]);
     let detail = format!(
-        "Central values: 95% interval {}. Median of each parameter set: 5th percentile {} (95% \
-         interval {}), median {} (95% interval {}), 95th percentile {} (95% interval {}). Over \
-         all draws (every future of every set) {} (95% interval {}).",
+        "Central values: 95% interval {}. Median of each parameter set: 5th percentile \
+         {percentiles}. Over all draws (every future of every set) {} (95% interval {}).",
         pair(m.central.ci95),
-        v(across.p5.estimate),
-        pair(across.p5.ci95),
-        v(across.p50.estimate),
-        pair(across.p50.ci95),
-        v(across.p95.estimate),
-        pair(across.p95.ci95),
         v(m.predictive.estimate),
         pair(m.predictive.ci95),
     );
     let label = o.compared().map_or(o.id(), |c| c.label);
-    let _ = writeln!(
-        h,
-        "<li id=\"layers-{}\"><span class=\"what\">{}</span><span class=\"value\">{}</span>\
-         <span class=\"interval\">{}</span></li>",
-        esc(o.id()),
-        esc(&capitalise(label)),
-        esc(&headline),
-        esc(&detail)
-    );
+    layer_item(h, o.id(), &capitalise(label), &headline, &detail);
 }
 
 /// The robust comparison: per key outcome, the verdict in words and each

@@ -1152,7 +1152,7 @@ fn an_output_folder_under_a_file_is_refused_by_name() {
             "--quiet",
         ],
     );
-    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("notes.txt is a file, not a folder"),
         "{}",
