@@ -97,8 +97,7 @@ impl From<crate::outputs::OutputError> for Error {
         match e {
             crate::outputs::OutputError::NotReportable { .. }
             | crate::outputs::OutputError::NoReport { .. }
-            | crate::outputs::OutputError::Unreadable { .. }
-            | crate::outputs::OutputError::FileOnPath { .. } => Error::input_from(e),
+            | crate::outputs::OutputError::Unreadable { .. } => Error::input_from(e),
             other => Error::other(other),
         }
     }
